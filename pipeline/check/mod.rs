@@ -1,0 +1,261 @@
+//! Check: from a raw grid to a typed, checked table and findings the data owner can act on.
+//!
+//! Takes a [`RawExtract`](crate::ingest::RawExtract) and its source definition; gives a
+//! [`CheckedExtract`]: a polars table with one typed column per field (plus `_row`, the row
+//! number in the file), counts of rows read, accepted and rejected, every finding with its
+//! file, sheet, row, column and what was expected, and a verdict (accept, or quarantine with
+//! a reason). Findings are results, not errors: they flow into the reports.
+//!
+//! This first version checks validity (types, allowed values, partners) and completeness
+//! (required cells); the other characteristics come with the check engine.
+
+mod values;
+
+pub use values::{convert, excel_serial_date, parse_money, parse_number, Value};
+
+use crate::config::{ColumnType, Partner, SourceDef};
+use crate::ingest::RawExtract;
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+
+/// Findings kept per file; the count of all findings is always kept.
+pub const MAX_FINDINGS_PER_FILE: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// The Audit Commission's data-quality characteristics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Characteristic {
+    Accuracy,
+    Validity,
+    Reliability,
+    Timeliness,
+    Relevance,
+    Completeness,
+}
+
+/// One data-quality finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub characteristic: Characteristic,
+    pub file: String,
+    pub sheet: Option<String>,
+    pub row: Option<u32>,
+    /// Column letter and header, such as `D (Net Debit)`.
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(s) = &self.sheet {
+            write!(f, ", sheet '{s}'")?;
+        }
+        if let Some(r) = self.row {
+            write!(f, ", row {r}")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, ", column {c}")?;
+        }
+        if let Some(v) = &self.value {
+            write!(f, ": '{v}'")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What happens to the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Accept,
+    Quarantine(String),
+}
+
+/// A checked extract.
+#[derive(Debug)]
+pub struct CheckedExtract {
+    pub file_name: String,
+    pub sha256: String,
+    pub source_id: String,
+    pub as_at: NaiveDate,
+    pub table: DataFrame,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    pub totals_rows: usize,
+    pub findings: Vec<Finding>,
+    pub findings_total: usize,
+    pub verdict: Verdict,
+}
+
+/// Builds the typed table of an extract and records every cell that fails.
+pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> CheckedExtract {
+    let grid = &raw.grid;
+    let layout = &raw.layout;
+    let header = &grid.rows[layout.header_row];
+    let mut findings = Vec::new();
+    let mut findings_total = 0usize;
+    let mut push = |f: Finding| {
+        findings_total += 1;
+        if findings.len() < MAX_FINDINGS_PER_FILE {
+            findings.push(f);
+        }
+    };
+
+    let mut columns: Vec<Vec<Value>> = vec![Vec::new(); source.column.len()];
+    let mut row_numbers: Vec<i64> = Vec::new();
+    let mut rejected = 0usize;
+    for &i in &layout.data_rows {
+        let mut row_values = Vec::with_capacity(source.column.len());
+        let mut ok = true;
+        for (k, col) in source.column.iter().enumerate() {
+            let Some(j) = layout.columns[k] else {
+                row_values.push(Value::Null);
+                continue;
+            };
+            let cell = grid.cell(i, j);
+            let located = |message: String, characteristic| Finding {
+                severity: Severity::Error,
+                characteristic,
+                file: raw.file_name.clone(),
+                sheet: grid.sheet.clone(),
+                row: Some(grid.row_number(i)),
+                column: Some(format!(
+                    "{} ({})",
+                    grid.column_letter(j),
+                    header.get(j).map(|h| h.display()).unwrap_or_default()
+                )),
+                value: (!cell.is_empty()).then(|| cell.display()),
+                message,
+            };
+            match convert(cell, col, partners) {
+                Ok(Value::Null) if col.required => {
+                    ok = false;
+                    push(located(
+                        format!("{} is required but blank; the row is rejected", col.field),
+                        Characteristic::Completeness,
+                    ));
+                    row_values.push(Value::Null);
+                }
+                Ok(v) => row_values.push(v),
+                Err(expected) => {
+                    ok = false;
+                    push(located(format!("{}: {expected}; the row is rejected", col.field), Characteristic::Validity));
+                    row_values.push(Value::Null);
+                }
+            }
+        }
+        if ok {
+            for (k, v) in row_values.into_iter().enumerate() {
+                columns[k].push(v);
+            }
+            row_numbers.push(grid.row_number(i) as i64);
+        } else {
+            rejected += 1;
+        }
+    }
+    for (k, col) in source.column.iter().enumerate() {
+        if layout.columns[k].is_none() {
+            push(Finding {
+                severity: Severity::Warning,
+                characteristic: Characteristic::Completeness,
+                file: raw.file_name.clone(),
+                sheet: grid.sheet.clone(),
+                row: Some(grid.row_number(layout.header_row)),
+                column: None,
+                value: None,
+                message: format!("optional column {} is not in the extract; its values are blank", col.field),
+            });
+        }
+    }
+
+    let rows_read = layout.data_rows.len();
+    let accepted = rows_read - rejected;
+    let table = build_table(source, columns, row_numbers);
+    let verdict = match table {
+        Err(ref e) => Verdict::Quarantine(format!("internal error building the table: {e}")),
+        Ok(_) if rows_read == 0 => Verdict::Quarantine("the extract has a header row but no data rows".into()),
+        Ok(_) if (rejected as f64) * 100.0 > source.max_rejected_pct * rows_read as f64 => {
+            Verdict::Quarantine(format!(
+                "{rejected} of {rows_read} rows ({:.1}%) failed the checks, more than the {}% this source allows; \
+             the first problem: {}",
+                rejected as f64 * 100.0 / rows_read as f64,
+                source.max_rejected_pct,
+                findings.first().map(|f| f.to_string()).unwrap_or_default()
+            ))
+        }
+        Ok(_) => Verdict::Accept,
+    };
+    CheckedExtract {
+        file_name: raw.file_name.clone(),
+        sha256: raw.sha256.clone(),
+        source_id: raw.source_id.clone(),
+        as_at: raw.as_at,
+        table: table.unwrap_or_default(),
+        rows_read,
+        rows_accepted: accepted,
+        rows_rejected: rejected,
+        totals_rows: layout.totals_rows.len(),
+        findings,
+        findings_total,
+        verdict,
+    }
+}
+
+/// One polars column per field, typed by the column definition.
+fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
+    let height = rows.len();
+    let mut out = Vec::with_capacity(columns.len() + 1);
+    for (col, values) in source.column.iter().zip(columns) {
+        let name = PlSmallStr::from(col.field.as_str());
+        let c = match col.kind {
+            ColumnType::Text | ColumnType::Partner | ColumnType::Code => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Str(s) = v { Some(s) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::Money | ColumnType::Number => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Num(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::FinancialYear => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Int(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::YesNo => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Bool(b) = v { Some(b) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::Date => Column::new(
+                name,
+                values
+                    .into_iter()
+                    .map(|v| if let Value::Date(d) = v { Some(days_since_epoch(d)) } else { None })
+                    .collect::<Vec<_>>(),
+            )
+            .cast(&DataType::Date)?,
+        };
+        out.push(c);
+    }
+    out.push(Column::new("_row".into(), rows));
+    DataFrame::new(height, out)
+}
+
+/// Days since 1970-01-01, polars' physical representation of a date.
+pub fn days_since_epoch(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
+}
+
+/// The inverse of [`days_since_epoch`].
+pub fn date_from_days(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(days as i64)
+}

@@ -1,0 +1,170 @@
+//! Turning one cell into a typed value for its column, or saying what was expected.
+
+use crate::config::{ColumnDef, ColumnType, Partner};
+use crate::ingest::{parse_date_text, Cell};
+use chrono::NaiveDate;
+
+/// A typed value ready for a table column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Str(String),
+    Num(f64),
+    Date(NaiveDate),
+    Int(i32),
+    Bool(bool),
+}
+
+/// Converts a cell for a column; `Err` holds what was expected, for the finding.
+pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Value, String> {
+    if cell.is_empty() {
+        return Ok(Value::Null);
+    }
+    if let Cell::Error(e) = cell {
+        return Err(format!("an Excel error value ({e}) where {} was expected", expected(col.kind)));
+    }
+    let fail = || Err(format!("expected {}", expected(col.kind)));
+    match col.kind {
+        ColumnType::Text => Ok(Value::Str(cell.display().trim().to_string())),
+        ColumnType::Partner => {
+            let text = cell.display();
+            match partners.iter().find(|p| p.matches(&text)) {
+                Some(p) => Ok(Value::Str(p.code.clone())),
+                None => Err(format!(
+                    "expected a partner council ({})",
+                    partners.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+        ColumnType::Code => match col.canonical_value(&cell.display()) {
+            Some(v) => Ok(Value::Str(v.to_string())),
+            None => Err(format!(
+                "expected one of {}",
+                col.values
+                    .iter()
+                    .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k} ({})", v.join(", ")) })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        },
+        ColumnType::Money => match cell {
+            Cell::Number(n) => Ok(Value::Num(*n)),
+            Cell::Text(t) => parse_money(t).map(Value::Num).map_or_else(fail, Ok),
+            _ => fail(),
+        },
+        ColumnType::Number => match cell {
+            Cell::Number(n) => Ok(Value::Num(*n)),
+            Cell::Text(t) => parse_number(t).map(Value::Num).map_or_else(fail, Ok),
+            _ => fail(),
+        },
+        ColumnType::Date => match cell {
+            Cell::Date(d) => Ok(Value::Date(*d)),
+            Cell::Number(n) => excel_serial_date(*n).map(Value::Date).map_or_else(fail, Ok),
+            Cell::Text(t) => parse_date_text(t).map(Value::Date).map_or_else(fail, Ok),
+            _ => fail(),
+        },
+        ColumnType::FinancialYear => match cell {
+            Cell::Number(n) if n.fract() == 0.0 && (1990.0..2100.0).contains(n) => Ok(Value::Int(*n as i32)),
+            Cell::Text(t) => crate::periods::parse_financial_year(t).map(Value::Int).map_or_else(fail, Ok),
+            _ => fail(),
+        },
+        ColumnType::YesNo => match cell {
+            Cell::Bool(b) => Ok(Value::Bool(*b)),
+            Cell::Number(n) if *n == 0.0 || *n == 1.0 => Ok(Value::Bool(*n == 1.0)),
+            Cell::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" | "true" | "1" => Ok(Value::Bool(true)),
+                "n" | "no" | "false" | "0" => Ok(Value::Bool(false)),
+                _ => fail(),
+            },
+            _ => fail(),
+        },
+    }
+}
+
+fn expected(kind: ColumnType) -> &'static str {
+    match kind {
+        ColumnType::Text => "text",
+        ColumnType::Partner => "a partner council",
+        ColumnType::Code => "one of the listed values",
+        ColumnType::Money => "an amount in pounds such as 1234.56, £1,234.56 or (123.45)",
+        ColumnType::Number => "a number such as 1234.5 or 1,234.5",
+        ColumnType::Date => "a date such as 31/10/2025 (day first) or an Excel date",
+        ColumnType::FinancialYear => "a financial year such as 2025/26",
+        ColumnType::YesNo => "Y or N",
+    }
+}
+
+/// `£1,234.56`, `-12`, `(123.45)` (negative), `1 234.5` -> f64.
+pub fn parse_money(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (neg, t) = match t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        Some(inner) => (true, inner),
+        None => (false, t),
+    };
+    let cleaned: String = t.chars().filter(|c| !matches!(c, '£' | ',' | ' ' | '\u{a0}')).collect();
+    let v = parse_plain(&cleaned)?;
+    Some(if neg { -v } else { v })
+}
+
+/// A number with optional thousands separators and a trailing `%` (kept as written: 95.9%
+/// gives 95.9).
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let t = t.strip_suffix('%').unwrap_or(t);
+    parse_money(t)
+}
+
+fn parse_plain(s: &str) -> Option<f64> {
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// An Excel serial day number (1900 system) as a date, for plausible values only.
+pub fn excel_serial_date(n: f64) -> Option<NaiveDate> {
+    if n.fract() != 0.0 || !(1.0..=2_958_465.0).contains(&n) {
+        return None;
+    }
+    // Serial 60 is the fictitious 29/02/1900; serials above it are one day ahead.
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let days = if n < 60.0 { n as i64 + 1 } else { n as i64 };
+    base.checked_add_signed(chrono::Duration::days(days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_forms() {
+        assert_eq!(parse_money("£1,234.56"), Some(1234.56));
+        assert_eq!(parse_money("(123.45)"), Some(-123.45));
+        assert_eq!(parse_money("-12"), Some(-12.0));
+        assert_eq!(parse_money("12 345"), Some(12345.0));
+        assert_eq!(parse_money("n/a"), None);
+        assert_eq!(parse_money("inf"), None);
+        assert_eq!(parse_number("95.9%"), Some(95.9));
+    }
+
+    #[test]
+    fn serial_dates() {
+        assert_eq!(excel_serial_date(45961.0), NaiveDate::from_ymd_opt(2025, 10, 31));
+        assert_eq!(excel_serial_date(1.5), None);
+    }
+
+    #[test]
+    fn codes_and_partners() {
+        let col: ColumnDef = toml::from_str(
+            "field = 'tax_type'\ntype = 'code'\nvalues = { CTAX = ['Council Tax'], NNDR = ['Business Rates', 'NDR'] }",
+        )
+        .unwrap();
+        assert_eq!(convert(&Cell::Text("council tax".into()), &col, &[]), Ok(Value::Str("CTAX".into())));
+        assert_eq!(convert(&Cell::Text("NDR".into()), &col, &[]), Ok(Value::Str("NNDR".into())));
+        assert!(convert(&Cell::Text("Water".into()), &col, &[]).is_err());
+        let p = vec![Partner { code: "E07000010".into(), name: "Fenland".into(), aliases: vec![] }];
+        let col: ColumnDef = toml::from_str("field = 'council'\ntype = 'partner'").unwrap();
+        assert_eq!(convert(&Cell::Text("FENLAND".into()), &col, &p), Ok(Value::Str("E07000010".into())));
+        assert!(convert(&Cell::Text("Norwich".into()), &col, &p).unwrap_err().contains("Fenland"));
+    }
+}

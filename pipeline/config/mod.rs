@@ -1,0 +1,160 @@
+//! Project configuration: definitions as data that the performance officer edits.
+//!
+//! Takes a project folder holding `scorecard.toml`, `sources/*.toml`, `indicators/*.toml` and
+//! `targets.toml`; gives a validated [`Project`] or *every* problem found, each with its file,
+//! line and column ([`ConfigError`]). Unknown keys are errors. `scorecard validate` prints the
+//! errors; `scorecard run` refuses to start with them (exit code 78).
+
+mod diagnostic;
+mod indicator;
+mod settings;
+mod source;
+mod target;
+
+pub use diagnostic::ConfigError;
+pub use indicator::{IndicatorDef, Method, Polarity, Unit};
+pub use settings::{Folders, Organisation, Partner, ReportSettings, Settings};
+pub use source::{AsAtFrom, ColumnDef, ColumnType, SourceDef, SourceKind};
+pub use target::{TargetDef, Targets};
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// A loaded, validated project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project folder (absolute).
+    pub root: PathBuf,
+    pub settings: Settings,
+    pub sources: Vec<SourceDef>,
+    pub indicators: Vec<IndicatorDef>,
+    pub targets: Targets,
+}
+
+impl Project {
+    /// Loads and validates every definition file under `root`, collecting all problems.
+    pub fn load(root: &Path) -> Result<Project, Vec<ConfigError>> {
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut errors = Vec::new();
+
+        let settings_path = root.join("scorecard.toml");
+        let settings = diagnostic::parse_file::<Settings>(&settings_path, &mut errors);
+
+        let sources: Vec<SourceDef> = toml_files(&root.join("sources"), &mut errors)
+            .iter()
+            .filter_map(|p| diagnostic::parse_file::<SourceDef>(p, &mut errors).map(|s| s.with_path(p)))
+            .collect();
+
+        let mut indicators = Vec::new();
+        for p in toml_files(&root.join("indicators"), &mut errors) {
+            if let Some(file) = diagnostic::parse_file::<indicator::IndicatorFile>(&p, &mut errors) {
+                indicators.extend(file.indicator.into_iter().map(|i| i.with_path(&p)));
+            }
+        }
+
+        let targets_path = root.join("targets.toml");
+        let targets = if targets_path.exists() {
+            diagnostic::parse_file::<Targets>(&targets_path, &mut errors)
+                .map(|t| t.with_path(&targets_path))
+                .unwrap_or_default()
+        } else {
+            Targets::default()
+        };
+
+        if let Some(settings) = &settings {
+            settings.validate(&settings_path, &mut errors);
+        }
+        for s in &sources {
+            s.validate(&mut errors);
+        }
+        check_unique(sources.iter().map(|s| (s.id.get_ref().as_str(), &s.path, s.id.span())), "source id", &mut errors);
+        check_unique(
+            indicators.iter().map(|i| (i.id.get_ref().as_str(), &i.path, i.id.span())),
+            "indicator id",
+            &mut errors,
+        );
+        let source_ids: BTreeSet<&str> = sources.iter().map(|s| s.id.get_ref().as_str()).collect();
+        for i in &indicators {
+            i.validate(&sources, &source_ids, &mut errors);
+        }
+        let indicator_ids: BTreeSet<&str> = indicators.iter().map(|i| i.id.get_ref().as_str()).collect();
+        let partner_codes: BTreeSet<&str> =
+            settings.as_ref().map(|s| s.partner.iter().map(|p| p.code.as_str()).collect()).unwrap_or_default();
+        targets.validate(&indicator_ids, &partner_codes, &mut errors);
+
+        if sources.is_empty() && errors.is_empty() {
+            errors.push(ConfigError::whole_file(
+                &root.join("sources"),
+                "no source definitions found (expected sources/*.toml)",
+            ));
+        }
+
+        match (settings, errors.is_empty()) {
+            (Some(settings), true) => Ok(Project { root, settings, sources, indicators, targets }),
+            _ => {
+                errors.sort();
+                errors.dedup();
+                Err(errors)
+            }
+        }
+    }
+
+    /// Resolves a folder named in `scorecard.toml` against the project root.
+    pub fn folder(&self, relative: &Path) -> PathBuf {
+        if relative.is_absolute() {
+            relative.to_path_buf()
+        } else {
+            self.root.join(relative)
+        }
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceDef> {
+        self.sources.iter().find(|s| s.id.get_ref() == id)
+    }
+
+    pub fn partner_name(&self, code: &str) -> String {
+        if code == "ALL" {
+            return self.settings.organisation.partnership_label();
+        }
+        self.settings
+            .partner
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// Lists `*.toml` files of a folder in name order; a missing folder is an error.
+fn toml_files(dir: &Path, errors: &mut Vec<ConfigError>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(ConfigError::whole_file(dir, &format!("cannot read folder: {e}")));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn check_unique<'a>(
+    items: impl Iterator<Item = (&'a str, &'a PathBuf, std::ops::Range<usize>)>,
+    what: &str,
+    errors: &mut Vec<ConfigError>,
+) {
+    let mut seen = std::collections::BTreeMap::new();
+    for (id, path, span) in items {
+        if let Some(first) = seen.insert(id.to_string(), path.clone()) {
+            errors.push(ConfigError::at_span(
+                path,
+                span,
+                &format!("duplicate {what} `{id}` (also defined in {})", first.display()),
+            ));
+        }
+    }
+}

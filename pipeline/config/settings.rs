@@ -1,0 +1,174 @@
+//! `scorecard.toml`: the organisation, its partner councils, the folders and report settings.
+
+use super::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole of `scorecard.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub organisation: Organisation,
+    /// The partner councils, in the order reports list them.
+    #[serde(default)]
+    pub partner: Vec<Partner>,
+    #[serde(default)]
+    pub folders: Folders,
+    #[serde(default)]
+    pub report: ReportSettings,
+}
+
+/// Who the reports are for.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    /// Full name, shown on the cover and every page ("Anglia Revenues Partnership").
+    pub name: String,
+    /// Short name for file names and narrow columns ("ARP").
+    pub short_name: String,
+    /// Set for demonstration projects: every output then says the data is synthetic.
+    #[serde(default)]
+    pub synthetic: bool,
+}
+
+impl Organisation {
+    /// The label used for the partnership-wide figures (partner code `ALL`).
+    pub fn partnership_label(&self) -> String {
+        format!("{} (all partners)", self.short_name)
+    }
+}
+
+/// One partner council.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partner {
+    /// ONS GSS code, for example `E07000143`.
+    pub code: String,
+    /// Name as reports show it.
+    pub name: String,
+    /// Other spellings extracts use for this council ("Breckland District Council").
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl Partner {
+    /// True if an extract's council cell names this partner (by code, name or alias,
+    /// ignoring case, spacing and punctuation).
+    pub fn matches(&self, cell: &str) -> bool {
+        let key = crate::ingest::normalise_header(cell);
+        !key.is_empty()
+            && std::iter::once(&self.code)
+                .chain(std::iter::once(&self.name))
+                .chain(self.aliases.iter())
+                .any(|n| crate::ingest::normalise_header(n) == key)
+    }
+}
+
+/// Folders, relative to the project folder unless absolute.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Folders {
+    /// Where finance staff drop extracts.
+    pub drop: PathBuf,
+    /// Where accepted (and duplicate) extracts are moved, by run date.
+    pub archive: PathBuf,
+    /// Where rejected extracts are moved, each with a `.reason.txt`.
+    pub quarantine: PathBuf,
+    /// The history of accepted extracts in normalised form (Parquet).
+    pub store: PathBuf,
+    /// Workbooks, CSVs and PDFs for clerks and the website.
+    pub output: PathBuf,
+}
+
+impl Default for Folders {
+    fn default() -> Self {
+        Folders {
+            drop: "drop".into(),
+            archive: "archive".into(),
+            quarantine: "quarantine".into(),
+            store: "store".into(),
+            output: "output".into(),
+        }
+    }
+}
+
+/// How the committee report is labelled.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// The meeting the report is written for.
+    #[serde(default = "default_meeting")]
+    pub meeting: String,
+    /// Author shown in document properties.
+    #[serde(default = "default_author")]
+    pub author: String,
+}
+
+fn default_meeting() -> String {
+    "Joint Committee".into()
+}
+fn default_author() -> String {
+    "Performance team".into()
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings { meeting: default_meeting(), author: default_author() }
+    }
+}
+
+impl Settings {
+    pub(super) fn validate(&self, path: &Path, errors: &mut Vec<ConfigError>) {
+        let mut codes = std::collections::BTreeSet::new();
+        for p in &self.partner {
+            if !is_gss_code(&p.code) {
+                errors.push(ConfigError::whole_file(
+                    path,
+                    &format!(
+                        "partner `{}` has code `{}`: expected an ONS GSS code, a letter and 8 digits such as E07000143",
+                        p.name, p.code
+                    ),
+                ));
+            }
+            if !codes.insert(p.code.clone()) {
+                errors.push(ConfigError::whole_file(path, &format!("partner code `{}` appears twice", p.code)));
+            }
+        }
+        if self.partner.is_empty() {
+            errors
+                .push(ConfigError::whole_file(path, "no [[partner]] defined: at least one partner council is needed"));
+        }
+    }
+}
+
+/// ONS GSS code shape: one of E, W, S, N followed by eight digits.
+pub fn is_gss_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 9 && matches!(b[0], b'E' | b'W' | b'S' | b'N') && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gss_codes() {
+        assert!(is_gss_code("E07000143"));
+        assert!(!is_gss_code("E0700014"));
+        assert!(!is_gss_code("X07000143"));
+    }
+
+    #[test]
+    fn partner_matches_aliases_loosely() {
+        let p = Partner {
+            code: "E07000143".into(),
+            name: "Breckland".into(),
+            aliases: vec!["Breckland District Council".into()],
+        };
+        assert!(p.matches("BRECKLAND"));
+        assert!(p.matches("Breckland District  Council"));
+        assert!(p.matches("e07000143"));
+        assert!(!p.matches("Fenland"));
+        assert!(!p.matches(""));
+    }
+}

@@ -1,0 +1,83 @@
+//! Demo: a complete synthetic project to try the pipeline on.
+//!
+//! Takes a folder; gives a project in it: `scorecard.toml` for three partner councils (marked
+//! synthetic, so every output says so), the shipped `sources/`, `indicators/`, `targets.toml`
+//! and `report-templates/`, and three financial years of monthly extracts from the revenues,
+//! benefits and HR systems in its drop folder ([`data`] makes the rows, [`write`] the files).
+
+pub mod data;
+pub mod write;
+
+use std::path::Path;
+
+/// The seed of the shipped demo.
+pub const SEED: u64 = 20_230_401;
+
+/// Shipped definition files, embedded so the binary can write a project anywhere.
+pub const SHIPPED_FILES: [(&str, &str); 8] = [
+    ("sources/revenues.toml", include_str!("../../sources/revenues.toml")),
+    ("sources/benefits.toml", include_str!("../../sources/benefits.toml")),
+    ("sources/hr_staff.toml", include_str!("../../sources/hr_staff.toml")),
+    ("sources/hr_absence.toml", include_str!("../../sources/hr_absence.toml")),
+    ("indicators/arp.toml", include_str!("../../indicators/arp.toml")),
+    ("targets.toml", include_str!("../../targets.toml")),
+    ("report-templates/committee.typ", include_str!("../../report-templates/committee.typ")),
+    ("output/README.md", "Generated workbooks, open-data CSVs and PDF reports appear here.\n"),
+];
+
+/// `scorecard.toml` of the demo project.
+pub const DEMO_SETTINGS: &str = r#"# Demo project written by `scorecard demo`. The councils are real; every figure is synthetic.
+
+[organisation]
+name = "Anglia Revenues Partnership (demo)"
+short_name = "ARP-demo"
+synthetic = true
+
+[[partner]]
+code = "E07000143"
+name = "Breckland"
+aliases = ["Breckland Council", "Breckland District Council"]
+
+[[partner]]
+code = "E07000244"
+name = "East Suffolk"
+aliases = ["East Suffolk Council"]
+
+[[partner]]
+code = "E07000010"
+name = "Fenland"
+aliases = ["Fenland District Council", "Fenland Council"]
+
+[folders]
+drop = "drop"
+archive = "archive"
+quarantine = "quarantine"
+store = "store"
+output = "output"
+
+[report]
+meeting = "Joint Committee"
+author = "ARP performance team (demo)"
+"#;
+
+/// Writes the demo project into `dir` (created if needed) and returns the data written.
+/// Refuses to write into a folder that already holds a `scorecard.toml`, so a real project
+/// is never overwritten.
+pub fn write_project(dir: &Path) -> anyhow::Result<data::DemoData> {
+    if dir.join("scorecard.toml").exists() {
+        anyhow::bail!(
+            "{} already holds a scorecard.toml: choose an empty folder for the demo (nothing was changed)",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir.join("drop"))?;
+    crate::publish::write_atomic(&dir.join("scorecard.toml"), DEMO_SETTINGS.as_bytes())?;
+    for (rel, text) in SHIPPED_FILES {
+        crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
+    }
+    let demo = data::generate(SEED);
+    let drop = dir.join("drop");
+    use rayon::prelude::*;
+    demo.extracts.par_iter().try_for_each(|x| write::write_extract(&drop, x))?;
+    Ok(demo)
+}

@@ -1,0 +1,293 @@
+//! The polars computations behind each [`Method`]: monthly numerators and denominators by
+//! partner, from which [`super::to_values`] builds every period.
+
+use super::{MonthlyParts, Parts, ALL};
+use crate::check::days_since_epoch;
+use crate::config::{IndicatorDef, Method, Project};
+use crate::periods::Period;
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+/// How monthly parts combine into quarters and years.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Aggregation {
+    /// The period takes the value of its last month (collection rates, rolling figures).
+    Snapshot,
+    /// The period sums numerators and denominators over its months (processing times).
+    Flow,
+}
+
+/// The monthly series of one indicator.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub months: MonthlyParts,
+    pub aggregation: Aggregation,
+    /// Multiplier of numerator / denominator (100 for percentages).
+    pub scale: f64,
+    /// Whether values exist per partner or only for the partnership.
+    pub by_partner: bool,
+    /// First and last as-at dates of the data read (the periods reported lie between).
+    pub coverage: Option<(NaiveDate, NaiveDate)>,
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Store(StoreError),
+    Polars(PolarsError),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+impl From<PolarsError> for Error {
+    fn from(e: PolarsError) -> Self {
+        Error::Polars(e)
+    }
+}
+
+/// Computes the monthly series of one indicator from the store.
+pub fn series(project: &Project, def: &IndicatorDef, store: &Store, as_of: NaiveDate) -> Result<Series, Error> {
+    match def.method.get_ref() {
+        Method::CollectionRate { source, tax_type } => collection_rate(project, store, source, tax_type, as_of),
+        Method::ProcessingDays { source, work_type } => processing_days(project, store, source, work_type, as_of),
+        Method::SicknessDaysPerFte { staff_source, absence_source } => {
+            sickness_days_per_fte(project, store, staff_source, absence_source, as_of)
+        }
+    }
+}
+
+/// Financial month index (fy * 12 + month - 1) of a date column: year * 12 + month - 4.
+fn month_index(date_col: &str) -> Expr {
+    col(date_col).dt().year().cast(DataType::Int32) * lit(12) + col(date_col).dt().month().cast(DataType::Int32)
+        - lit(4)
+}
+
+/// First year of the financial year of a date column.
+fn financial_year(date_col: &str) -> Expr {
+    let year = col(date_col).dt().year().cast(DataType::Int32);
+    when(col(date_col).dt().month().cast(DataType::Int32).gt_eq(lit(4))).then(year.clone()).otherwise(year - lit(1))
+}
+
+/// Date column as days since 1970-01-01.
+fn days(date_col: &str) -> Expr {
+    col(date_col).cast(DataType::Int32)
+}
+
+/// Latest version of every record: the row from the extract with the latest as-at date.
+fn latest_versions(df: DataFrame, key: &[String]) -> LazyFrame {
+    df.lazy()
+        .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
+        .unique_stable_generic(Some(key.iter().map(|k| col(k.as_str())).collect()), UniqueKeepStrategy::Last)
+}
+
+fn coverage(df: &DataFrame) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
+    let days = df.column("as_at")?.cast(&DataType::Int32)?;
+    let days = days.i32()?;
+    Ok(match (days.min(), days.max()) {
+        (Some(a), Some(b)) => Some((crate::check::date_from_days(a), crate::check::date_from_days(b))),
+        _ => None,
+    })
+}
+
+/// Reads `(partner, month index, numerator, denominator)` rows into monthly parts.
+fn collect_parts(df: &DataFrame, partner: Option<&str>) -> Result<MonthlyParts, Error> {
+    let midx = df.column("midx")?.cast(&DataType::Int32)?;
+    let midx = midx.i32()?;
+    let num = df.column("num")?.cast(&DataType::Float64)?;
+    let num = num.f64()?;
+    let den = df.column("den")?.cast(&DataType::Float64)?;
+    let den = den.f64()?;
+    let partners = match partner {
+        Some(p) => Some(df.column(p)?.str()?.clone()),
+        None => None,
+    };
+    let mut out = MonthlyParts::new();
+    for i in 0..df.height() {
+        let (Some(m), n, d) = (midx.get(i), num.get(i).unwrap_or(0.0), den.get(i).unwrap_or(0.0)) else { continue };
+        let code = partners.as_ref().and_then(|p| p.get(i)).unwrap_or(ALL).to_string();
+        *out.entry(code).or_default().entry(m).or_default() = Parts { numerator: n, denominator: d };
+    }
+    Ok(out)
+}
+
+/// Adds partnership (`ALL`) parts for months where every partner has a value.
+fn add_partnership(months: &mut MonthlyParts, partners: &[String]) {
+    let mut all = std::collections::BTreeMap::new();
+    let Some(first) = partners.first().and_then(|p| months.get(p)) else { return };
+    for &m in first.keys() {
+        let parts: Option<Vec<Parts>> =
+            partners.iter().map(|p| months.get(p).and_then(|x| x.get(&m)).copied()).collect();
+        if let Some(parts) = parts {
+            all.insert(m, parts.into_iter().fold(Parts::default(), |a, b| a + b));
+        }
+    }
+    months.insert(ALL.to_string(), all);
+}
+
+fn partner_codes(project: &Project) -> Vec<String> {
+    project.settings.partner.iter().map(|p| p.code.clone()).collect()
+}
+
+/// In-year collection rate from a snapshot source.
+fn collection_rate(
+    project: &Project,
+    store: &Store,
+    source: &str,
+    tax_type: &str,
+    as_of: NaiveDate,
+) -> Result<Series, Error> {
+    let def = project.source(source).expect("validated");
+    let partner = def.partner_field().map(str::to_string);
+    let empty = Series {
+        months: Default::default(),
+        aggregation: Aggregation::Snapshot,
+        scale: 100.0,
+        by_partner: partner.is_some(),
+        coverage: None,
+    };
+    let Some(df) = store.load(source, as_of)? else { return Ok(empty) };
+    let cov = coverage(&df)?;
+    let mut group: Vec<Expr> = vec![col("midx")];
+    if let Some(p) = &partner {
+        group.push(col(p.as_str()));
+    }
+    let lf = df.lazy().with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")]);
+    // The extract with the latest as-at date inside each month (per partner).
+    let latest = lf.clone().group_by(group.clone()).agg([col("as_at").max()]);
+    let mut on = group.clone();
+    on.push(col("as_at"));
+    let monthly = lf
+        .join(latest, on.clone(), on, JoinArgs::new(JoinType::Inner))
+        .filter(col("tax_type").eq(lit(tax_type)).and(col("liability_year").eq(col("fy"))))
+        .group_by(group)
+        .agg([col("collected").sum().alias("num"), col("net_debit").sum().alias("den")])
+        .collect()?;
+    let mut months = collect_parts(&monthly, partner.as_deref())?;
+    if partner.is_some() {
+        add_partnership(&mut months, &partner_codes(project));
+    }
+    Ok(Series { coverage: cov, months, ..empty })
+}
+
+/// Mean calendar days (decided - received + 1) over items of one work type decided in each month.
+fn processing_days(
+    project: &Project,
+    store: &Store,
+    source: &str,
+    work_type: &str,
+    as_of: NaiveDate,
+) -> Result<Series, Error> {
+    let def = project.source(source).expect("validated");
+    let partner = def.partner_field().map(str::to_string);
+    let empty = Series {
+        months: Default::default(),
+        aggregation: Aggregation::Flow,
+        scale: 1.0,
+        by_partner: partner.is_some(),
+        coverage: None,
+    };
+    let Some(df) = store.load(source, as_of)? else { return Ok(empty) };
+    let cov = coverage(&df)?;
+    let mut group: Vec<Expr> = vec![col("midx")];
+    if let Some(p) = &partner {
+        group.push(col(p.as_str()));
+    }
+    let monthly = latest_versions(df, &def.key)
+        .filter(
+            col("work_type")
+                .eq(lit(work_type))
+                .and(col("date_decided").is_not_null())
+                .and(days("date_decided").lt_eq(lit(days_since_epoch(as_of)))),
+        )
+        .with_columns([
+            month_index("date_decided").alias("midx"),
+            (days("date_decided") - days("date_received") + lit(1)).cast(DataType::Float64).alias("days"),
+        ])
+        .group_by(group)
+        .agg([col("days").sum().alias("num"), col("days").count().cast(DataType::Float64).alias("den")])
+        .collect()?;
+    let mut months = collect_parts(&monthly, partner.as_deref())?;
+    if partner.is_some() {
+        // Flow: the partnership sums every partner's items, even in a month one partner lacks.
+        let mut all = std::collections::BTreeMap::<i32, Parts>::new();
+        for m in months.values() {
+            for (k, v) in m {
+                let e = all.entry(*k).or_default();
+                *e = *e + *v;
+            }
+        }
+        months.insert(ALL.to_string(), all);
+    }
+    Ok(Series { coverage: cov, months, ..empty })
+}
+
+/// Rolling 12 months to each month end: FTE days lost to sickness / average FTE.
+fn sickness_days_per_fte(
+    project: &Project,
+    store: &Store,
+    staff: &str,
+    absence: &str,
+    as_of: NaiveDate,
+) -> Result<Series, Error> {
+    let staff_def = project.source(staff).expect("validated");
+    let absence_def = project.source(absence).expect("validated");
+    let empty = Series {
+        months: Default::default(),
+        aggregation: Aggregation::Snapshot,
+        scale: 1.0,
+        by_partner: false,
+        coverage: None,
+    };
+    let (Some(staff_df), Some(absence_df)) = (store.load(staff, as_of)?, store.load(absence, as_of)?) else {
+        return Ok(empty);
+    };
+    let cov = coverage(&absence_df)?;
+    let Some((first, last)) = cov else { return Ok(empty) };
+    let staff_lf = latest_versions(staff_df, &staff_def.key)
+        .select([col("fte"), days("start_date").alias("start"), days("leaving_date").alias("leave")])
+        .collect()?
+        .lazy();
+    // An ongoing absence (no last day) runs to its extract's as-at date.
+    let absence_lf = latest_versions(absence_df, &absence_def.key)
+        .select([
+            col("fte_days_lost"),
+            days("first_day").alias("first"),
+            when(col("last_day").is_null()).then(days("as_at")).otherwise(days("last_day")).alias("last"),
+        ])
+        .collect()?
+        .lazy();
+    let fte_on = |day: i32| -> Result<f64, Error> {
+        let df = staff_lf
+            .clone()
+            .filter(col("start").lt_eq(lit(day)).and(col("leave").is_null().or(col("leave").gt_eq(lit(day)))))
+            .select([col("fte").sum()])
+            .collect()?;
+        Ok(df.column("fte")?.f64()?.get(0).unwrap_or(0.0))
+    };
+    let mut all = std::collections::BTreeMap::new();
+    let lo = Period::month_of(first).month_index();
+    let hi = Period::month_of(last).month_index();
+    for m in lo..=hi {
+        let end = Period::from_month_index(m);
+        let ws = days_since_epoch(Period::from_month_index(m - 11).start());
+        let we = days_since_epoch(end.end());
+        let overlap_start = when(col("first").gt(lit(ws))).then(col("first")).otherwise(lit(ws));
+        let overlap_end = when(col("last").lt(lit(we))).then(col("last")).otherwise(lit(we));
+        let inside = (overlap_end - overlap_start + lit(1)).cast(DataType::Float64);
+        let length = (col("last") - col("first") + lit(1)).cast(DataType::Float64);
+        let lost = absence_lf
+            .clone()
+            .filter(col("first").lt_eq(lit(we)).and(col("last").gt_eq(lit(ws))).and(col("last").gt_eq(col("first"))))
+            .select([(col("fte_days_lost") * inside / length).sum().alias("lost")])
+            .collect()?;
+        let lost = lost.column("lost")?.f64()?.get(0).unwrap_or(0.0);
+        let avg_fte = (fte_on(ws)? + fte_on(we)?) / 2.0;
+        all.insert(m, Parts { numerator: lost, denominator: avg_fte });
+    }
+    let mut months = MonthlyParts::new();
+    months.insert(ALL.to_string(), all);
+    Ok(Series { coverage: cov, months, ..empty })
+}

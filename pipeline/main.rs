@@ -1,0 +1,72 @@
+//! The `scorecard` binary: parses the command line and hands over to the library.
+
+use clap::Parser;
+use scorecard::cli::{today, Cli, Command};
+use scorecard::config::Project;
+use scorecard::{exit, run};
+use std::path::Path;
+
+fn load(dir: &Path) -> Result<Project, i32> {
+    Project::load(dir).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        eprintln!("{} problem(s) in the configuration of {}", errors.len(), dir.display());
+        exit::INVALID_CONFIG
+    })
+}
+
+fn run_and_report(project: &Project, as_of: chrono::NaiveDate, json: bool) -> i32 {
+    let summary = run::run(project, as_of);
+    eprint!("{}", summary.human());
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+    }
+    summary.exit_code
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run { project, as_of, json } => match load(&project) {
+            Ok(p) => run_and_report(&p, as_of.unwrap_or_else(today), json),
+            Err(code) => code,
+        },
+        Command::Validate { project } => match load(&project) {
+            Ok(p) => {
+                println!(
+                    "{}: valid ({} sources, {} indicators, {} targets, {} partners)",
+                    p.root.display(),
+                    p.sources.len(),
+                    p.indicators.len(),
+                    p.targets.target.len(),
+                    p.settings.partner.len()
+                );
+                exit::OK
+            }
+            Err(code) => code,
+        },
+        Command::Demo { dir, no_run, as_of, json } => match scorecard::demo::write_project(&dir) {
+            Err(e) => {
+                eprintln!("demo: {e:#}");
+                exit::FAILED
+            }
+            Ok(_) => {
+                eprintln!("wrote the demo project to {}", dir.display());
+                if no_run {
+                    exit::OK
+                } else {
+                    match load(&dir) {
+                        Ok(p) => {
+                            let code = run_and_report(&p, as_of.unwrap_or_else(today), json);
+                            eprintln!("outputs are in {}", p.folder(&p.settings.folders.output).display());
+                            code
+                        }
+                        Err(code) => code,
+                    }
+                }
+            }
+        },
+    };
+    std::process::exit(code);
+}

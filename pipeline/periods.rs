@@ -1,0 +1,219 @@
+//! UK financial-year periods: months M01 (April) to M12 (March), quarters Q1-Q4 and years.
+//!
+//! Takes dates; gives the periods they fall in, their labels (`2025/26 M07`, `2025/26 Q2`,
+//! `2025/26`) and their first and last days. Every stage uses these so that labels agree.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+/// The granularity of a reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// One reporting period of a financial year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    /// First calendar year of the financial year (2025 for 2025/26).
+    pub fy: i32,
+    pub kind: PeriodKind,
+    /// 1-12 for months, 1-4 for quarters, 0 for years.
+    pub number: u32,
+}
+
+impl Period {
+    pub fn month(fy: i32, m: u32) -> Period {
+        Period { fy, kind: PeriodKind::Month, number: m }
+    }
+    pub fn quarter(fy: i32, q: u32) -> Period {
+        Period { fy, kind: PeriodKind::Quarter, number: q }
+    }
+    pub fn year(fy: i32) -> Period {
+        Period { fy, kind: PeriodKind::Year, number: 0 }
+    }
+
+    /// The financial month (M01 = April) containing a date.
+    pub fn month_of(d: NaiveDate) -> Period {
+        let (fy, m) = fiscal_month(d);
+        Period::month(fy, m)
+    }
+
+    /// The label used in every output: `2025/26 M07`, `2025/26 Q2`, `2025/26`.
+    pub fn label(&self) -> String {
+        let fy = fy_label(self.fy);
+        match self.kind {
+            PeriodKind::Month => format!("{fy} M{:02}", self.number),
+            PeriodKind::Quarter => format!("{fy} Q{}", self.number),
+            PeriodKind::Year => fy,
+        }
+    }
+
+    /// Financial months (1-12) the period covers.
+    pub fn months(&self) -> std::ops::RangeInclusive<u32> {
+        match self.kind {
+            PeriodKind::Month => self.number..=self.number,
+            PeriodKind::Quarter => (self.number - 1) * 3 + 1..=self.number * 3,
+            PeriodKind::Year => 1..=12,
+        }
+    }
+
+    /// The last financial month of the period (snapshot indicators take its value).
+    pub fn last_month(&self) -> Period {
+        Period::month(self.fy, *self.months().end())
+    }
+
+    pub fn start(&self) -> NaiveDate {
+        month_start(self.fy, *self.months().start())
+    }
+
+    pub fn end(&self) -> NaiveDate {
+        let next = month_start(self.fy, *self.months().end()).checked_add_months(chrono::Months::new(1));
+        next.and_then(|d| d.pred_opt()).expect("valid date")
+    }
+
+    /// A month index that orders months across years (fy * 12 + m - 1).
+    pub fn month_index(&self) -> i32 {
+        self.fy * 12 + self.number as i32 - 1
+    }
+
+    pub fn from_month_index(i: i32) -> Period {
+        Period::month(i.div_euclid(12), (i.rem_euclid(12) + 1) as u32)
+    }
+}
+
+/// The financial year and month (1 = April) of a date.
+pub fn fiscal_month(d: NaiveDate) -> (i32, u32) {
+    let m = d.month();
+    if m >= 4 {
+        (d.year(), m - 3)
+    } else {
+        (d.year() - 1, m + 9)
+    }
+}
+
+/// First day of financial month `m` of financial year `fy`.
+pub fn month_start(fy: i32, m: u32) -> NaiveDate {
+    let (y, cm) = if m <= 9 { (fy, m + 3) } else { (fy + 1, m - 9) };
+    NaiveDate::from_ymd_opt(y, cm, 1).expect("valid month")
+}
+
+/// `2025/26` for 2025.
+pub fn fy_label(fy: i32) -> String {
+    format!("{fy}/{:02}", (fy + 1).rem_euclid(100))
+}
+
+/// Reads `2025/26`, `2025-26`, `25/26`, `2025/2026` or `2025` as the first year (2025).
+pub fn parse_financial_year(s: &str) -> Option<i32> {
+    let s = s.trim();
+    let parts: Vec<&str> = s.split(['/', '-']).map(str::trim).collect();
+    let year = |p: &str| -> Option<i32> {
+        let n: i32 = p.parse().ok()?;
+        match p.len() {
+            4 => Some(n),
+            2 => Some(2000 + n),
+            _ => None,
+        }
+    };
+    match parts.as_slice() {
+        [one] => year(one),
+        [a, b] => {
+            let first = year(a)?;
+            let second: i32 = b.parse().ok()?;
+            let ok = match b.len() {
+                2 => (first + 1).rem_euclid(100) == second,
+                4 => first + 1 == second,
+                _ => false,
+            };
+            ok.then_some(first)
+        }
+        _ => None,
+    }
+}
+
+/// Every month, quarter and year that has ended on or before `as_of`, from the month of
+/// `first` to the month of `last` (both inclusive), in a stable order: by year, then months,
+/// quarters, the year.
+pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate) -> Vec<Period> {
+    let lo = Period::month_of(first).month_index();
+    let hi = Period::month_of(last.min(as_of)).month_index();
+    let mut out = Vec::new();
+    for i in lo..=hi {
+        let m = Period::from_month_index(i);
+        out.push(m);
+        if m.number.is_multiple_of(3) {
+            out.push(Period::quarter(m.fy, m.number / 3));
+        }
+        if m.number == 12 {
+            out.push(Period::year(m.fy));
+        }
+    }
+    out.retain(|p| p.end() <= as_of && p.start() >= Period::month_of(first).start());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn labels_and_bounds() {
+        let p = Period::month_of(d(2025, 10, 31));
+        assert_eq!(p.label(), "2025/26 M07");
+        assert_eq!(p.start(), d(2025, 10, 1));
+        assert_eq!(p.end(), d(2025, 10, 31));
+        let q = Period::quarter(2025, 2);
+        assert_eq!(q.label(), "2025/26 Q2");
+        assert_eq!((q.start(), q.end()), (d(2025, 7, 1), d(2025, 9, 30)));
+        let y = Period::year(2025);
+        assert_eq!(y.label(), "2025/26");
+        assert_eq!((y.start(), y.end()), (d(2025, 4, 1), d(2026, 3, 31)));
+        assert_eq!(Period::month_of(d(2026, 3, 1)).label(), "2025/26 M12");
+        assert_eq!(fy_label(1999), "1999/00");
+    }
+
+    #[test]
+    fn financial_years_parse() {
+        for s in ["2025/26", "2025-26", "25/26", "2025/2026", "2025"] {
+            assert_eq!(parse_financial_year(s), Some(2025), "{s}");
+        }
+        assert_eq!(parse_financial_year("2025/27"), None);
+        assert_eq!(parse_financial_year("soon"), None);
+    }
+
+    #[test]
+    fn only_complete_periods_up_to_as_of() {
+        let ps = complete_periods(d(2025, 4, 30), d(2025, 10, 31), d(2025, 10, 15));
+        let labels: Vec<String> = ps.iter().map(Period::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "2025/26 M01",
+                "2025/26 M02",
+                "2025/26 M03",
+                "2025/26 Q1",
+                "2025/26 M04",
+                "2025/26 M05",
+                "2025/26 M06",
+                "2025/26 Q2"
+            ]
+        );
+        let ps = complete_periods(d(2024, 4, 30), d(2025, 3, 31), d(2026, 1, 1));
+        assert!(ps.contains(&Period::year(2024)));
+        assert_eq!(ps.len(), 12 + 4 + 1);
+    }
+
+    #[test]
+    fn month_index_round_trips() {
+        for i in 24000..24030 {
+            assert_eq!(Period::from_month_index(i).month_index(), i);
+        }
+    }
+}

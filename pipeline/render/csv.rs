@@ -1,0 +1,37 @@
+//! The open-data CSV (Local Government Transparency Code): one row per indicator, partner and
+//! period, in a fixed column order that automation relies on.
+
+use super::ReportModel;
+
+/// The leading columns, in order. Later columns are only ever added after these.
+pub const COLUMNS: [&str; 9] =
+    ["indicator_id", "partner_code", "period", "period_start", "period_end", "value", "unit", "target", "rag"];
+
+/// Renders the CSV: `.` decimal point, no thousands separators, at least two decimals, empty
+/// where there is no value, ISO dates. A trailing `notes` column says when data is synthetic.
+pub fn render(model: &ReportModel) -> Vec<u8> {
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    header.push("notes");
+    w.write_record(&header).expect("write to memory");
+    let note = if model.synthetic { "synthetic demo data, not real council figures" } else { "" };
+    for r in &model.values {
+        let info = model.indicators.iter().find(|i| i.id == r.indicator_id).expect("indicator of a value");
+        let decimals = (info.decimals as usize).max(2);
+        let num = |v: Option<f64>| v.map(|x| format!("{x:.decimals$}")).unwrap_or_default();
+        w.write_record([
+            r.indicator_id.as_str(),
+            r.partner_code.as_str(),
+            r.period.as_str(),
+            &r.period_start.to_string(),
+            &r.period_end.to_string(),
+            &num(r.value),
+            info.unit.as_str(),
+            &num(r.target),
+            r.rag.as_deref().unwrap_or(""),
+            note,
+        ])
+        .expect("write to memory");
+    }
+    w.into_inner().expect("flush to memory")
+}

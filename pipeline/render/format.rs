@@ -1,0 +1,72 @@
+//! Number and date formatting as UK performance reports write them (DOMAIN.md section 2).
+
+use crate::config::Unit;
+use chrono::NaiveDate;
+
+/// A value for people: `95.9%`, `19.4 days`, `1,234`, `£1,234.56`; `-` when there is none.
+pub fn value_text(value: Option<f64>, unit: Unit, decimals: u8) -> String {
+    let Some(v) = value else { return "no data".into() };
+    let n = thousands(v, decimals as usize);
+    match unit {
+        Unit::Percent => format!("{n}%"),
+        Unit::Days => format!("{n} days"),
+        Unit::Count => n,
+        Unit::Pounds => {
+            if v < 0.0 {
+                format!("-£{}", thousands(-v, decimals as usize))
+            } else {
+                format!("£{n}")
+            }
+        }
+    }
+}
+
+/// The number alone, with `%` for percentages and `£` for money: for narrow tables whose
+/// headings give the unit.
+pub fn number_text(value: Option<f64>, unit: Unit, decimals: u8) -> String {
+    match (value, unit) {
+        (None, _) => "no data".into(),
+        (Some(_), Unit::Percent | Unit::Pounds) => value_text(value, unit, decimals),
+        (Some(v), _) => thousands(v, decimals as usize),
+    }
+}
+
+/// `1234567.891` with 2 decimals -> `1,234,567.89`.
+pub fn thousands(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map(|(i, f)| (i.to_string(), Some(f.to_string()))).unwrap_or((s.clone(), None));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// `22 November 2026`.
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(value_text(Some(95.94), Unit::Percent, 1), "95.9%");
+        assert_eq!(value_text(Some(19.44), Unit::Days, 1), "19.4 days");
+        assert_eq!(value_text(Some(1234567.0), Unit::Count, 0), "1,234,567");
+        assert_eq!(value_text(Some(-1234.5), Unit::Pounds, 2), "-£1,234.50");
+        assert_eq!(value_text(None, Unit::Percent, 1), "no data");
+        assert_eq!(thousands(-0.001, 2), "0.00");
+        assert_eq!(thousands(999.999, 2), "1,000.00");
+        assert_eq!(long_date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()), "1 April 2026");
+    }
+}

@@ -1,0 +1,311 @@
+//! The report model: everything the workbook, CSV and PDF show, computed once.
+
+use super::format::{long_date, number_text, value_text};
+use crate::config::{Polarity, Project};
+use crate::indicators::{IndicatorValue, ALL};
+use crate::periods::{Period, PeriodKind};
+use crate::store::StoredExtract;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// What happened to one file of the drop folder in this run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub name: String,
+    /// The source definition it matched, if any.
+    pub source: Option<String>,
+    /// `accepted`, `quarantined`, `skipped` or `duplicate`.
+    pub status: String,
+    pub reason: String,
+    pub as_at: Option<NaiveDate>,
+    pub rows_read: Option<usize>,
+    pub rows_accepted: Option<usize>,
+    pub rows_rejected: Option<usize>,
+    /// Where the file is now (archive or quarantine), if it was moved.
+    pub moved_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerRef {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorInfo {
+    pub id: String,
+    pub name: String,
+    pub perspective: String,
+    pub unit: String,
+    pub polarity: String,
+    pub decimals: u8,
+    pub owner: String,
+    pub definition: String,
+    pub data_source: String,
+    pub tolerance: String,
+    /// What the numbers count, for table headings ("%", "days", "£", "").
+    pub unit_label: String,
+}
+
+/// The files of one source in this run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceSummary {
+    pub source: String,
+    pub name: String,
+    pub accepted: usize,
+    pub quarantined: usize,
+    pub duplicate: usize,
+    pub rows_loaded: usize,
+    /// `193,440`.
+    pub rows_loaded_text: String,
+    /// Latest as-at date accepted in this run, as `31 March 2026`.
+    pub latest_as_at: String,
+}
+
+/// One figure, ready for every rendering.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueRow {
+    pub indicator_id: String,
+    pub partner_code: String,
+    pub partner_name: String,
+    pub period: String,
+    pub period_kind: PeriodKind,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub value: Option<f64>,
+    pub value_text: String,
+    /// The number alone, with `%` for percentages (for narrow tables).
+    pub number_text: String,
+    pub target: Option<f64>,
+    pub target_text: String,
+    pub rag: Option<String>,
+}
+
+/// A row of the scorecard summary: one indicator, one cell per partner and the partnership.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScorecardRow {
+    pub indicator_id: String,
+    pub name: String,
+    pub perspective: String,
+    pub period: String,
+    pub cells: Vec<ValueRow>,
+}
+
+/// A trend row: one indicator's partnership values over recent quarters.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendRow {
+    pub indicator_id: String,
+    pub name: String,
+    pub cells: Vec<ValueRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportModel {
+    pub title: String,
+    pub organisation: String,
+    pub short_name: String,
+    pub meeting: String,
+    pub author: String,
+    pub synthetic: bool,
+    pub as_of: NaiveDate,
+    pub as_of_text: String,
+    /// The latest complete month with any figure.
+    pub latest_month: Option<String>,
+    pub partners: Vec<PartnerRef>,
+    pub indicators: Vec<IndicatorInfo>,
+    pub scorecard: Vec<ScorecardRow>,
+    pub trend_periods: Vec<String>,
+    pub trends: Vec<TrendRow>,
+    pub values: Vec<ValueRow>,
+    pub files: Vec<FileReport>,
+    /// This run's files by source.
+    pub source_summary: Vec<SourceSummary>,
+    /// This run's files that were not accepted, with the reasons.
+    pub attention: Vec<FileReport>,
+    pub lineage: Vec<StoredExtract>,
+}
+
+impl ReportModel {
+    pub fn build(
+        project: &Project,
+        values: &[IndicatorValue],
+        files: Vec<FileReport>,
+        lineage: Vec<StoredExtract>,
+        as_of: NaiveDate,
+    ) -> ReportModel {
+        let settings = &project.settings;
+        let mut partners: Vec<PartnerRef> =
+            settings.partner.iter().map(|p| PartnerRef { code: p.code.clone(), name: p.name.clone() }).collect();
+        partners.push(PartnerRef { code: ALL.into(), name: settings.organisation.partnership_label() });
+
+        let rows: Vec<ValueRow> = values
+            .iter()
+            .map(|v| {
+                let def =
+                    project.indicators.iter().find(|d| d.id() == v.indicator_id).expect("value of a defined indicator");
+                ValueRow {
+                    indicator_id: v.indicator_id.clone(),
+                    partner_code: v.partner_code.clone(),
+                    partner_name: project.partner_name(&v.partner_code),
+                    period: v.period.label(),
+                    period_kind: v.period.kind,
+                    period_start: v.period.start(),
+                    period_end: v.period.end(),
+                    value: v.value,
+                    value_text: value_text(v.value, def.unit, def.decimals),
+                    number_text: number_text(v.value, def.unit, def.decimals),
+                    target: v.target,
+                    target_text: v.target.map(|t| value_text(Some(t), def.unit, def.decimals)).unwrap_or_default(),
+                    rag: v.rag.map(|r| r.as_str().to_string()),
+                }
+            })
+            .collect();
+
+        let latest_month: Option<Period> =
+            values.iter().filter(|v| v.period.kind == PeriodKind::Month && v.value.is_some()).map(|v| v.period).max();
+
+        let scorecard = project
+            .indicators
+            .iter()
+            .filter_map(|def| {
+                // Each indicator's latest month with a figure for the partnership or any partner.
+                let latest = values
+                    .iter()
+                    .filter(|v| v.indicator_id == def.id() && v.period.kind == PeriodKind::Month && v.value.is_some())
+                    .map(|v| v.period)
+                    .max()?;
+                let cells: Vec<ValueRow> =
+                    rows.iter().filter(|r| r.indicator_id == def.id() && r.period == latest.label()).cloned().collect();
+                Some(ScorecardRow {
+                    indicator_id: def.id().to_string(),
+                    name: def.name.clone(),
+                    perspective: def.perspective.clone(),
+                    period: latest.label(),
+                    cells,
+                })
+            })
+            .collect();
+
+        let mut quarters: Vec<Period> =
+            values.iter().filter(|v| v.period.kind == PeriodKind::Quarter).map(|v| v.period).collect();
+        quarters.sort();
+        quarters.dedup();
+        let trend_quarters: Vec<Period> = quarters.iter().rev().take(8).rev().copied().collect();
+        let trends = project
+            .indicators
+            .iter()
+            .map(|def| TrendRow {
+                indicator_id: def.id().to_string(),
+                name: def.name.clone(),
+                cells: trend_quarters
+                    .iter()
+                    .map(|q| {
+                        rows.iter()
+                            .find(|r| r.indicator_id == def.id() && r.partner_code == ALL && r.period == q.label())
+                            .cloned()
+                            .unwrap_or_else(|| ValueRow {
+                                indicator_id: def.id().to_string(),
+                                partner_code: ALL.into(),
+                                partner_name: settings.organisation.partnership_label(),
+                                period: q.label(),
+                                period_kind: PeriodKind::Quarter,
+                                period_start: q.start(),
+                                period_end: q.end(),
+                                value: None,
+                                value_text: "no data".into(),
+                                number_text: "no data".into(),
+                                target: None,
+                                target_text: String::new(),
+                                rag: None,
+                            })
+                    })
+                    .collect(),
+            })
+            .collect();
+
+        let indicators = project
+            .indicators
+            .iter()
+            .map(|d| IndicatorInfo {
+                id: d.id().to_string(),
+                name: d.name.clone(),
+                perspective: d.perspective.clone(),
+                unit: d.unit.as_str().to_string(),
+                polarity: match d.polarity {
+                    Polarity::Higher => "Higher is better".into(),
+                    Polarity::Lower => "Lower is better".into(),
+                },
+                decimals: d.decimals,
+                owner: d.owner.clone(),
+                definition: d.definition.clone(),
+                data_source: d.data_source.clone(),
+                unit_label: match d.unit {
+                    crate::config::Unit::Percent => "%".into(),
+                    crate::config::Unit::Days => "days".into(),
+                    crate::config::Unit::Pounds => "£".into(),
+                    crate::config::Unit::Count => String::new(),
+                },
+                tolerance: format!(
+                    "Green within {}% of target; Amber within {}%; Red beyond",
+                    d.green_tolerance_pct, d.amber_tolerance_pct
+                ),
+            })
+            .collect();
+
+        let source_summary = project
+            .sources
+            .iter()
+            .filter_map(|src| {
+                let mine: Vec<&FileReport> = files.iter().filter(|f| f.source.as_deref() == Some(src.id())).collect();
+                if mine.is_empty() {
+                    return None;
+                }
+                let count = |s: &str| mine.iter().filter(|f| f.status == s).count();
+                let accepted: Vec<&&FileReport> = mine.iter().filter(|f| f.status == "accepted").collect();
+                Some(SourceSummary {
+                    source: src.id().to_string(),
+                    name: src.name.clone(),
+                    accepted: accepted.len(),
+                    quarantined: count("quarantined"),
+                    duplicate: count("duplicate"),
+                    rows_loaded: accepted.iter().filter_map(|f| f.rows_accepted).sum(),
+                    rows_loaded_text: super::format::thousands(
+                        accepted.iter().filter_map(|f| f.rows_accepted).sum::<usize>() as f64,
+                        0,
+                    ),
+                    latest_as_at: accepted.iter().filter_map(|f| f.as_at).max().map(long_date).unwrap_or_default(),
+                })
+            })
+            .collect();
+        let attention = files.iter().filter(|f| f.status != "accepted").cloned().collect();
+
+        ReportModel {
+            title: format!("{} performance report", settings.organisation.name),
+            organisation: settings.organisation.name.clone(),
+            short_name: settings.organisation.short_name.clone(),
+            meeting: settings.report.meeting.clone(),
+            author: settings.report.author.clone(),
+            synthetic: settings.organisation.synthetic,
+            as_of,
+            as_of_text: long_date(as_of),
+            latest_month: latest_month.map(|p| p.label()),
+            partners,
+            indicators,
+            scorecard,
+            trend_periods: trend_quarters.iter().map(Period::label).collect(),
+            trends,
+            values: rows,
+            files,
+            source_summary,
+            attention,
+            lineage,
+        }
+    }
+
+    /// The file-name stem of this run's outputs: `scorecard-ARP-2026-11-22`.
+    pub fn file_stem(&self) -> String {
+        let short: String =
+            self.short_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+        format!("scorecard-{short}-{}", self.as_of)
+    }
+}

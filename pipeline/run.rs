@@ -1,0 +1,337 @@
+//! The nightly job: every stage in order, one run clock, one summary.
+//!
+//! Takes a loaded [`Project`] and the run's as-of date; reads the drop folder ([`ingest`]),
+//! checks each file ([`check`]), stores accepted extracts ([`store`]) and moves every file to
+//! the archive or the quarantine ([`publish`]), computes the indicators ([`indicators`]),
+//! renders the workbook, CSV and PDF ([`render`]) and writes them atomically. Gives a
+//! [`RunSummary`] whose `exit_code` follows [`crate::exit`]. One broken file never stops the
+//! others; if rendering fails, nothing is published for the run.
+
+use crate::check::{self, Severity, Verdict};
+use crate::config::Project;
+use crate::exit;
+use crate::indicators;
+use crate::ingest::{self, EntryKind};
+use crate::publish;
+use crate::render::{self, FileReport, ReportModel};
+use crate::store::Store;
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Absolute paths of the project's folders.
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderPaths {
+    pub drop: PathBuf,
+    pub archive: PathBuf,
+    pub quarantine: PathBuf,
+    pub store: PathBuf,
+    pub output: PathBuf,
+}
+
+/// One file written by the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputFile {
+    /// `workbook`, `csv` or `pdf`.
+    pub kind: String,
+    pub path: PathBuf,
+}
+
+/// What the run did; printed with `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub exit_code: i32,
+    pub as_of: NaiveDate,
+    pub project: PathBuf,
+    pub folders: FolderPaths,
+    pub files: Vec<FileReport>,
+    pub outputs: Vec<OutputFile>,
+    /// Figures computed (indicator x partner x period), with a value or empty.
+    pub values: usize,
+    /// Data-quality findings of this run's files (all of them; the first of each file are
+    /// in the workbook).
+    pub findings: usize,
+    /// Problems that stopped a stage, if any.
+    pub errors: Vec<String>,
+}
+
+impl RunSummary {
+    /// A few lines for a person (stderr, cron mail).
+    pub fn human(&self) -> String {
+        let count = |s: &str| self.files.iter().filter(|f| f.status == s).count();
+        let mut out = format!(
+            "scorecard run as of {}: {} accepted, {} quarantined, {} duplicate, {} skipped; {} figures; {} findings\n",
+            self.as_of,
+            count("accepted"),
+            count("quarantined"),
+            count("duplicate"),
+            count("skipped"),
+            self.values,
+            self.findings
+        );
+        for f in self.files.iter().filter(|f| f.status == "quarantined") {
+            out.push_str(&format!("  quarantined {}: {}\n", f.name, f.reason));
+        }
+        for o in &self.outputs {
+            out.push_str(&format!("  wrote {} {}\n", o.kind, o.path.display()));
+        }
+        for e in &self.errors {
+            out.push_str(&format!("  error: {e}\n"));
+        }
+        out.push_str(&format!("exit code {}\n", self.exit_code));
+        out
+    }
+}
+
+/// The outcome of reading and checking one drop-folder file (done in parallel).
+enum Judged {
+    Skip(String),
+    Reject { source: Option<String>, reason: String },
+    Checked(Box<check::CheckedExtract>),
+}
+
+fn judge(path: &Path, project: &Project) -> Judged {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return Judged::Skip(format!("cannot read the file's details: {e}")),
+    };
+    if size > ingest::MAX_FILE_BYTES {
+        return Judged::Reject {
+            source: None,
+            reason: format!("{name}: {size} bytes is larger than the limit of {} bytes", ingest::MAX_FILE_BYTES),
+        };
+    }
+    let matches = ingest::recognise(&name, &project.sources);
+    let source = match matches.as_slice() {
+        [one] => *one,
+        [] => {
+            let patterns: Vec<String> =
+                project.sources.iter().map(|s| format!("{} ({})", s.id(), s.file_patterns.join(", "))).collect();
+            return Judged::Reject {
+                source: None,
+                reason: format!(
+                    "{name}: the file name matches no source definition; expected one of: {}",
+                    patterns.join("; ")
+                ),
+            };
+        }
+        many => {
+            let ids: Vec<&str> = many.iter().map(|s| s.id()).collect();
+            return Judged::Reject {
+                source: None,
+                reason: format!(
+                    "{name}: the file name matches more than one source definition ({}); rename the file or narrow file_patterns",
+                    ids.join(", ")
+                ),
+            };
+        }
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Judged::Skip(format!("cannot read the file: {e}; it stays in the drop folder for the next run"))
+        }
+    };
+    let raw = match ingest::read_extract(path, &bytes, source) {
+        Ok(r) => r,
+        Err(e) => return Judged::Reject { source: Some(source.id().to_string()), reason: e.0 },
+    };
+    Judged::Checked(Box::new(check::check(&raw, source, &project.settings.partner)))
+}
+
+/// Runs the nightly job on a loaded project.
+pub fn run(project: &Project, as_of: NaiveDate) -> RunSummary {
+    let f = &project.settings.folders;
+    let folders = FolderPaths {
+        drop: project.folder(&f.drop),
+        archive: project.folder(&f.archive),
+        quarantine: project.folder(&f.quarantine),
+        store: project.folder(&f.store),
+        output: project.folder(&f.output),
+    };
+    let mut summary = RunSummary {
+        exit_code: exit::OK,
+        as_of,
+        project: project.root.clone(),
+        folders: folders.clone(),
+        files: Vec::new(),
+        outputs: Vec::new(),
+        values: 0,
+        findings: 0,
+        errors: Vec::new(),
+    };
+    let fail = |mut s: RunSummary, msg: String| {
+        s.errors.push(msg);
+        s.exit_code = exit::FAILED;
+        s
+    };
+    for dir in [&folders.drop, &folders.archive, &folders.quarantine, &folders.store, &folders.output] {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return fail(summary, format!("cannot create folder {}: {e}", dir.display()));
+        }
+    }
+    let mut store = match Store::open(&folders.store) {
+        Ok(s) => s,
+        Err(e) => return fail(summary, e.to_string()),
+    };
+    let entries = match ingest::discover(&folders.drop) {
+        Ok(e) => e,
+        Err(e) => return fail(summary, format!("cannot list the drop folder {}: {e}", folders.drop.display())),
+    };
+
+    // Read and check every candidate in parallel; nothing is moved yet.
+    let judged: Vec<(ingest::Entry, Option<Judged>)> = entries
+        .into_par_iter()
+        .map(|e| {
+            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project));
+            (e, j)
+        })
+        .collect();
+
+    let archive_dir = folders.archive.join(as_of.to_string());
+    let quarantine_dir = folders.quarantine.join(as_of.to_string());
+    let mut error_findings = 0usize;
+    let mut all_findings = Vec::new();
+    for (entry, j) in judged {
+        let mut report = FileReport {
+            name: entry.name.clone(),
+            source: None,
+            status: String::new(),
+            reason: String::new(),
+            as_at: None,
+            rows_read: None,
+            rows_accepted: None,
+            rows_rejected: None,
+            moved_to: None,
+        };
+        let quarantine_with = |report: &mut FileReport, reason: String| {
+            report.status = "quarantined".into();
+            match publish::quarantine(&entry.path, &quarantine_dir, &reason) {
+                Ok(dest) => report.moved_to = Some(dest.display().to_string()),
+                Err(e) => {
+                    report.status = "skipped".into();
+                    report.reason =
+                        format!("{reason} (could not move it to the quarantine: {e}; it stays in the drop folder)");
+                    return;
+                }
+            }
+            report.reason = reason;
+        };
+        match (entry.kind.clone(), j) {
+            (EntryKind::Skip(reason), _) | (_, Some(Judged::Skip(reason))) => {
+                report.status = "skipped".into();
+                report.reason = reason;
+            }
+            (_, None) => unreachable!("candidates are always judged"),
+            (_, Some(Judged::Reject { source, reason })) => {
+                report.source = source;
+                quarantine_with(&mut report, reason);
+            }
+            (_, Some(Judged::Checked(x))) => {
+                report.source = Some(x.source_id.clone());
+                report.as_at = Some(x.as_at);
+                report.rows_read = Some(x.rows_read);
+                report.rows_accepted = Some(x.rows_accepted);
+                report.rows_rejected = Some(x.rows_rejected);
+                if let Some(prev) = store.find_sha256(&x.sha256) {
+                    report.status = "duplicate".into();
+                    report.reason = format!(
+                        "identical to {} (as at {}), already loaded on {}; archived without loading again",
+                        prev.file_name, prev.as_at, prev.loaded_on
+                    );
+                    match publish::move_into(&entry.path, &archive_dir.join("duplicates")) {
+                        Ok(dest) => report.moved_to = Some(dest.display().to_string()),
+                        Err(e) => report.reason.push_str(&format!(" (could not archive it: {e})")),
+                    }
+                } else {
+                    match &x.verdict {
+                        Verdict::Quarantine(reason) => {
+                            let reason = format!("{}: {reason}", x.file_name);
+                            quarantine_with(&mut report, reason);
+                        }
+                        Verdict::Accept => match store.put(&x, as_of) {
+                            Ok(_) => {
+                                report.status = "accepted".into();
+                                report.reason = if x.rows_rejected > 0 {
+                                    format!(
+                                        "{} rows rejected: {}",
+                                        x.rows_rejected,
+                                        x.findings.first().map(|f| f.to_string()).unwrap_or_default()
+                                    )
+                                } else {
+                                    format!("{} rows loaded", x.rows_accepted)
+                                };
+                                match publish::move_into(&entry.path, &archive_dir) {
+                                    Ok(dest) => report.moved_to = Some(dest.display().to_string()),
+                                    Err(e) => {
+                                        report.reason.push_str(&format!(" (loaded, but could not archive it: {e})"))
+                                    }
+                                }
+                            }
+                            Err(e) => {
+                                report.status = "skipped".into();
+                                report.reason =
+                                    format!("could not store it: {e}; it stays in the drop folder for the next run");
+                                summary.errors.push(e.to_string());
+                            }
+                        },
+                    }
+                }
+                error_findings += x.findings.iter().filter(|f| f.severity == Severity::Error).count();
+                summary.findings += x.findings_total;
+                all_findings.extend(x.findings.iter().cloned());
+            }
+        }
+        summary.files.push(report);
+    }
+
+    let values = match indicators::compute_all(project, &store, as_of) {
+        Ok(v) => v,
+        Err(e) => return fail(summary, format!("computing indicators: {e}")),
+    };
+    summary.values = values.len();
+    let model = ReportModel::build(project, &values, summary.files.clone(), store.extracts().to_vec(), as_of);
+    let template_path = project.root.join("report-templates").join("committee.typ");
+    let (template, template_name) = match std::fs::read_to_string(&template_path) {
+        Ok(t) => (t, template_path.display().to_string()),
+        Err(_) => (render::pdf::DEFAULT_TEMPLATE.to_string(), "built-in committee.typ".to_string()),
+    };
+    // Render everything in memory first, so that a failure publishes nothing.
+    let rendered = match render_all(&model, &template, &template_name) {
+        Ok(r) => r,
+        Err(e) => return fail(summary, e),
+    };
+    for r in rendered {
+        let path = folders.output.join(r.file_name);
+        if let Err(e) = publish::write_atomic(&path, &r.bytes) {
+            return fail(summary, format!("writing {}: {e}", path.display()));
+        }
+        summary.outputs.push(OutputFile { kind: r.kind.to_string(), path });
+    }
+    let problems =
+        summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
+    summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
+    summary
+}
+
+/// One rendered output, not yet written.
+struct Rendered {
+    kind: &'static str,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+/// Renders the workbook, CSV and PDF in memory.
+fn render_all(model: &ReportModel, template: &str, template_name: &str) -> Result<Vec<Rendered>, String> {
+    let stem = model.file_stem();
+    let workbook = render::workbook::render(model).map_err(|e| format!("rendering the workbook: {e}"))?;
+    let csv = render::csv::render(model);
+    let pdf = render::pdf::render(model, template, template_name).map_err(|e| format!("rendering the PDF: {e}"))?;
+    Ok(vec![
+        Rendered { kind: "workbook", file_name: format!("{stem}.xlsx"), bytes: workbook },
+        Rendered { kind: "csv", file_name: format!("{stem}.csv"), bytes: csv },
+        Rendered { kind: "pdf", file_name: format!("{stem}.pdf"), bytes: pdf },
+    ])
+}

@@ -1,0 +1,159 @@
+//! Store: the history of accepted extracts, in normalised form, so that indicators can be
+//! computed for any period already seen.
+//!
+//! Takes [`CheckedExtract`]s; gives one Parquet file per source and as-at date
+//! (`store/<source>/<as-at>.parquet`, each row carrying its `as_at`) and a manifest
+//! (`store/manifest.json`) recording the lineage of each: file name, SHA-256, rows read,
+//! accepted and rejected. Reloading an extract for the same source and as-at date replaces
+//! the earlier one, whose file is kept under `replaced/`. Every file is written atomically and
+//! the manifest last, so an interrupted run leaves the previous state readable.
+
+use crate::check::{days_since_epoch, CheckedExtract};
+use crate::publish::write_atomic;
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One accepted extract as the manifest records it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StoredExtract {
+    pub source: String,
+    pub as_at: NaiveDate,
+    pub file_name: String,
+    pub sha256: String,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    /// Path of the Parquet file, relative to the store folder.
+    pub parquet: String,
+    /// The run (as-of date) that loaded it.
+    pub loaded_on: NaiveDate,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    extracts: Vec<StoredExtract>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("store manifest {path} is unreadable: {source}")]
+    Manifest { path: PathBuf, source: serde_json::Error },
+    #[error("store file {path}: {source}")]
+    Polars { path: PathBuf, source: PolarsError },
+}
+
+/// The store folder and its manifest.
+pub struct Store {
+    dir: PathBuf,
+    manifest: Manifest,
+}
+
+impl Store {
+    /// Opens (or starts) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join("manifest.json");
+        let manifest = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest { path, source })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        Ok(Store { dir: dir.to_path_buf(), manifest })
+    }
+
+    /// Every extract in the store, in the order they were loaded.
+    pub fn extracts(&self) -> &[StoredExtract] {
+        &self.manifest.extracts
+    }
+
+    /// The stored extract with these exact bytes, if any.
+    pub fn find_sha256(&self, sha: &str) -> Option<&StoredExtract> {
+        self.manifest.extracts.iter().find(|e| e.sha256 == sha)
+    }
+
+    /// Adds an accepted extract, replacing one of the same source and as-at date.
+    pub fn put(&mut self, x: &CheckedExtract, loaded_on: NaiveDate) -> Result<StoredExtract, StoreError> {
+        let rel = format!("{}/{}.parquet", x.source_id, x.as_at);
+        let path = self.dir.join(&rel);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        if path.exists() {
+            let replaced = self.dir.join(&x.source_id).join("replaced");
+            std::fs::create_dir_all(&replaced).map_err(io(&replaced))?;
+            let old_sha = self
+                .manifest
+                .extracts
+                .iter()
+                .find(|e| e.parquet == rel)
+                .map(|e| e.sha256[..12].to_string())
+                .unwrap_or_else(|| "unknown".into());
+            let dest = crate::publish::free_path(&replaced, &format!("{}-{old_sha}.parquet", x.as_at));
+            std::fs::rename(&path, &dest).map_err(io(&path))?;
+        }
+        let mut df = x.table.clone();
+        let n = df.height();
+        df.with_column(
+            Column::new("as_at".into(), vec![days_since_epoch(x.as_at); n])
+                .cast(&DataType::Date)
+                .map_err(|source| StoreError::Polars { path: path.clone(), source })?,
+        )
+        .map_err(|source| StoreError::Polars { path: path.clone(), source })?;
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .finish(&mut df)
+            .map_err(|source| StoreError::Polars { path: path.clone(), source })?;
+        write_atomic(&path, &bytes).map_err(io(&path))?;
+
+        let entry = StoredExtract {
+            source: x.source_id.clone(),
+            as_at: x.as_at,
+            file_name: x.file_name.clone(),
+            sha256: x.sha256.clone(),
+            rows_read: x.rows_read,
+            rows_accepted: x.rows_accepted,
+            rows_rejected: x.rows_rejected,
+            parquet: rel.clone(),
+            loaded_on,
+        };
+        self.manifest.extracts.retain(|e| e.parquet != rel);
+        self.manifest.extracts.push(entry.clone());
+        self.manifest.extracts.sort_by(|a, b| (&a.source, a.as_at).cmp(&(&b.source, b.as_at)));
+        self.save()?;
+        Ok(entry)
+    }
+
+    fn save(&self) -> Result<(), StoreError> {
+        let path = self.dir.join("manifest.json");
+        let json = serde_json::to_vec_pretty(&self.manifest).expect("manifest serialises");
+        write_atomic(&path, &json).map_err(|source| StoreError::Io { path, source })
+    }
+
+    /// All rows of a source from extracts dated on or before `as_of`, as one table with an
+    /// `as_at` column; `None` if there are none.
+    pub fn load(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
+        let mut frames = Vec::new();
+        for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
+            let path = self.dir.join(&e.parquet);
+            let file = std::fs::File::open(&path).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+            let df = ParquetReader::new(file)
+                .finish()
+                .map_err(|source| StoreError::Polars { path: path.clone(), source })?;
+            frames.push(df.lazy());
+        }
+        if frames.is_empty() {
+            return Ok(None);
+        }
+        let path = self.dir.join(source);
+        let df = concat(frames, UnionArgs::default())
+            .and_then(|lf| lf.collect())
+            .map_err(|source| StoreError::Polars { path, source })?;
+        Ok(Some(df))
+    }
+}

@@ -1,0 +1,32 @@
+//! Helpers shared by the integration tests.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the scorecard binary with arguments.
+pub fn scorecard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scorecard")).args(args).output().expect("run scorecard")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `scorecard run --json` on a project and returns the exit code and the JSON.
+pub fn run_json(project: &Path, as_of: &str) -> (i32, serde_json::Value) {
+    let o = scorecard(&["run", "--project", project.to_str().unwrap(), "--as-of", as_of, "--json"]);
+    let code = o.status.code().expect("exit code");
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{}", stderr(&o)));
+    assert_eq!(json["exit_code"].as_i64(), Some(code as i64), "JSON exit_code equals the process exit code");
+    (code, json)
+}
+
+/// A demo project written (not run) into a fresh temporary folder.
+pub fn demo_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("demo");
+    let o = scorecard(&["demo", project.to_str().unwrap(), "--no-run"]);
+    assert!(o.status.success(), "demo --no-run failed: {}", stderr(&o));
+    dir
+}

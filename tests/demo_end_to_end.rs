@@ -1,0 +1,266 @@
+//! The demo project end to end: the binary's workbook and CSV figures equal values computed
+//! here, independently of the pipeline (no polars, no reader), from the rows the demo
+//! generator wrote.
+
+use crate::common::*;
+use calamine::{Data, Reader};
+use chrono::{Datelike, NaiveDate};
+use scorecard::demo::data::{generate, Body, DemoData};
+use std::collections::{BTreeMap, HashMap};
+
+const AS_OF: &str = "2026-05-15";
+
+/// Financial month index (fy * 12 + month - 1) of a date.
+fn midx(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month() as i32 - 4
+}
+
+fn fy_of(d: NaiveDate) -> i32 {
+    if d.month() >= 4 {
+        d.year()
+    } else {
+        d.year() - 1
+    }
+}
+
+fn label(m: i32) -> String {
+    let fy = m.div_euclid(12);
+    format!("{}/{:02} M{:02}", fy, (fy + 1) % 100, m.rem_euclid(12) + 1)
+}
+
+fn qlabel(fy: i32, q: i32) -> String {
+    format!("{}/{:02} Q{}", fy, (fy + 1) % 100, q)
+}
+
+fn ylabel(fy: i32) -> String {
+    format!("{}/{:02}", fy, (fy + 1) % 100)
+}
+
+/// Expected values by (indicator, partner, period label).
+type Expected = BTreeMap<(String, String, String), f64>;
+
+fn collection_rates(demo: &DemoData, out: &mut Expected) {
+    for x in &demo.extracts {
+        let Body::Revenues(rows) = &x.body else { continue };
+        let m = midx(x.as_at);
+        let fy = fy_of(x.as_at);
+        let mut sums: HashMap<&str, (f64, f64)> = HashMap::new();
+        for r in rows.iter().filter(|r| r.tax_type == "CTAX" && r.liability_year == fy) {
+            for key in [r.partner, "ALL"] {
+                let e = sums.entry(key).or_default();
+                e.0 += r.collected;
+                e.1 += r.net_debit;
+            }
+        }
+        for (partner, (c, d)) in sums {
+            let v = c / d * 100.0;
+            out.insert(("ctax_collection_rate".into(), partner.into(), label(m)), v);
+            // Snapshot: a quarter and a year take the value of their last month.
+            let month_no = m.rem_euclid(12) + 1;
+            if month_no % 3 == 0 {
+                out.insert(("ctax_collection_rate".into(), partner.into(), qlabel(fy, month_no / 3)), v);
+            }
+            if month_no == 12 {
+                out.insert(("ctax_collection_rate".into(), partner.into(), ylabel(fy)), v);
+            }
+        }
+    }
+}
+
+fn new_claim_days(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
+    // The latest version of each item: extracts are in as-at order, so later ones overwrite.
+    let mut latest = HashMap::new();
+    for x in &demo.extracts {
+        let Body::Benefits(rows) = &x.body else { continue };
+        for r in rows {
+            latest.insert((r.partner, r.claim_ref.clone(), r.work_type, r.received), r.clone());
+        }
+    }
+    let first_month = demo.extracts.iter().map(|x| midx(x.as_at)).min().unwrap();
+    let mut sums: HashMap<(String, String), (f64, f64)> = HashMap::new();
+    for r in latest.values() {
+        let Some(decided) = r.decided else { continue };
+        if r.work_type != "new_claim" || decided > as_of || midx(decided) < first_month {
+            continue;
+        }
+        let days = (decided - r.received).num_days() as f64 + 1.0;
+        let m = midx(decided);
+        let fy = m.div_euclid(12);
+        let q = m.rem_euclid(12) / 3 + 1;
+        for partner in [r.partner, "ALL"] {
+            for period in [label(m), qlabel(fy, q), ylabel(fy)] {
+                let e = sums.entry((partner.to_string(), period)).or_default();
+                e.0 += days;
+                e.1 += 1.0;
+            }
+        }
+    }
+    for ((partner, period), (s, n)) in sums {
+        out.insert(("hb_new_claims_days".into(), partner, period), s / n);
+    }
+}
+
+fn sickness(demo: &DemoData, out: &mut Expected) {
+    let mut staff = HashMap::new();
+    let mut absence = HashMap::new();
+    let mut months = Vec::new();
+    for x in &demo.extracts {
+        match &x.body {
+            Body::Staff(rows) => {
+                for r in rows {
+                    staff.insert(r.employee_id.clone(), r.clone());
+                }
+            }
+            Body::Absence(rows) => {
+                months.push(midx(x.as_at));
+                for r in rows {
+                    absence.insert((r.employee_id.clone(), r.first_day), (r.clone(), x.as_at));
+                }
+            }
+            _ => {}
+        }
+    }
+    let month_start = |m: i32| {
+        let fy = m.div_euclid(12);
+        let fm = m.rem_euclid(12) + 1;
+        let (y, cm) = if fm <= 9 { (fy, fm + 3) } else { (fy + 1, fm - 9) };
+        NaiveDate::from_ymd_opt(y, cm as u32, 1).unwrap()
+    };
+    let fte_on = |d: NaiveDate| -> f64 {
+        staff.values().filter(|s| s.start <= d && s.leaving.is_none_or(|l| l >= d)).map(|s| s.fte).sum()
+    };
+    for m in months {
+        let ws = month_start(m - 11);
+        let we = month_start(m + 1).pred_opt().unwrap();
+        let mut lost = 0.0;
+        for (a, as_at) in absence.values() {
+            let last = a.last_day.unwrap_or(*as_at);
+            if a.first_day > we || last < ws || last < a.first_day {
+                continue;
+            }
+            let inside = (last.min(we) - a.first_day.max(ws)).num_days() as f64 + 1.0;
+            let length = (last - a.first_day).num_days() as f64 + 1.0;
+            lost += a.fte_days_lost * inside / length;
+        }
+        let v = lost / ((fte_on(ws) + fte_on(we)) / 2.0);
+        let fy = m.div_euclid(12);
+        let month_no = m.rem_euclid(12) + 1;
+        out.insert(("sickness_days_per_fte".into(), "ALL".into(), label(m)), v);
+        if month_no % 3 == 0 {
+            out.insert(("sickness_days_per_fte".into(), "ALL".into(), qlabel(fy, month_no / 3)), v);
+        }
+        if month_no == 12 {
+            out.insert(("sickness_days_per_fte".into(), "ALL".into(), ylabel(fy)), v);
+        }
+    }
+}
+
+fn expected() -> Expected {
+    let demo = generate(scorecard::demo::SEED);
+    let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").unwrap();
+    let mut out = Expected::new();
+    collection_rates(&demo, &mut out);
+    new_claim_days(&demo, as_of, &mut out);
+    sickness(&demo, &mut out);
+    out
+}
+
+#[test]
+fn demo_figures_match_an_independent_computation() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let dropped = std::fs::read_dir(project.join("drop")).unwrap().count();
+    assert_eq!(dropped, 4 * 36, "three years of monthly extracts from four sources");
+
+    let (code, json) = run_json(&project, AS_OF);
+    assert_eq!(code, 0, "{json:#}");
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), dropped);
+    for f in files {
+        assert_eq!(f["status"], "accepted", "{f}");
+        assert!(f["source"].is_string() && f["reason"].is_string() && f["name"].is_string());
+    }
+    for k in ["drop", "archive", "quarantine", "output"] {
+        assert!(std::path::Path::new(json["folders"][k].as_str().unwrap()).is_absolute(), "{k}");
+    }
+    // Nothing is lost: every file moved from the drop folder to the archive.
+    assert_eq!(std::fs::read_dir(project.join("drop")).unwrap().count(), 0);
+    let archived = std::fs::read_dir(project.join("archive").join(AS_OF)).unwrap().count();
+    assert_eq!(archived, dropped);
+
+    let outputs = json["outputs"].as_array().unwrap();
+    let path_of = |kind: &str| -> std::path::PathBuf {
+        let o = outputs.iter().find(|o| o["kind"] == kind).unwrap_or_else(|| panic!("no {kind} output: {json:#}"));
+        o["path"].as_str().unwrap().into()
+    };
+    let (csv_path, xlsx_path, pdf_path) = (path_of("csv"), path_of("workbook"), path_of("pdf"));
+
+    let want = expected();
+    assert!(want.len() > 36 * 4, "the independent computation found figures ({})", want.len());
+
+    // The open-data CSV.
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = text.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("indicator_id,partner_code,period,period_start,period_end,value,unit,target,rag"));
+    let mut seen = 0;
+    let mut csv_periods = std::collections::BTreeSet::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let key = (f[0].to_string(), f[1].to_string(), f[2].to_string());
+        csv_periods.insert(f[2].to_string());
+        if let Some(v) = want.get(&key) {
+            let got: f64 = f[5].parse().unwrap_or_else(|_| panic!("value of {key:?} is {:?}", f[5]));
+            let decimals = f[5].split('.').nth(1).map(str::len).unwrap_or(0);
+            assert!(decimals >= 2, "at least two decimals: {line}");
+            assert!((got - v).abs() <= 0.005 + 1e-9, "{key:?}: CSV {got}, expected {v:.4}");
+            assert!(["Red", "Amber", "Green", ""].contains(&f[8]), "{line}");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, want.len(), "every independently computed figure is in the CSV");
+    for p in ["2023/24 M01", "2024/25 Q3", "2025/26", "2025/26 M12"] {
+        assert!(csv_periods.contains(p), "period {p} in the CSV");
+    }
+    assert!(!csv_periods.contains("2026/27 M01"), "no period beyond the data");
+
+    // The workbook, read back with calamine.
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
+    let range = wb.worksheet_range("Values").unwrap();
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+    let (ci, cp, cper, cv) = (col("Indicator id"), col("Partner code"), col("Period"), col("Value"));
+    let mut checked = 0;
+    for r in rows {
+        let key = (r[ci].to_string(), r[cp].to_string(), r[cper].to_string());
+        if let Some(v) = want.get(&key) {
+            let Data::Float(got) = r[cv] else { panic!("{key:?}: value cell is {:?}", r[cv]) };
+            assert!((got - v).abs() < 1e-9 * v.abs().max(1.0), "{key:?}: workbook {got}, expected {v}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, want.len(), "every figure is in the workbook");
+    assert!(wb.sheet_names().contains(&"Scorecard".to_string()));
+
+    // The PDF: a real PDF, tagged, and it says the data is synthetic.
+    let pdf = std::fs::read(&pdf_path).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "PDF header");
+    assert!(pdf.windows(b"/StructTreeRoot".len()).any(|w| w == b"/StructTreeRoot"), "tagged PDF");
+    match std::process::Command::new("pdftotext").arg(&pdf_path).arg("-").output() {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            assert!(text.contains("Synthetic demo data"), "the PDF says the data is synthetic");
+            assert!(text.contains("Breckland"), "partner names appear");
+        }
+        _ => eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked"),
+    }
+
+    // A second run with nothing new: same figures, same CSV bytes.
+    let (code2, json2) = run_json(&project, AS_OF);
+    assert_eq!(code2, 0);
+    assert_eq!(json2["files"].as_array().unwrap().len(), 0);
+    assert_eq!(std::fs::read_to_string(&csv_path).unwrap(), text, "same inputs, same CSV");
+}

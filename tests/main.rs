@@ -1,0 +1,6 @@
+//! Integration tests: the real binary on real files in temporary folders.
+
+mod common;
+mod demo_end_to_end;
+mod run_files;
+mod validate;

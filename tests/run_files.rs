@@ -1,0 +1,57 @@
+//! What happens to files that are not good extracts: quarantined with a reason, skipped, or
+//! archived as duplicates; never lost.
+
+use crate::common::*;
+
+#[test]
+fn bad_and_unknown_files_are_quarantined_with_reasons() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let drop = project.join("drop");
+    // Keep one good extract of each kind, plus broken ones.
+    for e in std::fs::read_dir(&drop).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.contains("20250430") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    std::fs::write(drop.join("minutes_of_meeting.docx"), b"not an extract").unwrap();
+    std::fs::write(drop.join("revenues_20250531.csv"), "Council,Account\nBreckland,1\n").unwrap();
+    std::fs::write(drop.join("~$revenues_20250430.xlsx"), b"lock").unwrap();
+    // An exact copy of a good extract under another name.
+    std::fs::copy(drop.join("benefits_workitems_20250430.csv"), drop.join("benefits_copy_20250430.csv")).unwrap();
+
+    let (code, json) = run_json(&project, "2025-06-01");
+    assert_eq!(code, 1, "completed with quarantined files: {json:#}");
+    let status = |name: &str| -> (String, String) {
+        let f =
+            json["files"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("{name}"));
+        (f["status"].as_str().unwrap().into(), f["reason"].as_str().unwrap().into())
+    };
+    let (s, r) = status("minutes_of_meeting.docx");
+    assert_eq!(s, "quarantined");
+    assert!(r.contains("matches no source definition"), "{r}");
+    let (s, r) = status("revenues_20250531.csv");
+    assert_eq!(s, "quarantined");
+    assert!(r.contains("no header row") && r.contains("tax_type"), "{r}");
+    assert_eq!(status("~$revenues_20250430.xlsx").0, "skipped");
+    let statuses: Vec<String> =
+        ["benefits_copy_20250430.csv", "benefits_workitems_20250430.csv"].iter().map(|n| status(n).0).collect();
+    assert!(statuses.contains(&"duplicate".to_string()) && statuses.contains(&"accepted".to_string()), "{statuses:?}");
+    for n in ["hr_staff_20250430.xlsx", "hr_absence_20250430.xlsx", "revenues_20250430.xlsx"] {
+        assert_eq!(status(n).0, "accepted", "{n}");
+    }
+
+    // The quarantine holds each rejected file and a reason a clerk can read.
+    let q = project.join("quarantine").join("2025-06-01");
+    let reason = std::fs::read_to_string(q.join("revenues_20250531.csv.reason.txt")).unwrap();
+    assert!(reason.contains("no header row"), "{reason}");
+    assert!(q.join("minutes_of_meeting.docx").exists());
+    // Only the lock file is left in the drop folder.
+    let left: Vec<String> =
+        std::fs::read_dir(&drop).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, vec!["~$revenues_20250430.xlsx".to_string()]);
+    // Outputs are still written.
+    assert_eq!(json["outputs"].as_array().unwrap().len(), 3);
+}

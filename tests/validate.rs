@@ -1,0 +1,48 @@
+//! `scorecard validate`: every problem, with file and line, exit code 78.
+
+use crate::common::*;
+
+#[test]
+fn shipped_configuration_is_valid() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = scorecard(&["validate", "--project", root]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn misspelt_key_exits_78_naming_file_and_line() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let path = project.join("sources/revenues.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Misspell `file_patterns` on its own line and remember which line that is.
+    let line = text.lines().position(|l| l.starts_with("file_patterns")).unwrap() + 1;
+    std::fs::write(&path, text.replacen("file_patterns", "file_paterns", 1)).unwrap();
+    // A second, independent problem in another file is reported in the same run.
+    let ind = project.join("indicators/arp.toml");
+    let itext = std::fs::read_to_string(&ind).unwrap();
+    std::fs::write(&ind, itext.replacen("polarity = \"higher\"", "polarity = \"upwards\"", 1)).unwrap();
+
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("revenues.toml:{line}:")), "names file and line {line}:\n{err}");
+    assert!(err.contains("file_paterns"), "names the key:\n{err}");
+    assert!(err.contains("arp.toml:"), "reports the second file too:\n{err}");
+
+    // `run` refuses to start on the same project, with the same code.
+    let o = scorecard(&["run", "--project", project.to_str().unwrap(), "--as-of", "2026-05-15"]);
+    assert_eq!(o.status.code(), Some(78));
+}
+
+#[test]
+fn reference_to_unknown_source_is_reported() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let ind = project.join("indicators/arp.toml");
+    let text = std::fs::read_to_string(&ind).unwrap();
+    std::fs::write(&ind, text.replacen("source = \"benefits\"", "source = \"benefit\"", 1)).unwrap();
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78));
+    assert!(stderr(&o).contains("`benefit`"), "{}", stderr(&o));
+}
