@@ -22,3 +22,5 @@ pub mod publish;
 pub mod render;
 pub mod run;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testing;

@@ -29,6 +29,7 @@ fn misspelt_key_exits_78_naming_file_and_line() {
     assert!(err.contains(&format!("revenues.toml:{line}:")), "names file and line {line}:\n{err}");
     assert!(err.contains("file_paterns"), "names the key:\n{err}");
     assert!(err.contains("arp.toml:"), "reports the second file too:\n{err}");
+    assert!(!err.contains("unknown indicator"), "no cascade of errors from the file that failed to parse:\n{err}");
 
     // `run` refuses to start on the same project, with the same code.
     let o = scorecard(&["run", "--project", project.to_str().unwrap(), "--as-of", "2026-05-15"]);

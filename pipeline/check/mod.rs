@@ -259,3 +259,58 @@ pub fn days_since_epoch(d: NaiveDate) -> i32 {
 pub fn date_from_days(days: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(days as i64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{checked, date, project, REVENUES_HEADER};
+
+    #[test]
+    fn bad_cells_reject_rows_with_located_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let mut rows: Vec<Vec<&str>> =
+            (0..40).map(|_| vec!["Breckland", "Council Tax", "CT1", "2025/26", "£1,000.00", "250"]).collect();
+        rows.push(vec!["Norwich", "Council Tax", "CT2", "2025/26", "100", "10"]);
+        rows.push(vec!["Total", "", "", "", "40,100", "10,010"]);
+        let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
+        assert_eq!((x.rows_read, x.rows_accepted, x.rows_rejected), (41, 40, 1));
+        assert_eq!(x.totals_rows, 1, "the totals row is kept aside, not read as data");
+        assert_eq!(x.verdict, Verdict::Accept, "1 of 41 rows is under the 5% limit");
+        let f = x.findings.iter().find(|f| f.severity == Severity::Error).unwrap();
+        // Title row, blank row, header on row 3: the 41st data row is row 44, column A.
+        assert_eq!(f.row, Some(44));
+        assert_eq!(f.column.as_deref(), Some("A (Council)"));
+        assert!(f.to_string().contains("'Norwich'") && f.message.contains("Breckland"), "{f}");
+        assert_eq!(x.table.height(), 40);
+        let debit = x.table.column("net_debit").unwrap().f64().unwrap().sum().unwrap();
+        assert_eq!(debit, 40_000.0);
+    }
+
+    #[test]
+    fn too_many_bad_rows_quarantine_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let rows = vec![
+            vec!["Breckland", "Council Tax", "CT1", "2025/26", "1000", "250"],
+            vec!["Breckland", "Water", "CT2", "2025/26", "1000", "250"],
+        ];
+        let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
+        match &x.verdict {
+            Verdict::Quarantine(reason) => {
+                assert!(reason.contains("1 of 2 rows") && reason.contains("Water"), "{reason}")
+            }
+            v => panic!("expected quarantine, got {v:?}"),
+        }
+    }
+
+    #[test]
+    fn blank_required_cell_is_a_completeness_finding() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let rows = vec![vec!["Fenland", "Council Tax", "", "2025/26", "1000", "250"]];
+        let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
+        assert_eq!(x.findings[0].characteristic, Characteristic::Completeness);
+        assert!(matches!(x.verdict, Verdict::Quarantine(_)));
+    }
+}

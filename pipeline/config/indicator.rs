@@ -132,7 +132,15 @@ impl IndicatorDef {
         self.id.get_ref()
     }
 
-    pub(super) fn validate(&self, sources: &[SourceDef], ids: &BTreeSet<&str>, errors: &mut Vec<ConfigError>) {
+    /// Checks the definition; references to sources only when `sources_complete` (every
+    /// source file parsed).
+    pub(super) fn validate(
+        &self,
+        sources: &[SourceDef],
+        ids: &BTreeSet<&str>,
+        sources_complete: bool,
+        errors: &mut Vec<ConfigError>,
+    ) {
         let at = |span| ConfigError::at_span(&self.path, span, "");
         let mut push = |span: std::ops::Range<usize>, msg: String| {
             let mut e = at(span);
@@ -154,6 +162,9 @@ impl IndicatorDef {
         }
         for (source, fields) in self.method.get_ref().needs() {
             if !ids.contains(source) {
+                if !sources_complete {
+                    continue;
+                }
                 push(self.method.span(), format!("method reads source `{source}`, which no sources/*.toml defines"));
                 continue;
             }

@@ -40,17 +40,23 @@ impl Project {
         let settings_path = root.join("scorecard.toml");
         let settings = diagnostic::parse_file::<Settings>(&settings_path, &mut errors);
 
+        // Cross-references are only checked against complete sets: a file that failed to
+        // parse would otherwise make every reference into it look wrong.
+        let before = errors.len();
         let sources: Vec<SourceDef> = toml_files(&root.join("sources"), &mut errors)
             .iter()
             .filter_map(|p| diagnostic::parse_file::<SourceDef>(p, &mut errors).map(|s| s.with_path(p)))
             .collect();
+        let sources_complete = errors.len() == before;
 
+        let before = errors.len();
         let mut indicators = Vec::new();
         for p in toml_files(&root.join("indicators"), &mut errors) {
             if let Some(file) = diagnostic::parse_file::<indicator::IndicatorFile>(&p, &mut errors) {
                 indicators.extend(file.indicator.into_iter().map(|i| i.with_path(&p)));
             }
         }
+        let indicators_complete = errors.len() == before;
 
         let targets_path = root.join("targets.toml");
         let targets = if targets_path.exists() {
@@ -75,12 +81,12 @@ impl Project {
         );
         let source_ids: BTreeSet<&str> = sources.iter().map(|s| s.id.get_ref().as_str()).collect();
         for i in &indicators {
-            i.validate(&sources, &source_ids, &mut errors);
+            i.validate(&sources, &source_ids, sources_complete, &mut errors);
         }
         let indicator_ids: BTreeSet<&str> = indicators.iter().map(|i| i.id.get_ref().as_str()).collect();
         let partner_codes: BTreeSet<&str> =
             settings.as_ref().map(|s| s.partner.iter().map(|p| p.code.as_str()).collect()).unwrap_or_default();
-        targets.validate(&indicator_ids, &partner_codes, &mut errors);
+        targets.validate(indicators_complete.then_some(&indicator_ids), &partner_codes, &mut errors);
 
         if sources.is_empty() && errors.is_empty() {
             errors.push(ConfigError::whole_file(

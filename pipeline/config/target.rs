@@ -42,16 +42,18 @@ impl Targets {
         self
     }
 
+    /// Checks every target; references to indicators only when the set of indicators is
+    /// complete (every indicator file parsed).
     pub(super) fn validate(
         &self,
-        indicators: &BTreeSet<&str>,
+        indicators: Option<&BTreeSet<&str>>,
         partners: &BTreeSet<&str>,
         errors: &mut Vec<ConfigError>,
     ) {
         for t in &self.target {
             let mut push = |msg: String| errors.push(ConfigError::at_span(&self.path, t.indicator.span(), &msg));
             let id = t.indicator.get_ref();
-            if !indicators.contains(id.as_str()) {
+            if indicators.is_some_and(|ids| !ids.contains(id.as_str())) {
                 push(format!("target for unknown indicator `{id}`"));
             }
             if let Some(p) = &t.partner {

@@ -60,13 +60,12 @@ meeting = "Joint Committee"
 author = "ARP performance team (demo)"
 "#;
 
-/// Writes the demo project into `dir` (created if needed) and returns the data written.
-/// Refuses to write into a folder that already holds a `scorecard.toml`, so a real project
-/// is never overwritten.
-pub fn write_project(dir: &Path) -> anyhow::Result<data::DemoData> {
+/// Writes the demo project's configuration (no extracts) into `dir`, refusing a folder that
+/// already holds a `scorecard.toml`.
+pub fn write_config(dir: &Path) -> anyhow::Result<()> {
     if dir.join("scorecard.toml").exists() {
         anyhow::bail!(
-            "{} already holds a scorecard.toml: choose an empty folder for the demo (nothing was changed)",
+            "{} already holds a scorecard.toml (an earlier demo?): choose another folder, or delete that one to start again; nothing was changed",
             dir.display()
         );
     }
@@ -75,6 +74,14 @@ pub fn write_project(dir: &Path) -> anyhow::Result<data::DemoData> {
     for (rel, text) in SHIPPED_FILES {
         crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
     }
+    Ok(())
+}
+
+/// Writes the demo project into `dir` (created if needed) and returns the data written.
+/// Refuses to write into a folder that already holds a `scorecard.toml`, so a real project
+/// is never overwritten.
+pub fn write_project(dir: &Path) -> anyhow::Result<data::DemoData> {
+    write_config(dir)?;
     let demo = data::generate(SEED);
     let drop = dir.join("drop");
     use rayon::prelude::*;

@@ -127,6 +127,43 @@ fn add_partnership(months: &mut MonthlyParts, partners: &[String]) {
     months.insert(ALL.to_string(), all);
 }
 
+/// What a per-partner method starts from: the source's rows up to the as-of date, its
+/// partner column, the grouping (month index, then partner) and the series to fill.
+struct Input {
+    df: DataFrame,
+    partner: Option<String>,
+    group: Vec<Expr>,
+    empty: Series,
+    key: Vec<String>,
+}
+
+impl Series {
+    fn none(aggregation: Aggregation, scale: f64, by_partner: bool) -> Series {
+        Series { months: Default::default(), aggregation, scale, by_partner, coverage: None }
+    }
+}
+
+/// Loads a source for a method; `None` when the store holds none of it.
+fn input(
+    project: &Project,
+    store: &Store,
+    source: &str,
+    aggregation: Aggregation,
+    scale: f64,
+    as_of: NaiveDate,
+) -> Result<Option<Input>, Error> {
+    let def = project.source(source).expect("validated");
+    let partner = def.partner_field().map(str::to_string);
+    let Some(df) = store.load(source, as_of)? else { return Ok(None) };
+    let mut empty = Series::none(aggregation, scale, partner.is_some());
+    empty.coverage = coverage(&df)?;
+    let mut group: Vec<Expr> = vec![col("midx")];
+    if let Some(p) = &partner {
+        group.push(col(p.as_str()));
+    }
+    Ok(Some(Input { df, partner, group, empty, key: def.key.clone() }))
+}
+
 fn partner_codes(project: &Project) -> Vec<String> {
     project.settings.partner.iter().map(|p| p.code.clone()).collect()
 }
@@ -139,21 +176,11 @@ fn collection_rate(
     tax_type: &str,
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
-    let def = project.source(source).expect("validated");
-    let partner = def.partner_field().map(str::to_string);
-    let empty = Series {
-        months: Default::default(),
-        aggregation: Aggregation::Snapshot,
-        scale: 100.0,
-        by_partner: partner.is_some(),
-        coverage: None,
+    let Some(Input { df, partner, group, empty, .. }) =
+        input(project, store, source, Aggregation::Snapshot, 100.0, as_of)?
+    else {
+        return Ok(Series::none(Aggregation::Snapshot, 100.0, true));
     };
-    let Some(df) = store.load(source, as_of)? else { return Ok(empty) };
-    let cov = coverage(&df)?;
-    let mut group: Vec<Expr> = vec![col("midx")];
-    if let Some(p) = &partner {
-        group.push(col(p.as_str()));
-    }
     let lf = df.lazy().with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")]);
     // The extract with the latest as-at date inside each month (per partner).
     let latest = lf.clone().group_by(group.clone()).agg([col("as_at").max()]);
@@ -169,7 +196,7 @@ fn collection_rate(
     if partner.is_some() {
         add_partnership(&mut months, &partner_codes(project));
     }
-    Ok(Series { coverage: cov, months, ..empty })
+    Ok(Series { months, ..empty })
 }
 
 /// Mean calendar days (decided - received + 1) over items of one work type decided in each month.
@@ -180,22 +207,11 @@ fn processing_days(
     work_type: &str,
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
-    let def = project.source(source).expect("validated");
-    let partner = def.partner_field().map(str::to_string);
-    let empty = Series {
-        months: Default::default(),
-        aggregation: Aggregation::Flow,
-        scale: 1.0,
-        by_partner: partner.is_some(),
-        coverage: None,
+    let Some(Input { df, partner, group, empty, key }) = input(project, store, source, Aggregation::Flow, 1.0, as_of)?
+    else {
+        return Ok(Series::none(Aggregation::Flow, 1.0, true));
     };
-    let Some(df) = store.load(source, as_of)? else { return Ok(empty) };
-    let cov = coverage(&df)?;
-    let mut group: Vec<Expr> = vec![col("midx")];
-    if let Some(p) = &partner {
-        group.push(col(p.as_str()));
-    }
-    let monthly = latest_versions(df, &def.key)
+    let monthly = latest_versions(df, &key)
         .filter(
             col("work_type")
                 .eq(lit(work_type))
@@ -221,7 +237,7 @@ fn processing_days(
         }
         months.insert(ALL.to_string(), all);
     }
-    Ok(Series { coverage: cov, months, ..empty })
+    Ok(Series { months, ..empty })
 }
 
 /// Rolling 12 months to each month end: FTE days lost to sickness / average FTE.
@@ -234,13 +250,7 @@ fn sickness_days_per_fte(
 ) -> Result<Series, Error> {
     let staff_def = project.source(staff).expect("validated");
     let absence_def = project.source(absence).expect("validated");
-    let empty = Series {
-        months: Default::default(),
-        aggregation: Aggregation::Snapshot,
-        scale: 1.0,
-        by_partner: false,
-        coverage: None,
-    };
+    let empty = Series::none(Aggregation::Snapshot, 1.0, false);
     let (Some(staff_df), Some(absence_df)) = (store.load(staff, as_of)?, store.load(absence, as_of)?) else {
         return Ok(empty);
     };
@@ -289,5 +299,5 @@ fn sickness_days_per_fte(
     }
     let mut months = MonthlyParts::new();
     months.insert(ALL.to_string(), all);
-    Ok(Series { coverage: cov, months, ..empty })
+    Ok(Series { months, coverage: cov, ..empty })
 }

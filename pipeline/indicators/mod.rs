@@ -121,3 +121,98 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
 
 /// Monthly parts by partner code then month index.
 pub type MonthlyParts = BTreeMap<String, BTreeMap<i32, Parts>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{checked, date, project, BENEFITS_HEADER, REVENUES_HEADER};
+
+    fn value(values: &[IndicatorValue], id: &str, partner: &str, period: &str) -> Option<f64> {
+        values
+            .iter()
+            .find(|v| v.indicator_id == id && v.partner_code == partner && v.period.label() == period)
+            .unwrap_or_else(|| panic!("no figure for {id} {partner} {period}"))
+            .value
+    }
+
+    #[test]
+    fn collection_rate_is_sum_over_sum_from_the_latest_extract_of_the_month() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let mut store = Store::open(&dir.path().join("store")).unwrap();
+        let r = |c: &'static str, t: &'static str, y: &'static str, d: &'static str, col: &'static str| {
+            vec![c, t, "X", y, d, col]
+        };
+        // An earlier April extract is superseded by the later one in the same month.
+        let early = vec![r("Breckland", "CTAX", "2025/26", "100", "99")];
+        let april = vec![
+            r("Breckland", "CTAX", "2025/26", "100", "10"),
+            r("Breckland", "CTAX", "2024/25", "100", "0"), // arrears: another year's liability
+            r("Breckland", "NNDR", "2025/26", "100", "0"), // business rates
+            r("East Suffolk", "CTAX", "2025/26", "100", "30"),
+            r("Fenland", "CTAX", "2025/26", "800", "1"),
+        ];
+        // May: only Breckland's extract arrived.
+        let may = vec![r("Breckland", "CTAX", "2025/26", "100", "20")];
+        for (d, rows) in [("2025-04-15", &early), ("2025-04-30", &april), ("2025-05-30", &may)] {
+            let x = checked(&p, "revenues", date(d), &REVENUES_HEADER, rows);
+            store.put(&x, date("2025-06-02")).unwrap();
+        }
+        let values = compute_all(&p, &store, date("2025-06-02")).unwrap();
+        let id = "ctax_collection_rate";
+        assert_eq!(value(&values, id, "E07000143", "2025/26 M01"), Some(10.0));
+        assert_eq!(value(&values, id, "E07000244", "2025/26 M01"), Some(30.0));
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M01"), Some(0.125));
+        // Partnership: 41 / 1000, not the mean of the three rates (13.375).
+        let all = value(&values, id, ALL, "2025/26 M01").unwrap();
+        assert!((all - 4.1).abs() < 1e-12, "{all}");
+        assert_eq!(value(&values, id, "E07000143", "2025/26 M02"), Some(20.0));
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M02"), None, "no extract, no value");
+        assert_eq!(value(&values, id, ALL, "2025/26 M02"), None, "partnership needs every partner");
+        assert!(!values.iter().any(|v| v.period.label() == "2025/26 Q1"), "Q1 is not complete on 2 June");
+        // Targets and RAG from targets.toml's profile (M01 9.6%, Green within 1%, Amber within 3%).
+        let b = values
+            .iter()
+            .find(|v| v.indicator_id == id && v.partner_code == "E07000143" && v.period.label() == "2025/26 M01")
+            .unwrap();
+        assert_eq!(b.target, Some(9.6));
+        assert_eq!(b.rag, Some(Rag::Green));
+        let f = values
+            .iter()
+            .find(|v| v.indicator_id == id && v.partner_code == "E07000010" && v.period.label() == "2025/26 M01")
+            .unwrap();
+        assert_eq!(f.rag, Some(Rag::Red));
+    }
+
+    #[test]
+    fn processing_days_use_the_latest_version_and_count_both_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let mut store = Store::open(&dir.path().join("store")).unwrap();
+        // Claim A is outstanding in April and decided in May; claim B is decided on the day
+        // it arrived (1 day); C is a change of circumstances (another indicator).
+        let april = vec![
+            vec!["Fenland", "A", "New Claim", "01/04/2025", ""],
+            vec!["Fenland", "B", "New Claim", "10/04/2025", "10/04/2025"],
+            vec!["Fenland", "C", "Change of Circumstances", "10/04/2025", "11/04/2025"],
+        ];
+        let may = vec![vec!["Fenland", "A", "New Claim", "01/04/2025", "20/05/2025"]];
+        // June's extract has nothing new, but shows the data covers June.
+        let june = may.clone();
+        for (d, rows) in [("2025-04-30", &april), ("2025-05-30", &may), ("2025-06-30", &june)] {
+            let x = checked(&p, "benefits", date(d), &BENEFITS_HEADER, rows);
+            assert_eq!(x.rows_rejected, 0, "{:?}", x.findings);
+            store.put(&x, date("2025-07-01")).unwrap();
+        }
+        let values = compute_all(&p, &store, date("2025-07-01")).unwrap();
+        let id = "hb_new_claims_days";
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M01"), Some(1.0));
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M02"), Some(50.0));
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M03"), None);
+        // The quarter is over all items decided in it: (1 + 50) / 2.
+        assert_eq!(value(&values, id, "E07000010", "2025/26 Q1"), Some(25.5));
+        assert_eq!(value(&values, id, ALL, "2025/26 Q1"), Some(25.5));
+        assert_eq!(value(&values, "hb_change_events_days", "E07000010", "2025/26 M01"), Some(2.0));
+        assert_eq!(value(&values, id, "E07000143", "2025/26 Q1"), None, "Breckland has no items");
+    }
+}

@@ -81,7 +81,7 @@ pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef) -> Result<Raw
                     as_at,
                 });
             }
-            Err(e) => last_err = Some(e),
+            Err(e) => last_err = Some(IngestError(format!("{file_name}: {}", e.0))),
         }
     }
     Err(last_err.unwrap_or_else(|| IngestError(format!("{file_name}: the file has no visible sheet with data"))))
@@ -100,5 +100,68 @@ mod tests {
     #[test]
     fn sha256_is_hex() {
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+    use crate::testing::project;
+
+    #[test]
+    fn csv_with_title_rows_bom_and_day_first_dates() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let source = p.source("benefits").unwrap();
+        let text = "\u{feff}Benefits work items\r\nReport run on 31/10/2025\r\n\r\nCouncil,Claim Reference,Work Type,Date Received,Date Decided\r\n\
+                    Fenland,\"A,1\",New Claim,01/10/2025,\r\nTotal items: 1\r\n";
+        let path = dir.path().join("benefits_x.csv");
+        let x = read_extract(&path, text.as_bytes(), source).unwrap();
+        assert_eq!(x.as_at, chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
+        assert_eq!(x.layout.data_rows.len(), 1);
+        assert_eq!(x.layout.notes_rows.len() + x.layout.totals_rows.len(), 1, "the 'Total items' line is set aside");
+        assert_eq!(x.grid.cell(x.layout.data_rows[0], 1), &Cell::Text("A,1".into()));
+        assert_eq!(x.grid.row_number(x.layout.header_row), 4);
+    }
+
+    #[test]
+    fn workbook_with_header_below_title_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let source = p.source("hr_absence").unwrap();
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let hidden = wb.add_worksheet().set_name("Notes").unwrap();
+        hidden.write_string(0, 0, "Employee Number").unwrap();
+        hidden.set_hidden(true);
+        let ws = wb.add_worksheet().set_name("Data").unwrap();
+        ws.write_string(0, 0, "Sickness report").unwrap();
+        for (j, h) in ["Employee Number", "First Day", "Last Day", "FTE Days Lost"].iter().enumerate() {
+            ws.write_string(2, j as u16, *h).unwrap();
+        }
+        ws.write_string(3, 0, "E1").unwrap();
+        let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 10, 1).unwrap();
+        ws.write_datetime_with_format(3, 1, &d, &rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy")).unwrap();
+        ws.write_number(3, 3, 1.5).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let path = dir.path().join("hr_absence_20251031.xlsx");
+        let x = read_extract(&path, &bytes, source).unwrap();
+        assert_eq!(x.grid.sheet.as_deref(), Some("Data"), "hidden sheets are not read");
+        assert_eq!(x.as_at.to_string(), "2025-10-31", "from the file name");
+        assert_eq!(x.grid.cell(3, 1), &Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap()));
+        assert_eq!(x.layout.columns[2], Some(2), "Last Day matched by alias");
+    }
+
+    #[test]
+    fn missing_header_says_what_was_expected() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let source = p.source("revenues").unwrap();
+        let err = read_extract(&dir.path().join("revenues_20251031.csv"), b"Council,Balance\nFenland,1\n", source)
+            .unwrap_err();
+        assert!(
+            err.0.contains("no header row") && err.0.contains("'Tax Type'") && err.0.contains("lacks tax_type"),
+            "{}",
+            err.0
+        );
     }
 }

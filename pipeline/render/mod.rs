@@ -12,3 +12,104 @@ pub mod pdf;
 pub mod workbook;
 
 pub use model::{FileReport, ReportModel};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::{IndicatorValue, Rag};
+    use crate::periods::Period;
+    use crate::testing::{date, project};
+
+    fn model(dir: &std::path::Path, organisation: &str) -> ReportModel {
+        let mut p = project(dir);
+        p.settings.organisation.name = organisation.to_string();
+        p.settings.organisation.synthetic = false;
+        let v = |partner: &str, period: Period, value: Option<f64>, rag: Option<Rag>| IndicatorValue {
+            indicator_id: "ctax_collection_rate".into(),
+            partner_code: partner.into(),
+            period,
+            value,
+            target: Some(97.0),
+            rag,
+        };
+        let values = vec![
+            v("E07000143", Period::month(2025, 12), Some(97.123456), Some(Rag::Green)),
+            v("ALL", Period::month(2025, 12), None, None),
+            v("ALL", Period::quarter(2025, 4), Some(95.5), Some(Rag::Amber)),
+        ];
+        let files = vec![FileReport {
+            name: "=HYPERLINK(\"http://x\")".into(),
+            source: None,
+            status: "quarantined".into(),
+            reason: "#panic(\"evaluated\") *not bold*".into(),
+            as_at: None,
+            rows_read: None,
+            rows_accepted: None,
+            rows_rejected: None,
+            moved_to: None,
+        }];
+        ReportModel::build(&p, &values, files, Vec::new(), date("2026-04-15"))
+    }
+
+    #[test]
+    fn csv_has_the_fixed_columns_and_number_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = model(dir.path(), "Test Partnership");
+        let text = String::from_utf8(csv::render(&m)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with(&csv::COLUMNS.join(",")));
+        assert_eq!(
+            lines[1],
+            "ctax_collection_rate,E07000143,2025/26 M12,2026-03-01,2026-03-31,97.12,percent,97.00,Green,"
+        );
+        assert_eq!(lines[2], "ctax_collection_rate,ALL,2025/26 M12,2026-03-01,2026-03-31,,percent,97.00,,");
+        assert_eq!(lines[3], "ctax_collection_rate,ALL,2025/26 Q4,2026-01-01,2026-03-31,95.50,percent,97.00,Amber,");
+    }
+
+    #[test]
+    fn pdf_places_data_as_text_and_never_evaluates_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = model(dir.path(), "#panic(\"evaluated\") Council");
+        // Were the organisation name or the file reason evaluated as markup, compilation would
+        // stop at the panic.
+        let pdf = pdf::render(&m, pdf::DEFAULT_TEMPLATE, "committee.typ").unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let again = pdf::render(&m, pdf::DEFAULT_TEMPLATE, "committee.typ").unwrap();
+        assert_eq!(pdf, again, "same model, same bytes");
+    }
+
+    #[test]
+    fn template_errors_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = model(dir.path(), "Test");
+        let err =
+            pdf::render(&m, "#let data = json(\"/data.json\")\n\n#data.nonexistent_key", "broken.typ").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("broken.typ") && msg.contains("line 3"), "{msg}");
+        let err = pdf::render(&m, "#read(\"/etc/passwd\")", "escape.typ").unwrap_err();
+        assert!(err.to_string().contains("escape.typ"), "templates cannot read other files: {err}");
+    }
+
+    #[test]
+    fn workbook_reads_back_with_text_never_formulas() {
+        use calamine::{Data, Reader};
+        let dir = tempfile::tempdir().unwrap();
+        let m = model(dir.path(), "=1+1");
+        let bytes = workbook::render(&m).unwrap();
+        assert_eq!(bytes, workbook::render(&m).unwrap(), "same model, same bytes");
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        for sheet in wb.sheet_names() {
+            let formulas = wb.worksheet_formula(&sheet).unwrap();
+            assert!(formulas.used_cells().next().is_none(), "sheet {sheet} has formulas");
+        }
+        let values = wb.worksheet_range("Values").unwrap();
+        let row: Vec<&Data> = values.rows().nth(1).unwrap().iter().collect();
+        assert_eq!(row[0], &Data::String("ctax_collection_rate".into()));
+        assert_eq!(row[7], &Data::Float(97.123456), "full precision in the cell");
+        assert!(matches!(row[5], Data::DateTime(_)), "period start is a real date: {:?}", row[5]);
+        let files = wb.worksheet_range("Files this run").unwrap();
+        assert_eq!(files.get((1, 0)), Some(&Data::String("=HYPERLINK(\"http://x\")".into())));
+        let score = wb.worksheet_range("Scorecard").unwrap();
+        assert_eq!(score.get((0, 0)), Some(&Data::String("=1+1 performance report".into())));
+    }
+}

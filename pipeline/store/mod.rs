@@ -157,3 +157,53 @@ impl Store {
         Ok(Some(df))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{checked, date, project, REVENUES_HEADER};
+
+    #[test]
+    fn put_load_and_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        let mut store = Store::open(&store_dir).unwrap();
+        let as_at = date("2025-10-31");
+        let one =
+            checked(&p, "revenues", as_at, &REVENUES_HEADER, &[vec!["Fenland", "CTAX", "A1", "2025/26", "100", "50"]]);
+        store.put(&one, date("2025-11-01")).unwrap();
+        let df = store.load("revenues", date("2025-11-01")).unwrap().unwrap();
+        assert_eq!(df.height(), 1);
+        assert_eq!(df.column("as_at").unwrap().dtype(), &DataType::Date);
+        assert!(store.load("revenues", date("2025-10-30")).unwrap().is_none(), "extracts after as-of are not used");
+        assert!(store.find_sha256(&one.sha256).is_some());
+
+        // A corrected extract for the same source and date replaces the first; the first is kept.
+        let two = checked(
+            &p,
+            "revenues",
+            as_at,
+            &REVENUES_HEADER,
+            &[
+                vec!["Fenland", "CTAX", "A1", "2025/26", "100", "60"],
+                vec!["Fenland", "CTAX", "A2", "2025/26", "10", "1"],
+            ],
+        );
+        store.put(&two, date("2025-11-02")).unwrap();
+        let reopened = Store::open(&store_dir).unwrap();
+        assert_eq!(reopened.extracts().len(), 1);
+        assert_eq!(reopened.extracts()[0].rows_accepted, 2);
+        assert_eq!(reopened.load("revenues", as_at).unwrap().unwrap().height(), 2);
+        let kept = std::fs::read_dir(store_dir.join("revenues/replaced")).unwrap().count();
+        assert_eq!(kept, 1, "the replaced version is kept");
+    }
+
+    #[test]
+    fn unreadable_manifest_is_an_error_not_a_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manifest.json"), b"{ not json").unwrap();
+        let err = Store::open(dir.path()).err().expect("error");
+        assert!(err.to_string().contains("manifest.json"), "{err}");
+    }
+}

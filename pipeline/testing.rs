@@ -1,0 +1,57 @@
+//! Helpers for the unit tests of every stage: a project on disk with the shipped definitions,
+//! and extracts built from rows of text, read and checked by the real ingest and check code.
+
+use crate::check::CheckedExtract;
+use crate::config::Project;
+use crate::ingest::{find_as_at, find_layout, Cell, Grid, RawExtract};
+use chrono::NaiveDate;
+use std::path::Path;
+
+/// The demo project's configuration (no extracts) written into `dir` and loaded.
+pub fn project(dir: &Path) -> Project {
+    crate::demo::write_config(dir).expect("write demo configuration");
+    Project::load(dir).unwrap_or_else(|e| panic!("shipped configuration invalid: {e:?}"))
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("ISO date")
+}
+
+/// A grid: a title row "Report run on <as_at>", a blank row, the header, then the rows.
+pub fn grid(as_at: NaiveDate, header: &[&str], rows: &[Vec<&str>]) -> Grid {
+    let text = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) };
+    let mut all = vec![vec![Cell::Text(format!("Report run on {}", as_at.format("%d/%m/%Y")))], vec![]];
+    all.push(header.iter().map(|h| text(h)).collect());
+    all.extend(rows.iter().map(|r| r.iter().map(|c| text(c)).collect()));
+    Grid { sheet: Some("Sheet1".into()), rows: all, first_row: 1, first_col: 0 }
+}
+
+/// An extract of `source` read from a grid by the real layout and check code.
+pub fn checked(
+    project: &Project,
+    source: &str,
+    as_at: NaiveDate,
+    header: &[&str],
+    rows: &[Vec<&str>],
+) -> CheckedExtract {
+    let def = project.source(source).expect("source defined");
+    let grid = grid(as_at, header, rows);
+    let layout = find_layout(&grid, def).expect("header found");
+    let file_name = format!("{source}_{}.xlsx", as_at.format("%Y%m%d"));
+    let as_at = find_as_at(&grid, &layout, &file_name, def).expect("as-at found");
+    let raw = RawExtract {
+        path: file_name.clone().into(),
+        sha256: crate::ingest::sha256_hex(format!("{source}{as_at}{rows:?}").as_bytes()),
+        file_name,
+        source_id: source.to_string(),
+        grid,
+        layout,
+        as_at,
+    };
+    crate::check::check(&raw, def, &project.settings.partner)
+}
+
+pub const REVENUES_HEADER: [&str; 6] =
+    ["Council", "Tax Type", "Account Reference", "Liability Year", "Net Collectable Debit", "Amount Collected"];
+
+pub const BENEFITS_HEADER: [&str; 5] = ["Council", "Claim Reference", "Work Type", "Date Received", "Date Decided"];
