@@ -80,3 +80,10 @@ pub enum Command {
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
+
+/// The wall clock when the command started: used only to leave files that are still being
+/// copied into the drop folder.
+#[allow(clippy::disallowed_methods)] // read once, here, and passed down
+pub fn started() -> std::time::SystemTime {
+    std::time::SystemTime::now()
+}

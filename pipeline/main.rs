@@ -1,7 +1,7 @@
 //! The `scorecard` binary: parses the command line and hands over to the library.
 
 use clap::Parser;
-use scorecard::cli::{today, Cli, Command};
+use scorecard::cli::{started, today, Cli, Command};
 use scorecard::config::Project;
 use scorecard::{exit, run};
 use std::path::Path;
@@ -17,7 +17,7 @@ fn load(dir: &Path) -> Result<Project, i32> {
 }
 
 fn run_and_report(project: &Project, as_of: chrono::NaiveDate, json: bool) -> i32 {
-    let summary = run::run(project, as_of);
+    let summary = run::run(project, as_of, started());
     eprint!("{}", summary.human());
     if json {
         println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));

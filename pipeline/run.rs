@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// Absolute paths of the project's folders.
 #[derive(Debug, Clone, Serialize)]
@@ -91,16 +92,31 @@ enum Judged {
     Checked(Box<check::CheckedExtract>),
 }
 
-fn judge(path: &Path, project: &Project) -> Judged {
+fn judge(path: &Path, project: &Project, started: SystemTime) -> Judged {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
         Err(e) => return Judged::Skip(format!("cannot read the file's details: {e}")),
     };
-    if size > ingest::MAX_FILE_BYTES {
+    let size = meta.len();
+    let limits = &project.settings.limits;
+    if let Ok(modified) = meta.modified() {
+        let age = started.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
+        if age < limits.settle_seconds {
+            return Judged::Skip(format!(
+                "changed {age} s before the run started (less than limits.settle_seconds = {}): it may still be being copied, so it is left for the next run",
+                limits.settle_seconds
+            ));
+        }
+    }
+    if size > limits.max_file_mb * 1024 * 1024 {
         return Judged::Reject {
             source: None,
-            reason: format!("{name}: {size} bytes is larger than the limit of {} bytes", ingest::MAX_FILE_BYTES),
+            reason: format!(
+                "{name}: the file is {:.1} MB, larger than the limit of {} MB (limits.max_file_mb in scorecard.toml)",
+                size as f64 / 1024.0 / 1024.0,
+                limits.max_file_mb
+            ),
         };
     }
     let matches = ingest::recognise(&name, &project.sources);
@@ -134,15 +150,17 @@ fn judge(path: &Path, project: &Project) -> Judged {
             return Judged::Skip(format!("cannot read the file: {e}; it stays in the drop folder for the next run"))
         }
     };
-    let raw = match ingest::read_extract(path, &bytes, source) {
+    let raw = match ingest::read_extract(path, &bytes, source, limits) {
         Ok(r) => r,
         Err(e) => return Judged::Reject { source: Some(source.id().to_string()), reason: e.0 },
     };
     Judged::Checked(Box::new(check::check(&raw, source, &project.settings.partner)))
 }
 
-/// Runs the nightly job on a loaded project.
-pub fn run(project: &Project, as_of: NaiveDate) -> RunSummary {
+/// Runs the nightly job on a loaded project. `as_of` is the run clock for everything the
+/// outputs say; `started` (the wall clock when the command began) is used only to leave
+/// files that are still being copied.
+pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSummary {
     let f = &project.settings.folders;
     let folders = FolderPaths {
         drop: project.folder(&f.drop),
@@ -185,7 +203,7 @@ pub fn run(project: &Project, as_of: NaiveDate) -> RunSummary {
     let judged: Vec<(ingest::Entry, Option<Judged>)> = entries
         .into_par_iter()
         .map(|e| {
-            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project));
+            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, started));
             (e, j)
         })
         .collect();

@@ -3,4 +3,5 @@
 mod common;
 mod demo_end_to_end;
 mod run_files;
+mod tricky_files;
 mod validate;

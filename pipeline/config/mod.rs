@@ -13,7 +13,7 @@ mod target;
 
 pub use diagnostic::ConfigError;
 pub use indicator::{IndicatorDef, Method, Polarity, Unit};
-pub use settings::{Folders, Organisation, Partner, ReportSettings, Settings};
+pub use settings::{Folders, Limits, Organisation, Partner, ReportSettings, Settings};
 pub use source::{AsAtFrom, ColumnDef, ColumnType, SourceDef, SourceKind};
 pub use target::{TargetDef, Targets};
 

@@ -16,6 +16,39 @@ pub struct Settings {
     pub folders: Folders,
     #[serde(default)]
     pub report: ReportSettings,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Limits that keep one hostile or broken file from harming the run. A file over a limit is
+/// quarantined with the limit named in its reason.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest file read, in megabytes.
+    pub max_file_mb: u64,
+    /// Most cells kept from one sheet (each row counted to its last used cell).
+    pub max_cells: usize,
+    /// Largest total uncompressed size a workbook's parts may declare, in megabytes.
+    pub max_uncompressed_mb: u64,
+    /// Largest compression ratio of one part of a workbook (zip bombs compress thousands
+    /// of times; real workbooks rarely beyond 100).
+    pub max_compression_ratio: u64,
+    /// A file modified less than this many seconds before the run started is left for the
+    /// next run (it may still be being copied).
+    pub settle_seconds: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_mb: 200,
+            max_cells: 10_000_000,
+            max_uncompressed_mb: 2048,
+            max_compression_ratio: 1000,
+            settle_seconds: 60,
+        }
+    }
 }
 
 /// Who the reports are for.

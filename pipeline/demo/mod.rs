@@ -58,6 +58,10 @@ output = "output"
 [report]
 meeting = "Joint Committee"
 author = "ARP performance team (demo)"
+
+[limits]
+# The demo writes its extracts and runs at once, so it does not wait for files to settle.
+settle_seconds = 0
 "#;
 
 /// Writes the demo project's configuration (no extracts) into `dir`, refusing a folder that

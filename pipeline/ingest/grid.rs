@@ -1,14 +1,13 @@
 //! Reading a file into a grid of cells: calamine for workbooks, polars for delimited text.
 
+use super::sniff::{sniff, Format};
 use super::IngestError;
+use crate::config::Limits;
 use crate::config::SourceDef;
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader};
 use chrono::NaiveDate;
 use std::io::Cursor;
 use std::path::Path;
-
-/// Largest number of cells read from one sheet.
-pub const MAX_CELLS: usize = 20_000_000;
 
 /// One cell as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,49 +85,159 @@ pub fn column_letter(mut j: usize) -> String {
     String::from_utf8(s).expect("ascii")
 }
 
-/// Reads every visible sheet of a workbook, or the single table of a text file.
-pub fn read_grid(path: &Path, bytes: &[u8], source: &SourceDef) -> Result<Vec<Grid>, IngestError> {
+/// Reads every visible sheet of a workbook, or the single table of a text file, within the
+/// limits. A panic inside a reader becomes an error for this file alone.
+pub fn read_grid(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<Vec<Grid>, IngestError> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => read_workbook(&name, &ext, bytes),
-        "csv" | "tsv" | "txt" => read_text(&name, bytes, source).map(|g| vec![g]),
-        other => Err(IngestError(format!(
-            "{name}: files ending .{other} are not read: expected .xlsx, .xlsm, .xlsb, .xls, .ods, .csv, .tsv or .txt"
-        ))),
+    let format = sniff(&name, &ext, bytes, limits)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
+        Format::Text => read_text(&name, bytes, source).map(|g| vec![g]),
+        _ => read_workbook(&name, format, bytes, limits),
+    }));
+    result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(IngestError(format!(
+            "{name}: the workbook could not be read (the reader failed: {what}); it may be damaged"
+        )))
+    })
+}
+
+/// Collects cells into rows, each row only as long as its last used cell, refusing a sheet
+/// once it would hold more than `max_cells` cells.
+struct Collector {
+    rows: Vec<Vec<Cell>>,
+    cells: usize,
+    max_cells: usize,
+}
+
+impl Collector {
+    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), String> {
+        if cell == Cell::Empty {
+            return Ok(());
+        }
+        let (r, c) = (row as usize, col as usize);
+        if r >= 1_048_576 || c >= 16_384 {
+            return Err(format!("a cell lies outside Excel's grid (row {}, column {})", r + 1, c + 1));
+        }
+        // Every row counts as a cell, so that millions of empty rows count too.
+        let new_rows = (r + 1).saturating_sub(self.rows.len());
+        let new_cells = (c + 1).saturating_sub(self.rows.get(r).map_or(0, Vec::len));
+        self.cells += new_rows + new_cells;
+        if self.cells > self.max_cells {
+            return Err(format!(
+                "the sheet holds more than the limit of {} cells (limits.max_cells in scorecard.toml)",
+                self.max_cells
+            ));
+        }
+        if new_rows > 0 {
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        let line = &mut self.rows[r];
+        if line.len() <= c {
+            line.resize(c + 1, Cell::Empty);
+        }
+        line[c] = cell;
+        Ok(())
+    }
+
+    fn grid(self, sheet: String) -> Grid {
+        Grid { sheet: Some(sheet), rows: self.rows, first_row: 1, first_col: 0 }
     }
 }
 
-fn read_workbook(name: &str, ext: &str, bytes: &[u8]) -> Result<Vec<Grid>, IngestError> {
-    let err = |e: &dyn std::fmt::Display| IngestError(format!("{name}: cannot open the workbook: {e}"));
-    let cursor = Cursor::new(bytes);
-    let mut book: calamine::Sheets<Cursor<&[u8]>> = match ext {
-        "xlsx" | "xlsm" => calamine::Sheets::Xlsx(calamine::Xlsx::new(cursor).map_err(|e| err(&e))?),
-        "xlsb" => calamine::Sheets::Xlsb(calamine::Xlsb::new(cursor).map_err(|e| err(&e))?),
-        "xls" => calamine::Sheets::Xls(calamine::Xls::new(cursor).map_err(|e| err(&e))?),
-        _ => calamine::Sheets::Ods(calamine::Ods::new(cursor).map_err(|e| err(&e))?),
-    };
-    let sheets: Vec<String> = book
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.visible == calamine::SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet)
-        .map(|s| s.name.clone())
-        .collect();
-    let mut grids = Vec::new();
-    for sheet in sheets {
-        let range = book.worksheet_range(&sheet).map_err(|e| IngestError(format!("{name}, sheet '{sheet}': {e}")))?;
-        if range.height().saturating_mul(range.width()) > MAX_CELLS {
-            return Err(IngestError(format!(
-                "{name}, sheet '{sheet}': {} rows x {} columns is more than the limit of {MAX_CELLS} cells",
-                range.height(),
-                range.width()
-            )));
+fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, IngestError> {
+    let err = |e: &dyn std::fmt::Display| {
+        let text = e.to_string();
+        if text.to_ascii_lowercase().contains("password") {
+            IngestError(format!(
+                "{name}: the workbook is protected with a password, so it cannot be read; save a copy without a password and drop that"
+            ))
+        } else {
+            IngestError(format!(
+                "{name}: the workbook cannot be opened: it may be damaged, truncated or saved by an unusual program ({text})"
+            ))
         }
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let rows = range.rows().map(|r| r.iter().map(convert).collect()).collect();
-        grids.push(Grid { sheet: Some(sheet), rows, first_row: r0 + 1, first_col: c0 });
+    };
+    let sheet_err = |sheet: &str, e: &dyn std::fmt::Display| IngestError(format!("{name}, sheet '{sheet}': {e}"));
+    let cursor = Cursor::new(bytes);
+    let visible = |meta: &[calamine::Sheet]| -> Vec<String> {
+        meta.iter()
+            .filter(|s| s.visible == calamine::SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet)
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let new = |max_cells| Collector { rows: Vec::new(), cells: 0, max_cells };
+    let mut grids = Vec::new();
+    match format {
+        // Streamed cell by cell, so a sheet claiming a huge extent allocates nothing.
+        Format::Xlsx => {
+            let mut book = calamine::Xlsx::new(cursor).map_err(|e| err(&e))?;
+            for sheet in visible(book.sheets_metadata()) {
+                let mut c = new(limits.max_cells);
+                let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
+                    let (r, col) = cell.get_position();
+                    c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
+                }
+                drop(reader);
+                grids.push(c.grid(sheet));
+            }
+        }
+        Format::Xlsb => {
+            let mut book = calamine::Xlsb::new(cursor).map_err(|e| err(&e))?;
+            for sheet in visible(book.sheets_metadata()) {
+                let mut c = new(limits.max_cells);
+                let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
+                    let (r, col) = cell.get_position();
+                    c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
+                }
+                drop(reader);
+                grids.push(c.grid(sheet));
+            }
+        }
+        // .xls grids are bounded by the format (65,536 x 256); .ods by calamine's own cap.
+        Format::Xls | Format::Ods => {
+            let mut book: calamine::Sheets<Cursor<&[u8]>> = if format == Format::Xls {
+                calamine::Sheets::Xls(calamine::Xls::new(cursor).map_err(|e| err(&e))?)
+            } else {
+                calamine::Sheets::Ods(calamine::Ods::new(cursor).map_err(|e| err(&e))?)
+            };
+            for sheet in visible(book.sheets_metadata()) {
+                let range = book.worksheet_range(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                let mut c = new(limits.max_cells);
+                for (i, row) in range.rows().enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        c.put(r0 + i as u32, c0 + j as u32, convert(v)).map_err(|e| sheet_err(&sheet, &e))?;
+                    }
+                }
+                grids.push(c.grid(sheet));
+            }
+        }
+        Format::Text => unreachable!("text is read elsewhere"),
     }
     Ok(grids)
+}
+
+fn convert_ref(d: &DataRef<'_>) -> Cell {
+    match d {
+        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::Empty => Cell::Empty,
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) => convert(&Data::DateTime(*dt)),
+        DataRef::DateTimeIso(s) => convert(&Data::DateTimeIso(s.clone())),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Error(format!("{e}")),
+    }
 }
 
 fn convert(d: &Data) -> Cell {
@@ -220,9 +329,13 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, Inges
         return Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0 });
     };
     let table = text.as_bytes()[offset..].to_vec();
+    // Lines may have more fields than the header (ragged exports): read every field of the
+    // widest line as text, so nothing is cut off.
+    let width = text[offset..].lines().map(|l| split_line(l, delim as char).len()).max().unwrap_or(1);
+    let schema: Schema = (1..=width).map(|i| Field::new(format!("column_{i}").into(), DataType::String)).collect();
     let df = CsvReadOptions::default()
         .with_has_header(false)
-        .with_infer_schema_length(Some(0))
+        .with_schema(Some(std::sync::Arc::new(schema)))
         .map_parse_options(|o| o.with_separator(delim).with_missing_is_null(true))
         .into_reader_with_file_handle(Cursor::new(table))
         .finish()

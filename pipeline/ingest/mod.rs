@@ -9,18 +9,17 @@
 mod discover;
 mod grid;
 mod layout;
+mod sniff;
 
 pub use discover::{discover, Entry, EntryKind};
 pub use grid::{read_grid, Cell, Grid};
 pub use layout::{find_as_at, find_layout, parse_date_text, Layout};
+pub use sniff::{sniff, Format};
 
-use crate::config::SourceDef;
+use crate::config::{Limits, SourceDef};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-
-/// Largest file the job will open (bytes). Larger files are quarantined with this reason.
-pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 
 /// An extract read from the drop folder, not yet checked.
 #[derive(Debug)]
@@ -55,9 +54,9 @@ pub fn recognise<'a>(file_name: &str, sources: &'a [SourceDef]) -> Vec<&'a Sourc
 }
 
 /// Reads one file as an extract of `source`: grid, header row and as-at date.
-pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef) -> Result<RawExtract, IngestError> {
+pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<RawExtract, IngestError> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let grids = read_grid(path, bytes, source)?;
+    let grids = read_grid(path, bytes, source, limits)?;
     let mut last_err = None;
     for grid in grids {
         match find_layout(&grid, source) {
@@ -116,7 +115,7 @@ mod read_tests {
         let text = "\u{feff}Benefits work items\r\nReport run on 31/10/2025\r\n\r\nCouncil,Claim Reference,Work Type,Date Received,Date Decided\r\n\
                     Fenland,\"A,1\",New Claim,01/10/2025,\r\nTotal items: 1\r\n";
         let path = dir.path().join("benefits_x.csv");
-        let x = read_extract(&path, text.as_bytes(), source).unwrap();
+        let x = read_extract(&path, text.as_bytes(), source, &p.settings.limits).unwrap();
         assert_eq!(x.as_at, chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
         assert_eq!(x.layout.data_rows.len(), 1);
         assert_eq!(x.layout.notes_rows.len() + x.layout.totals_rows.len(), 1, "the 'Total items' line is set aside");
@@ -144,7 +143,7 @@ mod read_tests {
         ws.write_number(3, 3, 1.5).unwrap();
         let bytes = wb.save_to_buffer().unwrap();
         let path = dir.path().join("hr_absence_20251031.xlsx");
-        let x = read_extract(&path, &bytes, source).unwrap();
+        let x = read_extract(&path, &bytes, source, &p.settings.limits).unwrap();
         assert_eq!(x.grid.sheet.as_deref(), Some("Data"), "hidden sheets are not read");
         assert_eq!(x.as_at.to_string(), "2025-10-31", "from the file name");
         assert_eq!(x.grid.cell(3, 1), &Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap()));
@@ -156,8 +155,13 @@ mod read_tests {
         let dir = tempfile::tempdir().unwrap();
         let p = project(&dir.path().join("p"));
         let source = p.source("revenues").unwrap();
-        let err = read_extract(&dir.path().join("revenues_20251031.csv"), b"Council,Balance\nFenland,1\n", source)
-            .unwrap_err();
+        let err = read_extract(
+            &dir.path().join("revenues_20251031.csv"),
+            b"Council,Balance\nFenland,1\n",
+            source,
+            &p.settings.limits,
+        )
+        .unwrap_err();
         assert!(
             err.0.contains("no header row") && err.0.contains("'Tax Type'") && err.0.contains("lacks tax_type"),
             "{}",

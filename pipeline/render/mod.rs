@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn pdf_places_data_as_text_and_never_evaluates_it() {
         let dir = tempfile::tempdir().unwrap();
-        let m = model(dir.path(), "#panic(\"evaluated\") Council");
+        let m = model(dir.path(), "#panic(\"evaluated\") Council 工作表 \u{1F600} \u{0}");
         // Were the organisation name or the file reason evaluated as markup, compilation would
         // stop at the panic.
         let pdf = pdf::render(&m, pdf::DEFAULT_TEMPLATE, "committee.typ").unwrap();

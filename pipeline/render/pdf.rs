@@ -106,9 +106,27 @@ fn describe(world: &ReportWorld, d: &SourceDiagnostic) -> String {
     format!("{place}{}{hints}", d.message)
 }
 
+/// Replaces characters that no bundled font can draw (a sheet named in Chinese, an emoji, a
+/// control character) with `?`, so that text from extracts cannot stop the report: PDF/A
+/// forbids text without glyphs.
+fn printable(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let drawable =
+        |c: char| c == '\n' || (!c.is_control() && fonts().fonts.iter().any(|f| f.info().coverage.contains(c as u32)));
+    match v {
+        Value::String(s) if !s.chars().all(drawable) => {
+            Value::String(s.chars().map(|c| if drawable(c) { c } else { '?' }).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(printable).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, printable(v))).collect()),
+        other => other,
+    }
+}
+
 /// Typesets the report model with a template and returns the PDF bytes.
 pub fn render(model: &ReportModel, template: &str, template_name: &str) -> Result<Vec<u8>, PdfError> {
-    let data = serde_json::to_vec(model).expect("report model serialises");
+    let data = serde_json::to_value(model).expect("report model serialises");
+    let data = serde_json::to_vec(&printable(data)).expect("JSON serialises");
     let d = model.as_of;
     use chrono::Datelike;
     let today = Datetime::from_ymd(d.year(), d.month() as u8, d.day() as u8).expect("valid date");
