@@ -63,6 +63,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check extract files before dropping them: which source each matches and every problem.
+    ///
+    /// Nothing is moved or stored. Exit code 0 when every file is clean, 1 when any has a
+    /// problem (a finding, or it would be quarantined), 78 when the configuration is invalid.
+    ///
+    /// Example: scorecard check --project /srv/scorecard revenues_20251031.xlsx
+    Check {
+        /// The project folder (holding scorecard.toml).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        project: PathBuf,
+        /// Files to check.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Print a JSON array, one object per file, on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check every definition file and report every problem with its file and line.
     ///
     /// Exit code 78 when anything is invalid, 0 otherwise.

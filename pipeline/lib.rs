@@ -7,8 +7,8 @@
 //! (grids to typed, checked tables and findings) -> [`store`] (history of accepted extracts in
 //! Parquet) -> [`indicators`] (values, targets and RAG per period and partner) -> [`render`]
 //! (workbook, CSV and PDF bytes from one report model) -> [`publish`] (atomic writes, archive
-//! and quarantine). [`run`] strings the stages together; [`demo`] writes a complete synthetic
-//! project to try it on.
+//! and quarantine). [`run`] strings the stages together; [`preflight`] checks files before
+//! they are dropped; [`demo`] writes a complete synthetic project to try it on.
 
 pub mod check;
 pub mod cli;
@@ -18,6 +18,7 @@ pub mod exit;
 pub mod indicators;
 pub mod ingest;
 pub mod periods;
+pub mod preflight;
 pub mod publish;
 pub mod render;
 pub mod run;

@@ -32,6 +32,24 @@ fn main() {
             Ok(p) => run_and_report(&p, as_of.unwrap_or_else(today), json),
             Err(code) => code,
         },
+        Command::Check { project, files, json } => match load(&project) {
+            Ok(p) => {
+                let checks: Vec<_> = files.iter().map(|f| scorecard::preflight::check_file(&p, f)).collect();
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&checks).expect("serialises"));
+                } else {
+                    for c in &checks {
+                        print!("{}", c.human());
+                    }
+                }
+                if checks.iter().all(|c| c.clean()) {
+                    exit::OK
+                } else {
+                    exit::COMPLETED_WITH_PROBLEMS
+                }
+            }
+            Err(code) => code,
+        },
         Command::Validate { project } => match load(&project) {
             Ok(p) => {
                 println!(

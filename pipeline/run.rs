@@ -119,36 +119,15 @@ fn judge(path: &Path, project: &Project, started: SystemTime) -> Judged {
             ),
         };
     }
-    let matches = ingest::recognise(&name, &project.sources);
-    let source = match matches.as_slice() {
-        [one] => *one,
-        [] => {
-            let patterns: Vec<String> =
-                project.sources.iter().map(|s| format!("{} ({})", s.id(), s.file_patterns.join(", "))).collect();
-            return Judged::Reject {
-                source: None,
-                reason: format!(
-                    "{name}: the file name matches no source definition; expected one of: {}",
-                    patterns.join("; ")
-                ),
-            };
-        }
-        many => {
-            let ids: Vec<&str> = many.iter().map(|s| s.id()).collect();
-            return Judged::Reject {
-                source: None,
-                reason: format!(
-                    "{name}: the file name matches more than one source definition ({}); rename the file or narrow file_patterns",
-                    ids.join(", ")
-                ),
-            };
-        }
-    };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
             return Judged::Skip(format!("cannot read the file: {e}; it stays in the drop folder for the next run"))
         }
+    };
+    let source = match ingest::identify(path, &bytes, &project.sources, limits) {
+        Ok(s) => s,
+        Err(e) => return Judged::Reject { source: None, reason: e.0 },
     };
     let raw = match ingest::read_extract(path, &bytes, source, limits) {
         Ok(r) => r,

@@ -11,7 +11,7 @@
 
 mod values;
 
-pub use values::{convert, excel_serial_date, parse_money, parse_number, Value};
+pub use values::{convert, excel_serial_date, is_known_missing, parse_money, parse_number, Value, KNOWN_MISSING};
 
 use crate::config::{ColumnType, Partner, SourceDef};
 use crate::ingest::RawExtract;
@@ -113,6 +113,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
     };
 
     let mut columns: Vec<Vec<Value>> = vec![Vec::new(); source.column.len()];
+    let mut known_missing = vec![0usize; source.column.len()];
     let mut row_numbers: Vec<i64> = Vec::new();
     let mut rejected = 0usize;
     for &i in &layout.data_rows {
@@ -124,6 +125,9 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
                 continue;
             };
             let cell = grid.cell(i, j);
+            if is_known_missing(cell, col) {
+                known_missing[k] += 1;
+            }
             let located = |message: String, characteristic| Finding {
                 severity: Severity::Error,
                 characteristic,
@@ -179,6 +183,27 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
         }
     }
 
+    for (k, col) in source.column.iter().enumerate() {
+        if known_missing[k] > 0 {
+            push(Finding {
+                severity: Severity::Warning,
+                characteristic: Characteristic::Completeness,
+                file: raw.file_name.clone(),
+                sheet: grid.sheet.clone(),
+                row: None,
+                column: layout.columns[k].map(|j| {
+                    format!("{} ({})", grid.column_letter(j), header.get(j).map(|h| h.display()).unwrap_or_default())
+                }),
+                value: None,
+                message: format!(
+                    "{}: {} cells hold a known-missing marker ({}) and are read as blank",
+                    col.field,
+                    known_missing[k],
+                    KNOWN_MISSING.join(" ")
+                ),
+            });
+        }
+    }
     let rows_read = layout.data_rows.len();
     let accepted = rows_read - rejected;
     let table = build_table(source, columns, row_numbers);
@@ -223,7 +248,7 @@ fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> 
                 name,
                 values.into_iter().map(|v| if let Value::Str(s) = v { Some(s) } else { None }).collect::<Vec<_>>(),
             ),
-            ColumnType::Money | ColumnType::Number => Column::new(
+            ColumnType::Money | ColumnType::Number | ColumnType::Percent => Column::new(
                 name,
                 values.into_iter().map(|v| if let Value::Num(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
             ),

@@ -1,6 +1,6 @@
 //! Turning one cell into a typed value for its column, or saying what was expected.
 
-use crate::config::{ColumnDef, ColumnType, Partner};
+use crate::config::{ColumnDef, ColumnType, Partner, PercentForm};
 use crate::ingest::{parse_date_text, Cell};
 use chrono::NaiveDate;
 
@@ -15,9 +15,24 @@ pub enum Value {
     Bool(bool),
 }
 
+/// Markers government tables and systems use for a value that is known to be missing
+/// (not available, not applicable, confidential, suppressed): read as blank, not as errors.
+pub const KNOWN_MISSING: [&str; 9] = ["[x]", "[z]", "[c]", "[low]", "..", "-", "*", "n/a", "#n/a"];
+
+/// True if a cell holds a known-missing marker and the column is not free text.
+pub fn is_known_missing(cell: &Cell, col: &ColumnDef) -> bool {
+    match cell {
+        Cell::Text(t) if col.kind != ColumnType::Text => {
+            let t = t.trim().to_ascii_lowercase();
+            KNOWN_MISSING.contains(&t.as_str())
+        }
+        _ => false,
+    }
+}
+
 /// Converts a cell for a column; `Err` holds what was expected, for the finding.
 pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Value, String> {
-    if cell.is_empty() {
+    if cell.is_empty() || is_known_missing(cell, col) {
         return Ok(Value::Null);
     }
     if let Cell::Error(e) = cell {
@@ -54,9 +69,18 @@ pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Val
         },
         ColumnType::Number => match cell {
             Cell::Number(n) => Ok(Value::Num(*n)),
-            Cell::Text(t) => parse_number(t).map(Value::Num).map_or_else(fail, Ok),
+            Cell::Text(t) if !t.trim().ends_with('%') => parse_number(t).map(Value::Num).map_or_else(fail, Ok),
             _ => fail(),
         },
+        ColumnType::Percent => {
+            let scale = if col.percent_written_as == PercentForm::Fraction { 100.0 } else { 1.0 };
+            match cell {
+                Cell::Number(n) => Ok(Value::Num(n * scale)),
+                Cell::Text(t) if t.trim().ends_with('%') => parse_number(t).map(Value::Num).map_or_else(fail, Ok),
+                Cell::Text(t) => parse_number(t).map(|n| Value::Num(n * scale)).map_or_else(fail, Ok),
+                _ => fail(),
+            }
+        }
         ColumnType::Date => match cell {
             Cell::Date(d) => Ok(Value::Date(*d)),
             Cell::Number(n) => excel_serial_date(*n).map(Value::Date).map_or_else(fail, Ok),
@@ -88,6 +112,7 @@ fn expected(kind: ColumnType) -> &'static str {
         ColumnType::Code => "one of the listed values",
         ColumnType::Money => "an amount in pounds such as 1234.56, £1,234.56 or (123.45)",
         ColumnType::Number => "a number such as 1234.5 or 1,234.5",
+        ColumnType::Percent => "a percentage such as 95.9, 95.9% or (as the source says) 0.959",
         ColumnType::Date => "a date such as 31/10/2025 (day first) or an Excel date",
         ColumnType::FinancialYear => "a financial year such as 2025/26",
         ColumnType::YesNo => "Y or N",
@@ -145,6 +170,27 @@ mod tests {
         assert_eq!(parse_money("n/a"), None);
         assert_eq!(parse_money("inf"), None);
         assert_eq!(parse_number("95.9%"), Some(95.9));
+    }
+
+    #[test]
+    fn known_missing_and_percentages() {
+        let num: ColumnDef = toml::from_str("field = 'n'\ntype = 'number'").unwrap();
+        let text: ColumnDef = toml::from_str("field = 't'\ntype = 'text'").unwrap();
+        for m in ["[x]", "[z]", "[c]", "..", "-", "*", "N/A", " n/a "] {
+            assert!(is_known_missing(&Cell::Text(m.into()), &num), "{m}");
+            assert_eq!(convert(&Cell::Text(m.into()), &num, &[]), Ok(Value::Null));
+        }
+        assert!(!is_known_missing(&Cell::Text("-".into()), &text), "free text keeps its dash");
+        assert!(convert(&Cell::Text("95%".into()), &num, &[]).is_err(), "a number column is not a percentage");
+        let points: ColumnDef = toml::from_str("field = 'p'\ntype = 'percent'").unwrap();
+        let fraction: ColumnDef =
+            toml::from_str("field = 'p'\ntype = 'percent'\npercent_written_as = 'fraction'").unwrap();
+        assert_eq!(convert(&Cell::Number(95.9), &points, &[]), Ok(Value::Num(95.9)));
+        assert_eq!(convert(&Cell::Text("95.9%".into()), &points, &[]), Ok(Value::Num(95.9)));
+        assert_eq!(convert(&Cell::Text("95.9%".into()), &fraction, &[]), Ok(Value::Num(95.9)));
+        let Ok(Value::Num(v)) = convert(&Cell::Number(0.959), &fraction, &[]) else { panic!() };
+        assert!((v - 95.9).abs() < 1e-9);
+        assert!(convert(&Cell::Error("#DIV/0!".into()), &points, &[]).unwrap_err().contains("#DIV/0!"));
     }
 
     #[test]

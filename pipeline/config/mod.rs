@@ -14,7 +14,7 @@ mod target;
 pub use diagnostic::ConfigError;
 pub use indicator::{IndicatorDef, Method, Polarity, Unit};
 pub use settings::{Folders, Limits, Organisation, Partner, ReportSettings, Settings};
-pub use source::{AsAtFrom, ColumnDef, ColumnType, SourceDef, SourceKind};
+pub use source::{AsAtFrom, ColumnDef, ColumnType, PercentForm, SourceDef, SourceKind};
 pub use target::{TargetDef, Targets};
 
 use std::collections::BTreeSet;

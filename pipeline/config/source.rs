@@ -79,6 +79,21 @@ pub struct ColumnDef {
     /// For `code` columns: the canonical values and the spellings accepted for each.
     #[serde(default)]
     pub values: BTreeMap<String, Vec<String>>,
+    /// For `percent` columns: how plain numbers are written, `points` (95.9) or
+    /// `fraction` (0.959). Text with a `%` sign is always read as points.
+    #[serde(default)]
+    pub percent_written_as: PercentForm,
+}
+
+/// How a percentage column writes plain numbers.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PercentForm {
+    /// 95.9 means 95.9%.
+    #[default]
+    Points,
+    /// 0.959 means 95.9%.
+    Fraction,
 }
 
 /// Cell types the reader understands.
@@ -93,8 +108,11 @@ pub enum ColumnType {
     Code,
     /// Money in pounds: numbers, or text such as `£1,234.56` and `(123.45)` for negatives.
     Money,
-    /// A number; text with thousands separators or a trailing `%` is accepted.
+    /// A number; text with thousands separators is accepted.
     Number,
+    /// A percentage, stored in points (95.9): `95.9`, `95.9%`, or `0.959` when
+    /// `percent_written_as = "fraction"`.
+    Percent,
     /// A date: an Excel date, or text day-first (`31/10/2025`), ISO (`2025-10-31`) or `31 Oct 2025`.
     Date,
     /// A financial year such as `2025/26`, `2025-26`, `25/26` or `2025`; stored as its first year.
@@ -147,6 +165,9 @@ impl SourceDef {
             }
             if c.kind == ColumnType::Code && c.values.is_empty() {
                 err(errors, format!("column `{}` has type code but no `values` table", c.field));
+            }
+            if c.kind != ColumnType::Percent && c.percent_written_as != PercentForm::Points {
+                err(errors, format!("column `{}` has percent_written_as but type is not percent", c.field));
             }
             if c.kind != ColumnType::Code && !c.values.is_empty() {
                 err(errors, format!("column `{}` has `values` but type is not code", c.field));

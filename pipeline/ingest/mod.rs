@@ -53,6 +53,60 @@ pub fn recognise<'a>(file_name: &str, sources: &'a [SourceDef]) -> Vec<&'a Sourc
     sources.iter().filter(|s| s.matches_file_name(file_name)).collect()
 }
 
+/// Which source a file is, by file name and, failing that or to choose between several
+/// names, by which source's header row it holds. Errors say why none or several matched.
+pub fn identify<'a>(
+    path: &Path,
+    bytes: &[u8],
+    sources: &'a [SourceDef],
+    limits: &Limits,
+) -> Result<&'a SourceDef, IngestError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let by_name = recognise(&name, sources);
+    if let [one] = by_name.as_slice() {
+        return Ok(one);
+    }
+    let candidates: Vec<&SourceDef> = if by_name.is_empty() { sources.iter().collect() } else { by_name.clone() };
+    let mut by_header = Vec::new();
+    for s in &candidates {
+        match read_grid(path, bytes, s, limits) {
+            Ok(grids) => {
+                if grids.iter().any(|g| find_layout(g, s).is_ok()) {
+                    by_header.push(*s);
+                }
+            }
+            Err(e) if by_name.is_empty() => {
+                return Err(IngestError(format!(
+                    "{name}: the file name matches no source definition ({}), and the file could not be read to recognise it by its header: {}",
+                    patterns(sources),
+                    e.0.trim_start_matches(&format!("{name}: "))
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let ids = |v: &[&SourceDef]| v.iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
+    match (by_name.len(), by_header.as_slice()) {
+        (_, [one]) => Ok(one),
+        (0, []) => Err(IngestError(format!(
+            "{name}: matches no source definition: the file name fits none of the patterns ({}) and no source's header row was found in it",
+            patterns(sources)
+        ))),
+        (0, many) => Err(IngestError(format!(
+            "{name}: the file name matches no source definition and its header fits more than one ({}); rename it to match one source's file_patterns",
+            ids(many)
+        ))),
+        (_, _) => Err(IngestError(format!(
+            "{name}: the file name matches more than one source definition ({}) and the header row does not settle which; rename the file or narrow file_patterns",
+            ids(&by_name)
+        ))),
+    }
+}
+
+fn patterns(sources: &[SourceDef]) -> String {
+    sources.iter().map(|s| format!("{}: {}", s.id(), s.file_patterns.join(", "))).collect::<Vec<_>>().join("; ")
+}
+
 /// Reads one file as an extract of `source`: grid, header row and as-at date.
 pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<RawExtract, IngestError> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

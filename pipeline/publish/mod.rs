@@ -41,12 +41,32 @@ pub fn free_path(dir: &Path, name: &str) -> PathBuf {
     (2..).map(|n| dir.join(format!("{stem} ({n}){ext}"))).find(|p| !p.exists()).expect("an unused name exists")
 }
 
-/// Moves a file into `dir` under a free name and returns where it went. Falls back to
-/// copy-then-remove across file systems, removing the original only once the copy is whole.
+/// The SHA-256 of a file, read in pieces, as lower-case hex.
+pub fn sha256_file(file: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut File::open(file)?, &mut hasher)?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The name a file is kept under: its own name with the first 12 hex digits of its SHA-256
+/// before the extension (`revenues_20251031.3f2a9c01b4de.xlsx`), so that two different
+/// files of the same name never collide and the content can be traced.
+pub fn kept_name(name: &str, sha256: &str) -> String {
+    let short = &sha256[..sha256.len().min(12)];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}.{short}.{ext}"),
+        _ => format!("{name}.{short}"),
+    }
+}
+
+/// Moves a file into `dir` under its kept name (see [`kept_name`]) and returns where it went.
+/// Falls back to copy-then-remove across file systems, removing the original only once the
+/// copy is whole.
 pub fn move_into(file: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     fs::create_dir_all(dir)?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
-    let dest = free_path(dir, &name);
+    let dest = free_path(dir, &kept_name(&name, &sha256_file(file)?));
     match fs::rename(file, &dest) {
         Ok(()) => Ok(dest),
         Err(_) => {
@@ -83,16 +103,28 @@ mod tests {
     }
 
     #[test]
-    fn moves_never_overwrite() {
+    fn moves_never_overwrite_and_keep_the_name() {
         let dir = tempfile::tempdir().unwrap();
         let archive = dir.path().join("archive");
-        for content in ["first", "second"] {
-            let f = dir.path().join("a.xlsx");
+        let mut dests = Vec::new();
+        for content in ["first", "second", "second"] {
+            let f = dir.path().join("rates ü ..x.xlsx");
             fs::write(&f, content).unwrap();
-            move_into(&f, &archive).unwrap();
+            dests.push(move_into(&f, &archive).unwrap());
         }
-        assert_eq!(fs::read_to_string(archive.join("a.xlsx")).unwrap(), "first");
-        assert_eq!(fs::read_to_string(archive.join("a (2).xlsx")).unwrap(), "second");
+        let sha_first = crate::ingest::sha256_hex(b"first");
+        assert_eq!(dests[0], archive.join(format!("rates ü ..x.{}.xlsx", &sha_first[..12])));
+        assert_eq!(fs::read_to_string(&dests[0]).unwrap(), "first");
+        assert_eq!(fs::read_to_string(&dests[1]).unwrap(), "second");
+        assert!(dests[2].to_string_lossy().ends_with(" (2).xlsx"), "{}", dests[2].display());
+        assert_eq!(fs::read_dir(&archive).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn kept_names() {
+        assert_eq!(kept_name("a.csv", "0123456789abcdef"), "a.0123456789ab.csv");
+        assert_eq!(kept_name("README", "0123456789abcdef"), "README.0123456789ab");
+        assert_eq!(kept_name(".hidden", "0123456789abcdef"), ".hidden.0123456789ab");
     }
 
     #[test]
@@ -103,6 +135,7 @@ mod tests {
         let q = dir.path().join("q");
         let dest = quarantine(&f, &q, "no header row").unwrap();
         assert!(dest.exists() && !f.exists());
-        assert_eq!(fs::read_to_string(q.join("bad.csv.reason.txt")).unwrap(), "no header row\n");
+        let reason = format!("{}.reason.txt", dest.display());
+        assert_eq!(fs::read_to_string(reason).unwrap(), "no header row\n");
     }
 }
