@@ -3,6 +3,7 @@
 mod check_files;
 mod common;
 mod demo_end_to_end;
+mod real_uk_data;
 mod run_files;
 mod tricky_files;
 mod validate;

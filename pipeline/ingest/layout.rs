@@ -143,21 +143,38 @@ pub fn find_as_at(grid: &Grid, layout: &Layout, file_name: &str, source: &Source
     })
 }
 
-/// A date written as `YYYYMMDD`, `YYYY-MM-DD` or `YYYY_MM_DD` inside a file name.
+/// A date in a file name: `YYYYMMDD`, `YYYY-MM-DD` or `YYYY_MM_DD`; failing that, the end of
+/// a financial quarter written like `Q4_2022-23`; failing that, the end of a financial year
+/// written like `2023-24` (government tables name the period they cover, not a day).
 fn date_in_file_name(name: &str) -> Option<NaiveDate> {
-    let digits: Vec<(usize, char)> = name.char_indices().collect();
-    for start in 0..digits.len() {
-        let rest: String = digits[start..].iter().map(|(_, c)| *c).take(10).collect();
-        for (len, fmt) in [(10, "%Y-%m-%d"), (10, "%Y_%m_%d"), (8, "%Y%m%d")] {
-            if rest.len() >= len && rest.is_char_boundary(len) {
-                let s = &rest[..len];
-                let boundary_ok = start == 0 || !digits[start - 1].1.is_ascii_digit();
-                if boundary_ok && s.starts_with("20") {
-                    if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-                        return Some(d);
-                    }
-                }
-            }
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static DAY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|\D)(20\d{2})[-_]?(\d{2})[-_]?(\d{2})(?:\D|$)").expect("valid regex"));
+    static QUARTER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)Q([1-4])[ _-]?(20\d{2})[-_/](\d{2})(?:\D|$)").expect("valid regex"));
+    static YEAR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|\D)(20\d{2})[-_/](\d{2})(?:\D|$)").expect("valid regex"));
+    for c in DAY.captures_iter(name) {
+        let (y, m, d) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
+        if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
+            return Some(date);
+        }
+    }
+    let next_year = |first: &str, second: &str| -> Option<i32> {
+        let fy: i32 = first.parse().ok()?;
+        let yy: i32 = second.parse().ok()?;
+        ((fy + 1) % 100 == yy).then_some(fy)
+    };
+    if let Some(c) = QUARTER.captures(name) {
+        if let Some(fy) = next_year(&c[2], &c[3]) {
+            let q: u32 = c[1].parse().ok()?;
+            return Some(crate::periods::Period::quarter(fy, q).end());
+        }
+    }
+    for c in YEAR.captures_iter(name) {
+        if let Some(fy) = next_year(&c[1], &c[2]) {
+            return Some(crate::periods::Period::year(fy).end());
         }
     }
     None
@@ -223,6 +240,10 @@ mod tests {
         assert_eq!(date_in_file_name("revenues_20251031.xlsx"), Some(d));
         assert_eq!(date_in_file_name("hr-2025-10-31.csv"), Some(d));
         assert_eq!(date_in_file_name("report1.xlsx"), None);
+        assert_eq!(date_in_file_name("CT_Receipts_Live_Table_Q4_2022-23.xlsx").unwrap().to_string(), "2023-03-31");
+        assert_eq!(date_in_file_name("CTR_Table_9_2023-24 (10).ods").unwrap().to_string(), "2024-03-31");
+        assert_eq!(date_in_file_name("returns q2 2025-26.csv").unwrap().to_string(), "2025-09-30");
+        assert_eq!(date_in_file_name("budget 2023-25.xlsx"), None, "not a financial year");
         assert_eq!(parse_date_text("2025-10-31T00:00:00"), Some(d));
         assert_eq!(parse_date_text("31/10/25"), Some(d));
         assert_eq!(parse_date_text("31/13/2025"), None);

@@ -1,0 +1,118 @@
+//! Real public spreadsheets from `../shared/data/uk`, read through source definitions written
+//! only in TOML (`tests/fixtures/uk/sources`): row counts and sample values, as stored.
+//! Skips, saying so, when the data is absent.
+
+use crate::common::*;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn uk() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/uk");
+    p.is_dir().then_some(p)
+}
+
+/// A project with the fixture sources and no indicators.
+fn project(dir: &Path) {
+    std::fs::create_dir_all(dir.join("sources")).unwrap();
+    std::fs::create_dir_all(dir.join("indicators")).unwrap();
+    std::fs::create_dir_all(dir.join("drop")).unwrap();
+    std::fs::write(
+        dir.join("scorecard.toml"),
+        "[organisation]\nname = \"Real data\"\nshort_name = \"R\"\n[[partner]]\ncode = \"E07000143\"\nname = \"Breckland\"\n[limits]\nsettle_seconds = 0\n",
+    )
+    .unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uk/sources");
+    for e in std::fs::read_dir(fixtures).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join("sources").join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+fn stored(dir: &Path, source: &str) -> DataFrame {
+    let folder = dir.join("store").join(source);
+    let file = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .unwrap();
+    ParquetReader::new(std::fs::File::open(file).unwrap()).finish().unwrap()
+}
+
+fn value_where(df: &DataFrame, key: &str, equals: &str, column: &str) -> f64 {
+    let keys = df.column(key).unwrap().str().unwrap();
+    let i =
+        (0..df.height()).find(|&i| keys.get(i).map(str::trim) == Some(equals)).unwrap_or_else(|| panic!("{equals}"));
+    df.column(column).unwrap().f64().unwrap().get(i).unwrap()
+}
+
+#[test]
+fn government_tables_read_through_toml_definitions() {
+    let Some(uk) = uk() else {
+        eprintln!("skipped: ../shared/data/uk is absent (it is not part of a fresh clone)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    project(p);
+    let drop = p.join("drop");
+    std::fs::copy(
+        uk.join("ct-receipts/CT_Receipts_Live_Table_Q4_2022-23.xlsx"),
+        drop.join("CT_Receipts_Live_Table_Q4_2022-23.xlsx"),
+    )
+    .unwrap();
+    std::fs::copy(uk.join("council-tax/CTR_Table_9_2023-24 (10).ods"), drop.join("CTR_Table_9_2023-24 (10).ods"))
+        .unwrap();
+    std::fs::copy(uk.join("LGBF_Analysis/new bnch data.xlsx"), drop.join("lgbf_raw_2021-03-31.xlsx")).unwrap();
+
+    // Before dropping: `scorecard check` on each file is clean or says what to do.
+    let files: Vec<String> =
+        std::fs::read_dir(&drop).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    let mut args = vec!["check", "--project", p.to_str().unwrap(), "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let o = scorecard(&args);
+    let checks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    for c in checks.as_array().unwrap() {
+        assert_eq!(c["verdict"], "accept", "{c:#}");
+        assert_eq!(c["rows_rejected"], 0, "{c:#}");
+    }
+
+    let (code, json) = run_json(p, "2024-06-01");
+    assert_eq!(code, 0, "{json:#}");
+    let file = |prefix: &str| {
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"].as_str().unwrap().starts_with(prefix))
+            .unwrap()
+            .clone()
+    };
+
+    // Council tax receipts: England, 9 regions and 309 councils; values in £ thousands.
+    let ct = file("CT_Receipts");
+    assert_eq!(ct["status"], "accepted");
+    assert_eq!(ct["as_at"], "2023-03-31", "from Q4_2022-23 in the name");
+    assert_eq!(ct["rows_read"], 319);
+    let df = stored(p, "ct_receipts");
+    assert_eq!(df.height(), 319);
+    assert_eq!(value_where(&df, "ons_code", "E07000128", "total_receipts"), 81051.0, "Wyre");
+    assert_eq!(value_where(&df, "ons_code", "E92000001", "total_receipts"), 36535124.0, "England");
+    assert_eq!(value_where(&df, "authority", "York", "receipts_in_year"), 123654.0, "York (name has a trailing space)");
+
+    // Council Tax Requirement (ODS, 134 sheets): 302 rows on Data_Billing.
+    let ctr = file("CTR_Table_9");
+    assert_eq!(ctr["status"], "accepted", "{ctr}");
+    assert_eq!(ctr["as_at"], "2024-03-31", "from 2023-24 in the name");
+    assert_eq!(ctr["rows_read"], 302);
+    let df = stored(p, "ctr_billing");
+    assert_eq!(value_where(&df, "ons_code", "TE", "ctr_current"), 38718011787.507996, "England, current year");
+
+    // LGBF: 32 councils and Scotland, 2,189 columns, `*` suppressions read as blank.
+    let lgbf = file("lgbf_raw");
+    assert_eq!(lgbf["rows_read"], 33);
+    let df = stored(p, "lgbf");
+    assert_eq!(value_where(&df, "council", "Aberdeen City", "ct_received"), 119395807.0);
+    assert_eq!(value_where(&df, "council", "Aberdeen City", "ct_due"), 129975737.0);
+    let corp7 = value_where(&df, "council", "Scotland", "corp7");
+    assert!((corp7 - 94.77059572474982).abs() < 1e-9, "{corp7}");
+}
