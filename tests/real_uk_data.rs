@@ -63,6 +63,9 @@ fn government_tables_read_through_toml_definitions() {
     std::fs::copy(uk.join("council-tax/CTR_Table_9_2023-24 (10).ods"), drop.join("CTR_Table_9_2023-24 (10).ods"))
         .unwrap();
     std::fs::copy(uk.join("LGBF_Analysis/new bnch data.xlsx"), drop.join("lgbf_raw_2021-03-31.xlsx")).unwrap();
+    // Saved with the year it covers in the name, as staff name files (the release's own name,
+    // ctr_2223.xlsx, has no date the job can read).
+    std::fs::copy(uk.join("council-tax/ctr_2223.xlsx"), drop.join("ctr_2223_2022-23.xlsx")).unwrap();
 
     // Before dropping: `scorecard check` on each file is clean or says what to do.
     let files: Vec<String> =
@@ -106,6 +109,17 @@ fn government_tables_read_through_toml_definitions() {
     assert_eq!(ctr["rows_read"], 302);
     let df = stored(p, "ctr_billing");
     assert_eq!(value_where(&df, "ons_code", "TE", "ctr_current"), 38718011787.507996, "England, current year");
+
+    // CTR 2022-23 (xlsx): two-row header, England and 309 billing authorities; the stacked
+    // precepting table below and the notes are set aside.
+    let old = file("ctr_2223");
+    assert_eq!(old["status"], "accepted", "{old}");
+    assert_eq!(old["rows_read"], 310, "{old}");
+    assert_eq!(old["rows_rejected"], 0, "{old}");
+    let df = stored(p, "ctr_2223");
+    assert_eq!(value_where(&df, "e_code", "E3831", "ctr_2021"), 7046456.0, "Adur 2021-22");
+    assert_eq!(value_where(&df, "e_code", "E3831", "ctr_2022"), 7332377.0, "Adur 2022-23");
+    assert!(!df.column("e_code").unwrap().str().unwrap().iter().any(|c| c == Some("E7050")), "no precepting rows");
 
     // LGBF: 32 councils and Scotland, 2,189 columns, `*` suppressions read as blank.
     let lgbf = file("lgbf_raw");

@@ -102,7 +102,6 @@ pub struct CheckedExtract {
 pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> CheckedExtract {
     let grid = &raw.grid;
     let layout = &raw.layout;
-    let header = &grid.rows[layout.header_row];
     let mut findings = Vec::new();
     let mut findings_total = 0usize;
     let mut push = |f: Finding| {
@@ -137,7 +136,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
                 column: Some(format!(
                     "{} ({})",
                     grid.column_letter(j),
-                    header.get(j).map(|h| h.display()).unwrap_or_default()
+                    layout.header_text.get(j).cloned().unwrap_or_default()
                 )),
                 value: (!cell.is_empty()).then(|| cell.display()),
                 message,
@@ -192,7 +191,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
                 sheet: grid.sheet.clone(),
                 row: None,
                 column: layout.columns[k].map(|j| {
-                    format!("{} ({})", grid.column_letter(j), header.get(j).map(|h| h.display()).unwrap_or_default())
+                    format!("{} ({})", grid.column_letter(j), layout.header_text.get(j).cloned().unwrap_or_default())
                 }),
                 value: None,
                 message: format!(

@@ -53,11 +53,28 @@ pub enum SourceKind {
     Records,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+/// Where an extract's as-at date is read from: `"title"`, `"file_name"` or
+/// `"column:<field>"` (the latest date in that column).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(try_from = "String")]
 pub enum AsAtFrom {
     Title,
     FileName,
+    Column(String),
+}
+
+impl TryFrom<String> for AsAtFrom {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "title" => Ok(AsAtFrom::Title),
+            "file_name" => Ok(AsAtFrom::FileName),
+            other => match other.strip_prefix("column:") {
+                Some(field) if !field.trim().is_empty() => Ok(AsAtFrom::Column(field.trim().to_string())),
+                _ => Err(format!("as_at `{other}`: expected \"title\", \"file_name\" or \"column:<field>\"")),
+            },
+        }
+    }
 }
 
 /// One column of an extract.
@@ -171,6 +188,15 @@ impl SourceDef {
             }
             if c.kind != ColumnType::Code && !c.values.is_empty() {
                 err(errors, format!("column `{}` has `values` but type is not code", c.field));
+            }
+        }
+        for a in &self.as_at {
+            if let AsAtFrom::Column(f) = a {
+                match self.column(f) {
+                    Some(c) if c.kind == ColumnType::Date => {}
+                    Some(_) => err(errors, format!("as_at column `{f}` must have type date")),
+                    None => err(errors, format!("as_at column `{f}` is not one of the columns")),
+                }
             }
         }
         for k in &self.key {

@@ -12,8 +12,11 @@ pub const HEADER_SEARCH_ROWS: usize = 30;
 /// Where the table is in a grid.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// Index into `grid.rows` of the header row.
+    /// Index into `grid.rows` of the header row (the lower one of a two-row header).
     pub header_row: usize,
+    /// The header text of every cell of the header row, as matched (for a two-row header,
+    /// the group heading above and the label below, joined).
+    pub header_text: Vec<String>,
     /// For each column definition (same order as the source's `column` list), the index of
     /// its cell in a row, or `None` if an optional column is absent.
     pub columns: Vec<Option<usize>>,
@@ -44,32 +47,102 @@ pub fn is_header_row(row: &[Cell], source: &SourceDef) -> bool {
         .all(|(_, names)| row.iter().any(|c| header_matches(c, names)))
 }
 
+/// The header row: the first row holding every required column; failing that, the first
+/// pair of rows that does once joined (a group heading merged across several columns above
+/// labels such as years). Gives the index of the (lower) header row and its cells.
+fn find_header(grid: &Grid, source: &SourceDef) -> Option<(usize, Vec<Cell>)> {
+    let rows = &grid.rows[..grid.rows.len().min(HEADER_SEARCH_ROWS)];
+    if let Some(i) = rows.iter().position(|r| is_header_row(r, source)) {
+        return Some((i, rows[i].clone()));
+    }
+    (0..rows.len().saturating_sub(1)).find_map(|i| {
+        let joined = join_header_rows(&rows[i], &rows[i + 1]);
+        is_header_row(&joined, source).then_some((i + 1, joined))
+    })
+}
+
+/// Joins a group-heading row with the label row below it. A merged heading holds its text in
+/// its first cell only, so it is carried right over empty cells that have a label below.
+fn join_header_rows(upper: &[Cell], lower: &[Cell]) -> Vec<Cell> {
+    let width = upper.len().max(lower.len());
+    let text = |row: &[Cell], j: usize| row.get(j).filter(|c| !c.is_empty()).map(Cell::display);
+    let mut carried: Option<String> = None;
+    (0..width)
+        .map(|j| {
+            let below = text(lower, j);
+            let above = match text(upper, j) {
+                Some(t) => {
+                    carried = Some(t.clone());
+                    Some(t)
+                }
+                None if below.is_some() => carried.clone(),
+                None => {
+                    carried = None;
+                    None
+                }
+            };
+            match (above, below) {
+                (Some(a), Some(b)) => Cell::Text(format!("{} {}", a.trim(), b.trim())),
+                (Some(a), None) => Cell::Text(a),
+                (None, Some(b)) => Cell::Text(b),
+                (None, None) => Cell::Empty,
+            }
+        })
+        .collect()
+}
+
+/// Where the table ends: the sheet's end, or a later row that repeats the start of the
+/// header (a second table stacked below the first), whichever comes first.
+fn block_end(grid: &Grid, header_row: usize, header_text: &[String]) -> usize {
+    let header: Vec<(usize, String)> = header_text
+        .iter()
+        .enumerate()
+        .map(|(j, h)| (j, normalise_header(h)))
+        .filter(|(_, h)| !h.is_empty())
+        .take(3)
+        .collect();
+    if header.len() < 2 {
+        return grid.rows.len();
+    }
+    (header_row + 1..grid.rows.len())
+        .find(|&i| {
+            header.iter().all(|(j, h)| match grid.cell(i, *j) {
+                Cell::Text(t) => {
+                    normalise_header(t) == *h || h.starts_with(&normalise_header(t)) && !t.trim().is_empty()
+                }
+                _ => false,
+            })
+        })
+        .unwrap_or(grid.rows.len())
+}
+
 /// Finds the header row and the data, totals and notes rows of a grid.
 pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestError> {
     let names = column_names(source);
-    let header_row =
-        grid.rows.iter().take(HEADER_SEARCH_ROWS).position(|r| is_header_row(r, source)).ok_or_else(|| {
-            let required: Vec<String> = source
-                .column
-                .iter()
-                .filter(|c| c.required)
-                .map(|c| format!("'{}'", c.headers.first().unwrap_or(&c.field)))
-                .collect();
-            let missing = best_partial_match(grid, source);
-            IngestError(format!(
-                "{}no header row found in the first {HEADER_SEARCH_ROWS} rows: expected a row with the columns {}{}",
-                grid.sheet.as_ref().map(|s| format!("sheet '{s}': ")).unwrap_or_default(),
-                required.join(", "),
-                missing
-            ))
-        })?;
-    let header = &grid.rows[header_row];
+    let (header_row, header) = find_header(grid, source).ok_or_else(|| {
+        let required: Vec<String> = source
+            .column
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| format!("'{}'", c.headers.first().unwrap_or(&c.field)))
+            .collect();
+        let missing = best_partial_match(grid, source);
+        IngestError(format!(
+            "{}no header row found in the first {HEADER_SEARCH_ROWS} rows: expected a row with the columns {}{}",
+            grid.sheet.as_ref().map(|s| format!("sheet '{s}': ")).unwrap_or_default(),
+            required.join(", "),
+            missing
+        ))
+    })?;
     let columns: Vec<Option<usize>> =
         names.iter().map(|(_, n)| header.iter().position(|c| header_matches(c, n))).collect();
+    let header_text: Vec<String> = header.iter().map(Cell::display).collect();
 
     let mut data_rows = Vec::new();
     let mut totals_rows = Vec::new();
-    for i in header_row + 1..grid.rows.len() {
+    let mut notes_rows = Vec::new();
+    let end = block_end(grid, header_row, &header_text);
+    for i in header_row + 1..end {
         let row = &grid.rows[i];
         let first = row.iter().find(|c| !c.is_empty());
         match first {
@@ -82,8 +155,8 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestErro
             Some(_) => data_rows.push(i),
         }
     }
-    // Trailing rows with a single text cell ("End of report", "Produced by ...") are notes.
-    let mut notes_rows = Vec::new();
+    // Trailing rows with a single text cell ("End of report", "Produced by ...", the title
+    // of a table below) are notes.
     while let Some(&last) = data_rows.last() {
         let non_empty: Vec<&Cell> = grid.rows[last].iter().filter(|c| !c.is_empty()).collect();
         if non_empty.len() == 1 && matches!(non_empty[0], Cell::Text(_)) && source.column.len() > 1 {
@@ -92,7 +165,8 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestErro
             break;
         }
     }
-    Ok(Layout { header_row, columns, data_rows, totals_rows, notes_rows })
+    notes_rows.extend(end..grid.rows.len());
+    Ok(Layout { header_row, header_text, columns, data_rows, totals_rows, notes_rows })
 }
 
 /// Names the required columns missing from the row that came closest to being the header.
@@ -140,6 +214,20 @@ pub fn find_as_at(grid: &Grid, layout: &Layout, file_name: &str, source: &Source
             _ => None,
         }),
         AsAtFrom::FileName => date_in_file_name(file_name),
+        AsAtFrom::Column(field) => {
+            let k = source.column.iter().position(|c| &c.field == field)?;
+            let j = layout.columns.get(k).copied().flatten()?;
+            layout
+                .data_rows
+                .iter()
+                .filter_map(|&i| match grid.cell(i, j) {
+                    Cell::Date(d) => Some(*d),
+                    Cell::Text(t) => parse_date_text(t),
+                    Cell::Number(n) => crate::check::excel_serial_date(*n),
+                    _ => None,
+                })
+                .max()
+        }
     })
 }
 
@@ -230,6 +318,48 @@ pub fn find_date_in_text(text: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn as_at_from_a_column() {
+        let src: SourceDef = toml::from_str(
+            "id = 'x'\nname = 'x'\nkind = 'snapshot'\nfile_patterns = ['*']\nas_at = ['column:run_date']\n\
+             [[column]]\nfield = 'a'\ntype = 'text'\nrequired = true\n[[column]]\nfield = 'run_date'\ntype = 'date'\n",
+        )
+        .unwrap();
+        let t = |s: &str| Cell::Text(s.into());
+        let grid = Grid {
+            sheet: None,
+            rows: vec![vec![t("a"), t("Run Date")], vec![t("1"), t("30/10/2025")], vec![t("2"), t("31/10/2025")]],
+            first_row: 1,
+            first_col: 0,
+        };
+        let layout = find_layout(&grid, &src).unwrap();
+        assert_eq!(find_as_at(&grid, &layout, "x.csv", &src), NaiveDate::from_ymd_opt(2025, 10, 31));
+        let bad: Result<SourceDef, _> = toml::from_str(
+            "id = 'x'\nname = 'x'\nkind = 'snapshot'\nfile_patterns = ['*']\nas_at = ['colum:x']\ncolumn = []",
+        );
+        assert!(bad.unwrap_err().to_string().contains("column:<field>"));
+    }
+
+    #[test]
+    fn two_row_header_with_merged_group_headings() {
+        let t = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) };
+        let upper = vec![t("Ecode"), t("Authority"), t(""), t("Requirement"), t(""), t("Precepts"), t("")];
+        let lower = vec![t(""), t(""), t(""), t("2021-22"), t("2022-23"), t("2021-22"), t("2022-23")];
+        let joined: Vec<String> = join_header_rows(&upper, &lower).iter().map(Cell::display).collect();
+        assert_eq!(
+            joined,
+            [
+                "Ecode",
+                "Authority",
+                "",
+                "Requirement 2021-22",
+                "Requirement 2022-23",
+                "Precepts 2021-22",
+                "Precepts 2022-23"
+            ]
+        );
+    }
 
     #[test]
     fn dates_in_text_and_names() {
