@@ -223,3 +223,36 @@ mod read_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod date_system_tests {
+    use super::*;
+    use crate::testing::project;
+
+    /// calamine's own test files: the same dates saved in the 1900 and 1904 date systems and
+    /// in every workbook format. Skips when `../shared/data` is absent.
+    #[test]
+    fn dates_read_the_same_in_1900_and_1904_workbooks() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/tricky/calamine");
+        if !dir.is_dir() {
+            eprintln!("skipped: ../shared/data/tricky/calamine is absent");
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let p = project(tmp.path());
+        let source = p.source("revenues").unwrap();
+        let d = |day| Cell::Date(chrono::NaiveDate::from_ymd_opt(2021, 1, day).unwrap());
+        for name in ["date.xlsx", "date_1904.xlsx", "date.xls", "date_1904.xls", "date.xlsb", "date_1904.xlsb"] {
+            let path = dir.join(name);
+            let bytes = std::fs::read(&path).unwrap();
+            let grids = read_grid(&path, &bytes, source, &p.settings.limits).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(grids[0].cell(0, 0), &d(1), "{name}");
+            assert_eq!(grids[0].cell(1, 0), &d(2), "{name}");
+            assert_eq!(grids[0].cell(0, 1), &Cell::Number(15.0), "{name}");
+        }
+        // The ODS version holds 01/01/2021 and 01/01/2021 10:10:10: the date part of both.
+        let path = dir.join("date.ods");
+        let grids = read_grid(&path, &std::fs::read(&path).unwrap(), source, &p.settings.limits).unwrap();
+        assert_eq!((grids[0].cell(0, 0), grids[0].cell(1, 0)), (&d(1), &d(1)));
+    }
+}
