@@ -124,7 +124,7 @@ pub fn check_file(project: &Project, path: &Path) -> FileCheck {
             return out;
         }
     };
-    let x = check::check(&raw, source, &project.settings.partner);
+    let x = check::check(raw, source, &project.settings.partner);
     out.as_at = Some(x.as_at);
     out.rows_read = Some(x.rows_read);
     out.rows_accepted = Some(x.rows_accepted);

@@ -133,7 +133,7 @@ fn judge(path: &Path, project: &Project, started: SystemTime) -> Judged {
         Ok(r) => r,
         Err(e) => return Judged::Reject { source: Some(source.id().to_string()), reason: e.0 },
     };
-    Judged::Checked(Box::new(check::check(&raw, source, &project.settings.partner)))
+    Judged::Checked(Box::new(check::check(raw, source, &project.settings.partner)))
 }
 
 /// Runs the nightly job on a loaded project. `as_of` is the run clock for everything the

@@ -48,7 +48,7 @@ pub fn checked(
         layout,
         as_at,
     };
-    crate::check::check(&raw, def, &project.settings.partner)
+    crate::check::check(raw, def, &project.settings.partner)
 }
 
 pub const REVENUES_HEADER: [&str; 6] =

@@ -14,10 +14,15 @@ mod values;
 pub use values::{convert, excel_serial_date, is_known_missing, parse_money, parse_number, Value, KNOWN_MISSING};
 
 use crate::config::{ColumnType, Partner, SourceDef};
+use crate::ingest::Cell;
 use crate::ingest::RawExtract;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
+
+/// Distinct texts remembered per column when converting.
+const MEMO_LIMIT: usize = 10_000;
 
 /// Findings kept per file; the count of all findings is always kept.
 pub const MAX_FINDINGS_PER_FILE: usize = 500;
@@ -99,9 +104,9 @@ pub struct CheckedExtract {
 }
 
 /// Builds the typed table of an extract and records every cell that fails.
-pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> CheckedExtract {
-    let grid = &raw.grid;
-    let layout = &raw.layout;
+pub fn check(raw: RawExtract, source: &SourceDef, partners: &[Partner]) -> CheckedExtract {
+    let RawExtract { mut grid, layout, file_name, sha256, source_id, as_at, .. } = raw;
+    let layout = &layout;
     let mut findings = Vec::new();
     let mut findings_total = 0usize;
     let mut push = |f: Finding| {
@@ -113,16 +118,37 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
 
     let mut columns: Vec<Vec<Value>> = vec![Vec::new(); source.column.len()];
     let mut known_missing = vec![0usize; source.column.len()];
+    let mut memo: Vec<Option<HashMap<String, Result<Value, String>>>> = source
+        .column
+        .iter()
+        .map(|c| {
+            matches!(c.kind, ColumnType::Partner | ColumnType::Code | ColumnType::FinancialYear | ColumnType::YesNo)
+                .then(HashMap::new)
+        })
+        .collect();
     let mut row_numbers: Vec<i64> = Vec::new();
     let mut rejected = 0usize;
+    let mut row_values = Vec::with_capacity(source.column.len());
     for &i in &layout.data_rows {
-        let mut row_values = Vec::with_capacity(source.column.len());
+        row_values.clear();
         let mut ok = true;
         for (k, col) in source.column.iter().enumerate() {
             let Some(j) = layout.columns[k] else {
                 row_values.push(Value::Null);
                 continue;
             };
+            // Free text is moved out of the grid rather than copied.
+            if col.kind == ColumnType::Text {
+                if let Some(Cell::Text(t)) = grid.rows.get_mut(i).and_then(|r| r.get_mut(j)) {
+                    if !t.trim().is_empty() {
+                        let t = std::mem::take(t);
+                        let t = if t.trim().len() == t.len() { t } else { t.trim().to_string() };
+                        row_values.push(Value::Str(t));
+                        continue;
+                    }
+                }
+            }
+            let grid = &grid;
             let cell = grid.cell(i, j);
             if is_known_missing(cell, col) {
                 known_missing[k] += 1;
@@ -130,7 +156,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
             let located = |message: String, characteristic| Finding {
                 severity: Severity::Error,
                 characteristic,
-                file: raw.file_name.clone(),
+                file: file_name.clone(),
                 sheet: grid.sheet.clone(),
                 row: Some(grid.row_number(i)),
                 column: Some(format!(
@@ -141,7 +167,22 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
                 value: (!cell.is_empty()).then(|| cell.display()),
                 message,
             };
-            match convert(cell, col, partners) {
+            // Columns with few distinct values (partners, codes, years, yes/no) convert each
+            // distinct text once.
+            let converted = match (cell, memo[k].as_mut()) {
+                (Cell::Text(t), Some(m)) => match m.get(t.as_str()) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = convert(cell, col, partners);
+                        if m.len() < MEMO_LIMIT {
+                            m.insert(t.clone(), v.clone());
+                        }
+                        v
+                    }
+                },
+                _ => convert(cell, col, partners),
+            };
+            match converted {
                 Ok(Value::Null) if col.required => {
                     ok = false;
                     push(located(
@@ -159,7 +200,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
             }
         }
         if ok {
-            for (k, v) in row_values.into_iter().enumerate() {
+            for (k, v) in row_values.drain(..).enumerate() {
                 columns[k].push(v);
             }
             row_numbers.push(grid.row_number(i) as i64);
@@ -172,7 +213,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
             push(Finding {
                 severity: Severity::Warning,
                 characteristic: Characteristic::Completeness,
-                file: raw.file_name.clone(),
+                file: file_name.clone(),
                 sheet: grid.sheet.clone(),
                 row: Some(grid.row_number(layout.header_row)),
                 column: None,
@@ -187,7 +228,7 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
             push(Finding {
                 severity: Severity::Warning,
                 characteristic: Characteristic::Completeness,
-                file: raw.file_name.clone(),
+                file: file_name.clone(),
                 sheet: grid.sheet.clone(),
                 row: None,
                 column: layout.columns[k].map(|j| {
@@ -221,10 +262,10 @@ pub fn check(raw: &RawExtract, source: &SourceDef, partners: &[Partner]) -> Chec
         Ok(_) => Verdict::Accept,
     };
     CheckedExtract {
-        file_name: raw.file_name.clone(),
-        sha256: raw.sha256.clone(),
-        source_id: raw.source_id.clone(),
-        as_at: raw.as_at,
+        file_name,
+        sha256,
+        source_id,
+        as_at,
         table: table.unwrap_or_default(),
         rows_read,
         rows_accepted: accepted,

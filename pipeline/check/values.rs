@@ -40,7 +40,10 @@ pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Val
     }
     let fail = || Err(format!("expected {}", expected(col.kind)));
     match col.kind {
-        ColumnType::Text => Ok(Value::Str(cell.display().trim().to_string())),
+        ColumnType::Text => Ok(Value::Str(match cell {
+            Cell::Text(t) => t.trim().to_string(),
+            other => other.display().trim().to_string(),
+        })),
         ColumnType::Partner => {
             let text = cell.display();
             match partners.iter().find(|p| p.matches(&text)) {

@@ -91,6 +91,13 @@ fn join_header_rows(upper: &[Cell], lower: &[Cell]) -> Vec<Cell> {
         .collect()
 }
 
+/// "Total", "Totals", "Grand total", "TOTAL:" ... without allocating for every data row.
+fn is_totals_label(t: &str) -> bool {
+    let mut letters = t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase);
+    let head: String = letters.by_ref().take(10).collect();
+    head.starts_with("total") || head.starts_with("grandtotal")
+}
+
 /// Where the table ends: the sheet's end, or a later row that repeats the start of the
 /// header (a second table stacked below the first), whichever comes first.
 fn block_end(grid: &Grid, header_row: usize, header_text: &[String]) -> usize {
@@ -147,11 +154,7 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestErro
         let first = row.iter().find(|c| !c.is_empty());
         match first {
             None => continue,
-            Some(Cell::Text(t))
-                if normalise_header(t).starts_with("total") || normalise_header(t).starts_with("grandtotal") =>
-            {
-                totals_rows.push(i)
-            }
+            Some(Cell::Text(t)) if is_totals_label(t) => totals_rows.push(i),
             Some(_) => data_rows.push(i),
         }
     }

@@ -1,0 +1,255 @@
+//! Ingestion benchmark (issue 3): a generated 250,000-row x 12-column `.xlsx` extract read
+//! (1) by calamine alone, opening the sheet and visiting every cell, and (2) by scorecard's
+//! ingestion: format check, streaming read, header detection, as-at date, and type
+//! conversion into a polars DataFrame. Each is timed in its own process (median of runs) and
+//! its peak memory (VmHWM) reported; then four such files are ingested one after another and
+//! in parallel (rayon) to show the use of both cores.
+//!
+//! Run: `cargo run --release --example bench_ingest` (see BENCHMARKS.md for figures).
+
+use calamine::Reader;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const ROWS: u32 = 250_000;
+
+const SOURCE: &str = r#"
+id = "bench"
+name = "Benchmark extract"
+kind = "snapshot"
+file_patterns = ["bench*"]
+as_at = ["title", "file_name"]
+max_rejected_pct = 0.0
+[[column]]
+field = "council"
+type = "partner"
+headers = ["Council"]
+required = true
+[[column]]
+field = "tax_type"
+type = "code"
+headers = ["Tax Type"]
+required = true
+values = { CTAX = ["Council Tax"], NNDR = ["Business Rates"] }
+[[column]]
+field = "account_ref"
+type = "text"
+headers = ["Account Reference"]
+required = true
+[[column]]
+field = "liability_year"
+type = "financial_year"
+headers = ["Liability Year"]
+required = true
+[[column]]
+field = "net_debit"
+type = "money"
+headers = ["Net Debit"]
+required = true
+[[column]]
+field = "collected"
+type = "money"
+headers = ["Collected"]
+required = true
+[[column]]
+field = "balance"
+type = "money"
+headers = ["Balance"]
+[[column]]
+field = "recovery_stage"
+type = "text"
+headers = ["Recovery Stage"]
+[[column]]
+field = "payment_method"
+type = "text"
+headers = ["Payment Method"]
+[[column]]
+field = "band"
+type = "text"
+headers = ["Band"]
+[[column]]
+field = "start_date"
+type = "date"
+headers = ["Start Date"]
+[[column]]
+field = "discount"
+type = "yes_no"
+headers = ["Single Person Discount"]
+"#;
+
+fn generate(path: &Path) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    ws.write_string(0, 0, "Revenues account extract").unwrap();
+    ws.write_string(1, 0, "Report run on 31/10/2025 06:12").unwrap();
+    let headers = [
+        "Council",
+        "Tax Type",
+        "Account Reference",
+        "Liability Year",
+        "Net Debit",
+        "Collected",
+        "Balance",
+        "Recovery Stage",
+        "Payment Method",
+        "Band",
+        "Start Date",
+        "Single Person Discount",
+    ];
+    for (j, h) in headers.iter().enumerate() {
+        ws.write_string(3, j as u16, *h).unwrap();
+    }
+    let mut rng = fastrand::Rng::with_seed(7);
+    let councils = ["Breckland", "East Suffolk", "Fenland"];
+    let stages = ["None", "Reminder", "Final Notice", "Summons", "Liability Order"];
+    let methods = ["Direct Debit", "Online", "Cash", "Standing Order"];
+    for i in 0..ROWS {
+        let r = 4 + i;
+        let debit = (1000.0 + rng.f64() * 2500.0 * 100.0).round() / 100.0;
+        let collected = (debit * rng.f64() * 100.0).round() / 100.0;
+        ws.write_string(r, 0, councils[rng.usize(0..3)]).unwrap();
+        ws.write_string(r, 1, if rng.f64() < 0.9 { "Council Tax" } else { "Business Rates" }).unwrap();
+        ws.write_string(r, 2, format!("CT{:08}", i)).unwrap();
+        ws.write_string(r, 3, "2025/26").unwrap();
+        ws.write_number(r, 4, debit).unwrap();
+        ws.write_number(r, 5, collected).unwrap();
+        ws.write_number(r, 6, ((debit - collected) * 100.0).round() / 100.0).unwrap();
+        ws.write_string(r, 7, stages[rng.usize(0..5)]).unwrap();
+        ws.write_string(r, 8, methods[rng.usize(0..4)]).unwrap();
+        ws.write_string(r, 9, ["A", "B", "C", "D", "E", "F", "G", "H"][rng.usize(0..8)]).unwrap();
+        let start =
+            rust_xlsxwriter::ExcelDateTime::from_ymd(2000 + rng.u16(0..25), rng.u8(1..13), rng.u8(1..29)).unwrap();
+        ws.write_datetime_with_format(r, 10, &start, &date).unwrap();
+        ws.write_string(r, 11, if rng.bool() { "Y" } else { "N" }).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// calamine alone: open the workbook and visit every cell of the sheet.
+fn calamine_alone(bytes: &[u8]) -> usize {
+    let mut wb = calamine::Xlsx::new(Cursor::new(bytes)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    range.used_cells().count()
+}
+
+fn project() -> scorecard::config::Project {
+    let dir = std::env::temp_dir().join("scorecard-bench-project");
+    if !dir.join("scorecard.toml").exists() {
+        scorecard::demo::write_config(&dir).unwrap();
+    }
+    std::fs::write(dir.join("sources/bench.toml"), SOURCE).unwrap();
+    scorecard::config::Project::load(&dir).unwrap()
+}
+
+/// scorecard's ingestion: read, find the header and as-at date, convert into a DataFrame.
+fn ingest(project: &scorecard::config::Project, path: &Path, bytes: &[u8]) -> usize {
+    let source = project.source("bench").unwrap();
+    let raw = scorecard::ingest::read_extract(path, bytes, source, &project.settings.limits).unwrap();
+    let x = scorecard::check::check(raw, source, &project.settings.partner);
+    assert_eq!(x.rows_rejected, 0, "{:?}", x.findings.first());
+    x.table.height()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let file = std::env::temp_dir().join("bench_20251031.xlsx");
+    if args.len() > 1 {
+        // A measuring child: one mode, RUNS times, then its timings and peak memory.
+        let runs: usize = args[2].parse().unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        let project = project();
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let n = match args[1].as_str() {
+                "calamine" => calamine_alone(&bytes),
+                _ => ingest(&project, &file, &bytes),
+            };
+            times.push(t.elapsed().as_secs_f64());
+            std::hint::black_box(n);
+        }
+        println!("{} {}", median(times), peak_rss_kb());
+        return;
+    }
+    if !file.exists() {
+        let t = Instant::now();
+        generate(&file);
+        eprintln!("generated {} in {:.1} s", file.display(), t.elapsed().as_secs_f64());
+    }
+    let bytes = std::fs::read(&file).unwrap();
+    let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+    let mut sheet_data: u64 = 0;
+    for i in 0..zip.len() {
+        let f = zip.by_index_raw(i).unwrap();
+        if f.name().map(|n| n.contains("worksheets/") || n.contains("sharedStrings")).unwrap_or(false) {
+            sheet_data += f.size();
+        }
+    }
+    let runs = 3;
+    let me = std::env::current_exe().unwrap();
+    let child = |mode: &str| -> (f64, u64) {
+        let o = std::process::Command::new(&me).args([mode, &runs.to_string()]).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = String::from_utf8_lossy(&o.stdout);
+        let mut it = text.split_whitespace();
+        (it.next().unwrap().parse().unwrap(), it.next().unwrap().parse().unwrap())
+    };
+    let (t_cal, m_cal) = child("calamine");
+    let (t_ing, m_ing) = child("ingest");
+    println!(
+        "file: {} ({:.1} MB on disk, {:.1} MB uncompressed sheet data), {} rows x 12 columns",
+        file.display(),
+        bytes.len() as f64 / 1e6,
+        sheet_data as f64 / 1e6,
+        ROWS
+    );
+    println!(
+        "calamine alone (open + visit every cell): {t_cal:.3} s median of {runs}, peak RSS {:.0} MB",
+        m_cal as f64 / 1024.0
+    );
+    println!(
+        "scorecard ingestion (to a typed DataFrame): {t_ing:.3} s median of {runs}, peak RSS {:.0} MB",
+        m_ing as f64 / 1024.0
+    );
+    println!("ratio ingestion / calamine: {:.2} (target <= 1.30)", t_ing / t_cal);
+    println!("peak memory / uncompressed sheet data: {:.2} (target < 5)", m_ing as f64 * 1024.0 / sheet_data as f64);
+
+    // Several files: one after another, then in parallel.
+    let project = project();
+    let files: Vec<PathBuf> = (0..4).map(|_| file.clone()).collect();
+    let t = Instant::now();
+    for f in &files {
+        ingest(&project, f, &bytes);
+    }
+    let seq = t.elapsed().as_secs_f64();
+    use rayon::prelude::*;
+    let t = Instant::now();
+    files.par_iter().for_each(|f| {
+        ingest(&project, f, &bytes);
+    });
+    let par = t.elapsed().as_secs_f64();
+    println!(
+        "4 files: {seq:.2} s one after another, {par:.2} s in parallel on {} threads: speed-up {:.2}",
+        rayon::current_num_threads(),
+        seq / par
+    );
+}
