@@ -103,6 +103,21 @@ pub fn identify<'a>(
     }
 }
 
+/// Where a source looks for its as-at date, in words.
+fn describe_as_at(source: &SourceDef) -> String {
+    use crate::config::AsAtFrom;
+    source
+        .as_at
+        .iter()
+        .map(|a| match a {
+            AsAtFrom::Title => "looked for a date such as 'Report run on 31/10/2025' above the header".to_string(),
+            AsAtFrom::FileName => "looked for a date in the file name".to_string(),
+            AsAtFrom::Column(c) => format!("looked for dates in column {c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", then ")
+}
+
 fn patterns(sources: &[SourceDef]) -> String {
     sources.iter().map(|s| format!("{}: {}", s.id(), s.file_patterns.join(", "))).collect::<Vec<_>>().join("; ")
 }
@@ -117,9 +132,9 @@ pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limi
             Ok(layout) => {
                 let as_at = find_as_at(&grid, &layout, &file_name, source).ok_or_else(|| {
                     IngestError(format!(
-                        "{file_name}: could not find the as-at date: expected a title row such as \
-                         'Report run on 31/10/2025' above the header, or a date in the file name \
-                         such as {}_20251031{}",
+                        "{file_name}: could not find the as-at date ({}); add the date to the file name, \
+                         for example {}_20251031{} (a day), ..._Q2_2025-26 (a quarter) or ..._2025-26 (a year)",
+                        describe_as_at(source),
                         source.id(),
                         path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default()
                     ))
