@@ -158,8 +158,13 @@ fn project() -> scorecard::config::Project {
 /// scorecard's ingestion: read, find the header and as-at date, convert into a DataFrame.
 fn ingest(project: &scorecard::config::Project, path: &Path, bytes: &[u8]) -> usize {
     let source = project.source("bench").unwrap();
+    let t = Instant::now();
     let raw = scorecard::ingest::read_extract(path, bytes, source, &project.settings.limits).unwrap();
+    let read = t.elapsed().as_secs_f64();
     let x = scorecard::check::check(raw, source, &project.settings.partner);
+    if std::env::var_os("BENCH_PHASES").is_some() {
+        eprintln!("read and layout {read:.3} s, checks and DataFrame {:.3} s", t.elapsed().as_secs_f64() - read);
+    }
     assert_eq!(x.rows_rejected, 0, "{:?}", x.findings.first());
     x.table.height()
 }

@@ -135,7 +135,11 @@ impl Collector {
             ));
         }
         if new_rows > 0 {
+            // Rows of a table are alike: the new row starts with the width of the last one
+            // (rows skipped over stay empty and allocate nothing).
+            let width = self.rows.last().map_or(0, Vec::len).min(1024);
             self.rows.resize_with(r + 1, Vec::new);
+            self.rows[r].reserve(width);
         }
         let line = &mut self.rows[r];
         if line.len() <= c {
