@@ -365,6 +365,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn far_apart_cells_are_counted_before_anything_is_allocated() {
+        // The A1 + XFD1048576 shape that makes a dense reader ask for 512 GiB.
+        let mut c = Collector { rows: Vec::new(), cells: 0, max_cells: 100_000 };
+        c.put(0, 0, Cell::Number(1.0)).unwrap();
+        let err = c.put(1_048_575, 16_383, Cell::Number(1.0)).unwrap_err();
+        assert!(err.contains("limit of 100000 cells"), "{err}");
+        assert_eq!(c.rows.len(), 1, "nothing was allocated for the refused cell");
+        let mut c = Collector { rows: Vec::new(), cells: 0, max_cells: 10_000_000 };
+        c.put(0, 16_383, Cell::Number(1.0)).unwrap();
+        c.put(1_048_575, 0, Cell::Number(1.0)).unwrap();
+        assert_eq!(c.rows[1].capacity(), 0, "skipped rows allocate nothing");
+        assert!(c.rows[1_048_575].capacity() <= 1024);
+        assert!(c.put(1_048_576, 0, Cell::Number(1.0)).unwrap_err().contains("outside Excel's grid"));
+    }
+
+    #[test]
     fn column_letters() {
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");
