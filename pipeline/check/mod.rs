@@ -142,7 +142,7 @@ pub fn check(raw: RawExtract, source: &SourceDef, partners: &[Partner]) -> Check
                 if let Some(Cell::Text(t)) = grid.rows.get_mut(i).and_then(|r| r.get_mut(j)) {
                     if !t.trim().is_empty() {
                         let t = std::mem::take(t);
-                        let t = if t.trim().len() == t.len() { t } else { t.trim().to_string() };
+                        let t: PlSmallStr = if t.trim().len() == t.len() { t.into() } else { t.trim().into() };
                         row_values.push(Value::Str(t));
                         continue;
                     }
@@ -286,7 +286,7 @@ fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> 
         let c = match col.kind {
             ColumnType::Text | ColumnType::Partner | ColumnType::Code => Column::new(
                 name,
-                values.into_iter().map(|v| if let Value::Str(s) = v { Some(s) } else { None }).collect::<Vec<_>>(),
+                values.iter().map(|v| if let Value::Str(s) = v { Some(s.as_str()) } else { None }).collect::<Vec<_>>(),
             ),
             ColumnType::Money | ColumnType::Number | ColumnType::Percent => Column::new(
                 name,

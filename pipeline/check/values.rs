@@ -3,12 +3,15 @@
 use crate::config::{ColumnDef, ColumnType, Partner, PercentForm};
 use crate::ingest::{parse_date_text, Cell};
 use chrono::NaiveDate;
+use polars::prelude::PlSmallStr;
 
 /// A typed value ready for a table column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
-    Str(String),
+    /// Short strings (codes, partner codes, most references) are stored inline, so copying
+    /// a remembered conversion allocates nothing.
+    Str(PlSmallStr),
     Num(f64),
     Date(NaiveDate),
     Int(i32),
@@ -41,13 +44,13 @@ pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Val
     let fail = || Err(format!("expected {}", expected(col.kind)));
     match col.kind {
         ColumnType::Text => Ok(Value::Str(match cell {
-            Cell::Text(t) => t.trim().to_string(),
-            other => other.display().trim().to_string(),
+            Cell::Text(t) => t.trim().into(),
+            other => other.display().trim().into(),
         })),
         ColumnType::Partner => {
             let text = cell.display();
             match partners.iter().find(|p| p.matches(&text)) {
-                Some(p) => Ok(Value::Str(p.code.clone())),
+                Some(p) => Ok(Value::Str(p.code.as_str().into())),
                 None => Err(format!(
                     "expected a partner council ({})",
                     partners.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -55,7 +58,7 @@ pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Val
             }
         }
         ColumnType::Code => match col.canonical_value(&cell.display()) {
-            Some(v) => Ok(Value::Str(v.to_string())),
+            Some(v) => Ok(Value::Str(v.into())),
             None => Err(format!(
                 "expected one of {}",
                 col.values
