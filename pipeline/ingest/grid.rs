@@ -178,31 +178,28 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
     let new = |max_cells| Collector { rows: Vec::new(), cells: 0, max_cells };
     let mut grids = Vec::new();
     match format {
-        // Streamed cell by cell, so a sheet claiming a huge extent allocates nothing.
-        Format::Xlsx => {
-            let mut book = calamine::Xlsx::new(cursor).map_err(|e| err(&e))?;
-            for sheet in visible(book.sheets_metadata()) {
-                let mut c = new(limits.max_cells);
-                let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
-                while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
-                    let (r, col) = cell.get_position();
-                    c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
-                }
-                drop(reader);
-                grids.push(c.grid(sheet));
+        // Streamed cell by cell, so a sheet claiming a huge extent allocates nothing. The two
+        // readers share method names but no trait, hence the macro.
+        Format::Xlsx | Format::Xlsb => {
+            macro_rules! stream_visible_sheets {
+                ($book:expr) => {{
+                    let mut book = $book.map_err(|e| err(&e))?;
+                    for sheet in visible(book.sheets_metadata()) {
+                        let mut c = new(limits.max_cells);
+                        let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
+                        while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
+                            let (r, col) = cell.get_position();
+                            c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
+                        }
+                        drop(reader);
+                        grids.push(c.grid(sheet));
+                    }
+                }};
             }
-        }
-        Format::Xlsb => {
-            let mut book = calamine::Xlsb::new(cursor).map_err(|e| err(&e))?;
-            for sheet in visible(book.sheets_metadata()) {
-                let mut c = new(limits.max_cells);
-                let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
-                while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
-                    let (r, col) = cell.get_position();
-                    c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
-                }
-                drop(reader);
-                grids.push(c.grid(sheet));
+            if format == Format::Xlsx {
+                stream_visible_sheets!(calamine::Xlsx::new(cursor))
+            } else {
+                stream_visible_sheets!(calamine::Xlsb::new(cursor))
             }
         }
         // .xls grids are bounded by the format (65,536 x 256); .ods by calamine's own cap.
