@@ -25,9 +25,9 @@ pub const KNOWN_MISSING: [&str; 9] = ["[x]", "[z]", "[c]", "[low]", "..", "-", "
 /// True if a cell holds a known-missing marker and the column is not free text.
 pub fn is_known_missing(cell: &Cell, col: &ColumnDef) -> bool {
     match cell {
-        Cell::Text(t) if col.kind != ColumnType::Text => {
-            let t = t.trim().to_ascii_lowercase();
-            KNOWN_MISSING.contains(&t.as_str())
+        Cell::Text(t) if col.kind != ColumnType::Text && t.len() <= 8 => {
+            let t = t.trim();
+            KNOWN_MISSING.iter().any(|m| m.eq_ignore_ascii_case(t))
         }
         _ => false,
     }
