@@ -6,7 +6,7 @@
 
 use crate::check::{self, Finding, Verdict};
 use crate::config::Project;
-use crate::ingest;
+use crate::run::Judged;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -87,44 +87,19 @@ pub fn check_file(project: &Project, path: &Path) -> FileCheck {
         findings: Vec::new(),
         findings_total: 0,
     };
-    let limits = &project.settings.limits;
-    let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > limits.max_file_mb * 1024 * 1024 => {
-            out.reason = Some(format!("the file is larger than the limit of {} MB", limits.max_file_mb));
+    let x = match crate::run::judge(path, project, None) {
+        Judged::Skip(reason) => {
+            out.reason = Some(reason);
             return out;
         }
-        Ok(m) if !m.is_file() => {
-            out.reason = Some("not a regular file".into());
+        Judged::Reject { source, reason } => {
+            out.source = source;
+            out.reason = Some(reason);
             return out;
         }
-        Ok(_) => match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                out.reason = Some(format!("cannot read the file: {e}"));
-                return out;
-            }
-        },
-        Err(e) => {
-            out.reason = Some(format!("cannot read the file: {e}"));
-            return out;
-        }
+        Judged::Checked(x) => x,
     };
-    let source = match ingest::identify(path, &bytes, &project.sources, limits) {
-        Ok(s) => s,
-        Err(e) => {
-            out.reason = Some(e.0);
-            return out;
-        }
-    };
-    out.source = Some(source.id().to_string());
-    let raw = match ingest::read_extract(path, &bytes, source, limits) {
-        Ok(r) => r,
-        Err(e) => {
-            out.reason = Some(e.0);
-            return out;
-        }
-    };
-    let x = check::check(raw, source, &project.settings.partner);
+    out.source = Some(x.source_id.clone());
     out.as_at = Some(x.as_at);
     out.rows_read = Some(x.rows_read);
     out.rows_accepted = Some(x.rows_accepted);

@@ -85,14 +85,17 @@ impl RunSummary {
     }
 }
 
-/// The outcome of reading and checking one drop-folder file (done in parallel).
-enum Judged {
+/// The outcome of reading and checking one file, as the nightly job (in parallel) and
+/// `scorecard check` both see it.
+pub enum Judged {
     Skip(String),
     Reject { source: Option<String>, reason: String },
     Checked(Box<check::CheckedExtract>),
 }
 
-fn judge(path: &Path, project: &Project, started: SystemTime) -> Judged {
+/// Reads and checks one file: size limit, identification, reading, checks. With `started`,
+/// a file changed too recently (see `limits.settle_seconds`) is skipped for the next run.
+pub fn judge(path: &Path, project: &Project, started: Option<SystemTime>) -> Judged {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -100,7 +103,10 @@ fn judge(path: &Path, project: &Project, started: SystemTime) -> Judged {
     };
     let size = meta.len();
     let limits = &project.settings.limits;
-    if let Ok(modified) = meta.modified() {
+    if !meta.is_file() {
+        return Judged::Skip("not a regular file".into());
+    }
+    if let (Some(started), Ok(modified)) = (started, meta.modified()) {
         let age = started.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
         if age < limits.settle_seconds {
             return Judged::Skip(format!(
@@ -182,7 +188,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
     let judged: Vec<(ingest::Entry, Option<Judged>)> = entries
         .into_par_iter()
         .map(|e| {
-            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, started));
+            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, Some(started)));
             (e, j)
         })
         .collect();

@@ -30,3 +30,21 @@ pub fn demo_project() -> tempfile::TempDir {
     assert!(o.status.success(), "demo --no-run failed: {}", stderr(&o));
     dir
 }
+
+/// Every file below a folder, in path order.
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

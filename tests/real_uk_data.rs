@@ -141,19 +141,7 @@ fn check_gives_every_real_file_a_verdict() {
     };
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
-    let mut files = Vec::new();
-    let mut stack = vec![uk];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p.display().to_string());
-            }
-        }
-    }
-    files.sort();
+    let files: Vec<String> = files_under(&uk).iter().map(|p| p.display().to_string()).collect();
     let mut args = vec!["check", "--project", dir.path().to_str().unwrap(), "--json"];
     args.extend(files.iter().map(String::as_str));
     let o = scorecard(&args);

@@ -11,17 +11,6 @@ fn corpus() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if p.is_file() {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn every_tricky_file_ends_archived_or_quarantined_with_a_reason() {
     let Some(corpus) = corpus() else {
@@ -46,8 +35,7 @@ fn every_tricky_file_ends_archived_or_quarantined_with_a_reason() {
     .unwrap();
     let drop = project.join("drop");
     std::fs::create_dir_all(&drop).unwrap();
-    let mut files = Vec::new();
-    files_under(&corpus, &mut files);
+    let files = files_under(&corpus);
     for f in &files {
         let rel = f.strip_prefix(&corpus).unwrap().to_string_lossy().replace(['/', '\\'], "__");
         std::fs::copy(f, drop.join(rel)).unwrap();

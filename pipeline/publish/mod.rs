@@ -46,7 +46,7 @@ pub fn sha256_file(file: &Path) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     std::io::copy(&mut File::open(file)?, &mut hasher)?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::ingest::hex(&hasher.finalize()))
 }
 
 /// The name a file is kept under: its own name with the first 12 hex digits of its SHA-256
