@@ -48,3 +48,30 @@ pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// `../shared/data/<sub>` beside the project, or `None` after saying the test is skipped (a
+/// fresh clone does not have it).
+pub fn shared_data(sub: &str) -> Option<std::path::PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(sub);
+    if !p.is_dir() {
+        eprintln!("skipped: ../shared/data/{sub} is absent (it is not part of a fresh clone)");
+        return None;
+    }
+    Some(p)
+}
+
+/// A project with one partner, no indicators, no settle time and the given source files
+/// (name, TOML text).
+pub fn bare_project(dir: &Path, sources: &[(String, String)]) {
+    for sub in ["sources", "indicators", "drop"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.join("scorecard.toml"),
+        "[organisation]\nname = \"Test project\"\nshort_name = \"T\"\n[[partner]]\ncode = \"E07000143\"\nname = \"Breckland\"\n[limits]\nsettle_seconds = 0\n",
+    )
+    .unwrap();
+    for (name, text) in sources {
+        std::fs::write(dir.join("sources").join(name), text).unwrap();
+    }
+}

@@ -4,28 +4,16 @@
 
 use crate::common::*;
 use polars::prelude::*;
-use std::path::{Path, PathBuf};
-
-fn uk() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/uk");
-    p.is_dir().then_some(p)
-}
+use std::path::Path;
 
 /// A project with the fixture sources and no indicators.
 fn project(dir: &Path) {
-    std::fs::create_dir_all(dir.join("sources")).unwrap();
-    std::fs::create_dir_all(dir.join("indicators")).unwrap();
-    std::fs::create_dir_all(dir.join("drop")).unwrap();
-    std::fs::write(
-        dir.join("scorecard.toml"),
-        "[organisation]\nname = \"Real data\"\nshort_name = \"R\"\n[[partner]]\ncode = \"E07000143\"\nname = \"Breckland\"\n[limits]\nsettle_seconds = 0\n",
-    )
-    .unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uk/sources");
-    for e in std::fs::read_dir(fixtures).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join("sources").join(p.file_name().unwrap())).unwrap();
-    }
+    let sources: Vec<(String, String)> = files_under(&fixtures)
+        .iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(p).unwrap()))
+        .collect();
+    bare_project(dir, &sources);
 }
 
 fn stored(dir: &Path, source: &str) -> DataFrame {
@@ -47,10 +35,7 @@ fn value_where(df: &DataFrame, key: &str, equals: &str, column: &str) -> f64 {
 
 #[test]
 fn government_tables_read_through_toml_definitions() {
-    let Some(uk) = uk() else {
-        eprintln!("skipped: ../shared/data/uk is absent (it is not part of a fresh clone)");
-        return;
-    };
+    let Some(uk) = shared_data("uk") else { return };
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     project(p);
@@ -135,10 +120,7 @@ fn government_tables_read_through_toml_definitions() {
 /// quarantine always comes with a reason a user can act on; no panic, no hang.
 #[test]
 fn check_gives_every_real_file_a_verdict() {
-    let Some(uk) = uk() else {
-        eprintln!("skipped: ../shared/data/uk is absent (it is not part of a fresh clone)");
-        return;
-    };
+    let Some(uk) = shared_data("uk") else { return };
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
     let files: Vec<String> = files_under(&uk).iter().map(|p| p.display().to_string()).collect();

@@ -6,35 +6,21 @@
 use crate::common::*;
 use std::path::{Path, PathBuf};
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/tricky");
-    p.is_dir().then_some(p)
-}
-
 #[test]
 fn every_tricky_file_ends_archived_or_quarantined_with_a_reason() {
-    let Some(corpus) = corpus() else {
-        eprintln!("skipped: ../shared/data/tricky is absent (it is not part of a fresh clone)");
-        return;
-    };
+    let Some(corpus) = shared_data("tricky") else { return };
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path();
-    std::fs::create_dir_all(project.join("sources")).unwrap();
-    std::fs::create_dir_all(project.join("indicators")).unwrap();
-    std::fs::write(
-        project.join("scorecard.toml"),
-        "[organisation]\nname = \"Tricky files\"\nshort_name = \"T\"\n[[partner]]\ncode = \"E07000143\"\nname = \"Breckland\"\n[limits]\nsettle_seconds = 0\n",
-    )
-    .unwrap();
     // One source that takes every file and needs no particular column, so that every file
     // is opened and read.
-    std::fs::write(
-        project.join("sources/anything.toml"),
-        "id = \"anything\"\nname = \"Any file\"\nkind = \"snapshot\"\nfile_patterns = [\"*\"]\nas_at = [\"title\", \"file_name\"]\n[[column]]\nfield = \"a\"\ntype = \"text\"\n",
-    )
-    .unwrap();
+    bare_project(
+        project,
+        &[(
+            "anything.toml".into(),
+            "id = \"anything\"\nname = \"Any file\"\nkind = \"snapshot\"\nfile_patterns = [\"*\"]\nas_at = [\"title\", \"file_name\"]\n[[column]]\nfield = \"a\"\ntype = \"text\"\n".into(),
+        )],
+    );
     let drop = project.join("drop");
-    std::fs::create_dir_all(&drop).unwrap();
     let files = files_under(&corpus);
     for f in &files {
         let rel = f.strip_prefix(&corpus).unwrap().to_string_lossy().replace(['/', '\\'], "__");
