@@ -1,8 +1,9 @@
 //! Ingestion benchmark (issue 3): a generated 250,000-row x 12-column `.xlsx` extract read
 //! (1) by calamine alone, opening the sheet and visiting every cell, and (2) by scorecard's
 //! ingestion: format check, streaming read, header detection, as-at date, and type
-//! conversion into a polars DataFrame. Each is timed in its own process (median of runs) and
-//! its peak memory (VmHWM) reported; then four such files are ingested one after another and
+//! conversion into a polars DataFrame. The two alternate, each run in a fresh process, for
+//! several rounds (`BENCH_ROUNDS`, default 5); the medians, the median of the ratios within each
+//! pair and the peak memory (VmHWM) are reported; then four such files are ingested one after another and
 //! in parallel (rayon) to show the use of both cores.
 //!
 //! Run: `cargo run --release --example bench_ingest` (see BENCHMARKS.md for figures).
@@ -178,7 +179,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let file = std::env::temp_dir().join("bench_20251031.xlsx");
     if args.len() > 1 {
-        // A measuring child: one mode, RUNS times, then its timings and peak memory.
+        // A measuring child: one mode, RUNS times, then its median time and peak memory.
         let runs: usize = args[2].parse().unwrap();
         let bytes = std::fs::read(&file).unwrap();
         let project = project();
@@ -209,17 +210,33 @@ fn main() {
             sheet_data += f.size();
         }
     }
-    let runs = 3;
+    // The two measurements alternate, each in a fresh process, so that a slow minute on a
+    // shared machine falls on both alike; the ratio is taken within each pair.
+    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let me = std::env::current_exe().unwrap();
     let child = |mode: &str| -> (f64, u64) {
-        let o = std::process::Command::new(&me).args([mode, &runs.to_string()]).output().unwrap();
+        let o = std::process::Command::new(&me).args([mode, "1"]).output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        eprint!("{}", String::from_utf8_lossy(&o.stderr));
         let text = String::from_utf8_lossy(&o.stdout);
         let mut it = text.split_whitespace();
         (it.next().unwrap().parse().unwrap(), it.next().unwrap().parse().unwrap())
     };
-    let (t_cal, m_cal) = child("calamine");
-    let (t_ing, m_ing) = child("ingest");
+    let (mut cal, mut ing, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut m_cal, mut m_ing) = (0, 0);
+    for round in 1..=rounds {
+        let (t_cal, m) = child("calamine");
+        m_cal = m_cal.max(m);
+        let (t_ing, m) = child("ingest");
+        m_ing = m_ing.max(m);
+        println!(
+            "round {round}: calamine alone {t_cal:.3} s, scorecard ingestion {t_ing:.3} s, ratio {:.2}",
+            t_ing / t_cal
+        );
+        cal.push(t_cal);
+        ing.push(t_ing);
+        ratios.push(t_ing / t_cal);
+    }
     println!(
         "file: {} ({:.1} MB on disk, {:.1} MB uncompressed sheet data), {} rows x 12 columns",
         file.display(),
@@ -228,14 +245,16 @@ fn main() {
         ROWS
     );
     println!(
-        "calamine alone (open + visit every cell): {t_cal:.3} s median of {runs}, peak RSS {:.0} MB",
+        "calamine alone (open + visit every cell): {:.3} s median of {rounds}, peak RSS {:.0} MB",
+        median(cal),
         m_cal as f64 / 1024.0
     );
     println!(
-        "scorecard ingestion (to a typed DataFrame): {t_ing:.3} s median of {runs}, peak RSS {:.0} MB",
+        "scorecard ingestion (to a typed DataFrame): {:.3} s median of {rounds}, peak RSS {:.0} MB",
+        median(ing),
         m_ing as f64 / 1024.0
     );
-    println!("ratio ingestion / calamine: {:.2} (target <= 1.30)", t_ing / t_cal);
+    println!("ratio ingestion / calamine: {:.2} median of the {rounds} pairs (target <= 1.30)", median(ratios));
     println!("peak memory / uncompressed sheet data: {:.2} (target < 5)", m_ing as f64 * 1024.0 / sheet_data as f64);
 
     // Several files: one after another, then in parallel.

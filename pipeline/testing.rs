@@ -19,11 +19,11 @@ pub fn date(s: &str) -> NaiveDate {
 
 /// A grid: a title row "Report run on <as_at>", a blank row, the header, then the rows.
 pub fn grid(as_at: NaiveDate, header: &[&str], rows: &[Vec<&str>]) -> Grid {
-    let text = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) };
-    let mut all = vec![vec![Cell::Text(format!("Report run on {}", as_at.format("%d/%m/%Y")))], vec![]];
+    let text = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) };
+    let mut all = vec![vec![Cell::Text(format!("Report run on {}", as_at.format("%d/%m/%Y")).into())], vec![]];
     all.push(header.iter().map(|h| text(h)).collect());
     all.extend(rows.iter().map(|r| r.iter().map(|c| text(c)).collect()));
-    Grid { sheet: Some("Sheet1".into()), rows: all, first_row: 1, first_col: 0 }
+    Grid { sheet: Some("Sheet1".into()), rows: all, first_row: 1, first_col: 0, dates: Default::default() }
 }
 
 /// An extract of `source` read from a grid by the real layout and check code.

@@ -1,7 +1,7 @@
 //! Turning one cell into a typed value for its column, or saying what was expected.
 
 use crate::config::{ColumnDef, ColumnType, Partner, PercentForm};
-use crate::ingest::{parse_date_text, Cell};
+use crate::ingest::{parse_date_text, Cell, DateSystem};
 use chrono::NaiveDate;
 use polars::prelude::PlSmallStr;
 
@@ -34,7 +34,7 @@ pub fn is_known_missing(cell: &Cell, col: &ColumnDef) -> bool {
 }
 
 /// Converts a cell for a column; `Err` holds what was expected, for the finding.
-pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Value, String> {
+pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, String> {
     if cell.is_empty() || is_known_missing(cell, col) {
         return Ok(Value::Null);
     }
@@ -89,7 +89,7 @@ pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner]) -> Result<Val
         }
         ColumnType::Date => match cell {
             Cell::Date(d) => Ok(Value::Date(*d)),
-            Cell::Number(n) => excel_serial_date(*n).map(Value::Date).map_or_else(fail, Ok),
+            Cell::Number(n) => excel_serial_date(*n, dates).map(Value::Date).map_or_else(fail, Ok),
             Cell::Text(t) => parse_date_text(t).map(Value::Date).map_or_else(fail, Ok),
             _ => fail(),
         },
@@ -153,14 +153,21 @@ fn parse_plain(s: &str) -> Option<f64> {
 }
 
 /// An Excel serial day number (1900 system) as a date, for plausible values only.
-pub fn excel_serial_date(n: f64) -> Option<NaiveDate> {
-    if n.fract() != 0.0 || !(1.0..=2_958_465.0).contains(&n) {
+pub fn excel_serial_date(n: f64, dates: DateSystem) -> Option<NaiveDate> {
+    if n.fract() != 0.0 || !(0.0..=2_958_465.0).contains(&n) {
         return None;
     }
-    // Serial 60 is the fictitious 29/02/1900; serials above it are one day ahead.
-    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-    let days = if n < 60.0 { n as i64 + 1 } else { n as i64 };
-    base.checked_add_signed(chrono::Duration::days(days))
+    match dates {
+        // Serial 60 is the fictitious 29/02/1900; serials above it are one day ahead.
+        DateSystem::Excel1900 if n >= 1.0 => {
+            let days = if n < 60.0 { n as i64 + 1 } else { n as i64 };
+            NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+        }
+        DateSystem::Excel1900 => None,
+        DateSystem::Excel1904 => {
+            NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_signed(chrono::Duration::days(n as i64))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -184,25 +191,33 @@ mod tests {
         let text: ColumnDef = toml::from_str("field = 't'\ntype = 'text'").unwrap();
         for m in ["[x]", "[z]", "[c]", "..", "-", "*", "N/A", " n/a "] {
             assert!(is_known_missing(&Cell::Text(m.into()), &num), "{m}");
-            assert_eq!(convert(&Cell::Text(m.into()), &num, &[]), Ok(Value::Null));
+            assert_eq!(convert(&Cell::Text(m.into()), &num, &[], DateSystem::Excel1900), Ok(Value::Null));
         }
         assert!(!is_known_missing(&Cell::Text("-".into()), &text), "free text keeps its dash");
-        assert!(convert(&Cell::Text("95%".into()), &num, &[]).is_err(), "a number column is not a percentage");
+        assert!(
+            convert(&Cell::Text("95%".into()), &num, &[], DateSystem::Excel1900).is_err(),
+            "a number column is not a percentage"
+        );
         let points: ColumnDef = toml::from_str("field = 'p'\ntype = 'percent'").unwrap();
         let fraction: ColumnDef =
             toml::from_str("field = 'p'\ntype = 'percent'\npercent_written_as = 'fraction'").unwrap();
-        assert_eq!(convert(&Cell::Number(95.9), &points, &[]), Ok(Value::Num(95.9)));
-        assert_eq!(convert(&Cell::Text("95.9%".into()), &points, &[]), Ok(Value::Num(95.9)));
-        assert_eq!(convert(&Cell::Text("95.9%".into()), &fraction, &[]), Ok(Value::Num(95.9)));
-        let Ok(Value::Num(v)) = convert(&Cell::Number(0.959), &fraction, &[]) else { panic!() };
+        assert_eq!(convert(&Cell::Number(95.9), &points, &[], DateSystem::Excel1900), Ok(Value::Num(95.9)));
+        assert_eq!(convert(&Cell::Text("95.9%".into()), &points, &[], DateSystem::Excel1900), Ok(Value::Num(95.9)));
+        assert_eq!(convert(&Cell::Text("95.9%".into()), &fraction, &[], DateSystem::Excel1900), Ok(Value::Num(95.9)));
+        let Ok(Value::Num(v)) = convert(&Cell::Number(0.959), &fraction, &[], DateSystem::Excel1900) else { panic!() };
         assert!((v - 95.9).abs() < 1e-9);
-        assert!(convert(&Cell::Error("#DIV/0!".into()), &points, &[]).unwrap_err().contains("#DIV/0!"));
+        assert!(convert(&Cell::Error("#DIV/0!".into()), &points, &[], DateSystem::Excel1900)
+            .unwrap_err()
+            .contains("#DIV/0!"));
     }
 
     #[test]
     fn serial_dates() {
-        assert_eq!(excel_serial_date(45961.0), NaiveDate::from_ymd_opt(2025, 10, 31));
-        assert_eq!(excel_serial_date(1.5), None);
+        assert_eq!(excel_serial_date(45961.0, DateSystem::Excel1900), NaiveDate::from_ymd_opt(2025, 10, 31));
+        assert_eq!(excel_serial_date(1.5, DateSystem::Excel1900), None);
+        // The same day in a workbook saved in the 1904 date system is 1,462 days lower.
+        assert_eq!(excel_serial_date(45961.0 - 1462.0, DateSystem::Excel1904), NaiveDate::from_ymd_opt(2025, 10, 31));
+        assert_eq!(excel_serial_date(0.0, DateSystem::Excel1904), NaiveDate::from_ymd_opt(1904, 1, 1));
     }
 
     #[test]
@@ -211,12 +226,20 @@ mod tests {
             "field = 'tax_type'\ntype = 'code'\nvalues = { CTAX = ['Council Tax'], NNDR = ['Business Rates', 'NDR'] }",
         )
         .unwrap();
-        assert_eq!(convert(&Cell::Text("council tax".into()), &col, &[]), Ok(Value::Str("CTAX".into())));
-        assert_eq!(convert(&Cell::Text("NDR".into()), &col, &[]), Ok(Value::Str("NNDR".into())));
-        assert!(convert(&Cell::Text("Water".into()), &col, &[]).is_err());
+        assert_eq!(
+            convert(&Cell::Text("council tax".into()), &col, &[], DateSystem::Excel1900),
+            Ok(Value::Str("CTAX".into()))
+        );
+        assert_eq!(convert(&Cell::Text("NDR".into()), &col, &[], DateSystem::Excel1900), Ok(Value::Str("NNDR".into())));
+        assert!(convert(&Cell::Text("Water".into()), &col, &[], DateSystem::Excel1900).is_err());
         let p = vec![Partner { code: "E07000010".into(), name: "Fenland".into(), aliases: vec![] }];
         let col: ColumnDef = toml::from_str("field = 'council'\ntype = 'partner'").unwrap();
-        assert_eq!(convert(&Cell::Text("FENLAND".into()), &col, &p), Ok(Value::Str("E07000010".into())));
-        assert!(convert(&Cell::Text("Norwich".into()), &col, &p).unwrap_err().contains("Fenland"));
+        assert_eq!(
+            convert(&Cell::Text("FENLAND".into()), &col, &p, DateSystem::Excel1900),
+            Ok(Value::Str("E07000010".into()))
+        );
+        assert!(convert(&Cell::Text("Norwich".into()), &col, &p, DateSystem::Excel1900)
+            .unwrap_err()
+            .contains("Fenland"));
     }
 }

@@ -6,14 +6,16 @@ use crate::config::Limits;
 use crate::config::SourceDef;
 use calamine::{Data, DataRef, Reader};
 use chrono::NaiveDate;
+use polars::prelude::PlSmallStr;
 use std::io::Cursor;
 use std::path::Path;
 
-/// One cell as the file holds it.
+/// One cell as the file holds it. Text is a small-string (held inline up to 24 bytes, as
+/// most cells of an extract are), so reading a sheet does not allocate for every cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(PlSmallStr),
     Number(f64),
     Date(NaiveDate),
     Bool(bool),
@@ -34,13 +36,22 @@ impl Cell {
     pub fn display(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => s.to_string(),
             Cell::Number(n) => format!("{n}"),
             Cell::Date(d) => d.format("%d/%m/%Y").to_string(),
             Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Cell::Error(e) => e.clone(),
         }
     }
+}
+
+/// Which day an Excel serial number counts from: workbooks saved by old Mac Excel count
+/// from 1 January 1904, all others from 1900 (with Excel's fictitious 29 February 1900).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateSystem {
+    #[default]
+    Excel1900,
+    Excel1904,
 }
 
 /// The cells of one sheet (or of a text file), with the position of its first cell.
@@ -53,6 +64,8 @@ pub struct Grid {
     pub first_row: u32,
     /// 0-based column index of the first cell of every row.
     pub first_col: u32,
+    /// How plain numbers in date columns are read as dates.
+    pub dates: DateSystem,
 }
 
 impl Grid {
@@ -149,8 +162,8 @@ impl Collector {
         Ok(())
     }
 
-    fn grid(self, sheet: String) -> Grid {
-        Grid { sheet: Some(sheet), rows: self.rows, first_row: 1, first_col: 0 }
+    fn grid(self, sheet: String, dates: DateSystem) -> Grid {
+        Grid { sheet: Some(sheet), rows: self.rows, first_row: 1, first_col: 0, dates }
     }
 }
 
@@ -184,6 +197,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
             macro_rules! stream_visible_sheets {
                 ($book:expr) => {{
                     let mut book = $book.map_err(|e| err(&e))?;
+                    let dates = if book.has_1904_epoch() { DateSystem::Excel1904 } else { DateSystem::Excel1900 };
                     for sheet in visible(book.sheets_metadata()) {
                         let mut c = new(limits.max_cells);
                         let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
@@ -192,7 +206,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                             c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
                         }
                         drop(reader);
-                        grids.push(c.grid(sheet));
+                        grids.push(c.grid(sheet, dates));
                     }
                 }};
             }
@@ -204,10 +218,13 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
         }
         // .xls grids are bounded by the format (65,536 x 256); .ods by calamine's own cap.
         Format::Xls | Format::Ods => {
-            let mut book: calamine::Sheets<Cursor<&[u8]>> = if format == Format::Xls {
-                calamine::Sheets::Xls(calamine::Xls::new(cursor).map_err(|e| err(&e))?)
+            // OpenDocument stores dates as ISO text, so only .xls has a serial-number epoch.
+            let (mut book, dates): (calamine::Sheets<Cursor<&[u8]>>, _) = if format == Format::Xls {
+                let xls = calamine::Xls::new(cursor).map_err(|e| err(&e))?;
+                let dates = if xls.has_1904_epoch() { DateSystem::Excel1904 } else { DateSystem::Excel1900 };
+                (calamine::Sheets::Xls(xls), dates)
             } else {
-                calamine::Sheets::Ods(calamine::Ods::new(cursor).map_err(|e| err(&e))?)
+                (calamine::Sheets::Ods(calamine::Ods::new(cursor).map_err(|e| err(&e))?), DateSystem::Excel1900)
             };
             for sheet in visible(book.sheets_metadata()) {
                 let range = book.worksheet_range(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
@@ -218,7 +235,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                         c.put(r0 + i as u32, c0 + j as u32, convert(v)).map_err(|e| sheet_err(&sheet, &e))?;
                     }
                 }
-                grids.push(c.grid(sheet));
+                grids.push(c.grid(sheet, dates));
             }
         }
         Format::Text => unreachable!("text is read elsewhere"),
@@ -228,15 +245,15 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
 
 fn convert_ref(d: &DataRef<'_>) -> Cell {
     match d {
-        DataRef::SharedString(s) => Cell::Text(s.to_string()),
-        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).into()),
+        DataRef::String(s) => Cell::Text(s.as_str().into()),
         DataRef::Empty => Cell::Empty,
         DataRef::Int(i) => Cell::Number(*i as f64),
         DataRef::Float(f) => Cell::Number(*f),
         DataRef::Bool(b) => Cell::Bool(*b),
         DataRef::DateTime(dt) => convert(&Data::DateTime(*dt)),
         DataRef::DateTimeIso(s) => convert(&Data::DateTimeIso(s.clone())),
-        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::DurationIso(s) => Cell::Text(s.as_str().into()),
         DataRef::Error(e) => Cell::Error(format!("{e}")),
     }
 }
@@ -244,7 +261,7 @@ fn convert_ref(d: &DataRef<'_>) -> Cell {
 fn convert(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(s.as_str().into()),
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Bool(*b),
@@ -254,9 +271,9 @@ fn convert(d: &Data) -> Cell {
         },
         Data::DateTimeIso(s) => match NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d") {
             Ok(d) => Cell::Date(d),
-            Err(_) => Cell::Text(s.clone()),
+            Err(_) => Cell::Text(s.as_str().into()),
         },
-        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DurationIso(s) => Cell::Text(s.as_str().into()),
         Data::Error(e) => Cell::Error(format!("{e}")),
     }
 }
@@ -311,7 +328,7 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, Inges
     for (i, line) in text.split_inclusive('\n').enumerate().take(super::layout::HEADER_SEARCH_ROWS) {
         let cells: Vec<Cell> = split_line(line.trim_end_matches(['\r', '\n']), delim as char)
             .into_iter()
-            .map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s) })
+            .map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) })
             .collect();
         if super::layout::is_header_row(&cells, source) {
             header_at = Some(i);
@@ -325,9 +342,9 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, Inges
         let rows = text
             .lines()
             .take(super::layout::HEADER_SEARCH_ROWS)
-            .map(|l| split_line(l, delim as char).into_iter().map(Cell::Text).collect())
+            .map(|l| split_line(l, delim as char).into_iter().map(|s| Cell::Text(s.into())).collect())
             .collect();
-        return Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0 });
+        return Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 });
     };
     let table = text.as_bytes()[offset..].to_vec();
     // Lines may have more fields than the header (ragged exports): read every field of the
@@ -348,13 +365,13 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, Inges
         for c in columns {
             let v = c.str().ok().and_then(|s| s.get(i));
             row.push(match v {
-                Some(s) if !s.trim().is_empty() => Cell::Text(s.to_string()),
+                Some(s) if !s.trim().is_empty() => Cell::Text(s.into()),
                 _ => Cell::Empty,
             });
         }
         rows.push(row);
     }
-    Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0 })
+    Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 })
 }
 
 #[cfg(test)]

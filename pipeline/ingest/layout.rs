@@ -2,7 +2,7 @@
 //! column of every field, the data rows, the totals and notes rows kept aside, and the
 //! extract's as-at date.
 
-use super::{normalise_header, Cell, Grid, IngestError};
+use super::{normalise_header, normalised, normalised_starts_with, Cell, Grid, IngestError};
 use crate::config::SourceDef;
 use chrono::{Datelike, NaiveDate};
 
@@ -82,9 +82,9 @@ fn join_header_rows(upper: &[Cell], lower: &[Cell]) -> Vec<Cell> {
                 }
             };
             match (above, below) {
-                (Some(a), Some(b)) => Cell::Text(format!("{} {}", a.trim(), b.trim())),
-                (Some(a), None) => Cell::Text(a),
-                (None, Some(b)) => Cell::Text(b),
+                (Some(a), Some(b)) => Cell::Text(format!("{} {}", a.trim(), b.trim()).into()),
+                (Some(a), None) => Cell::Text(a.into()),
+                (None, Some(b)) => Cell::Text(b.into()),
                 (None, None) => Cell::Empty,
             }
         })
@@ -93,9 +93,7 @@ fn join_header_rows(upper: &[Cell], lower: &[Cell]) -> Vec<Cell> {
 
 /// "Total", "Totals", "Grand total", "TOTAL:" ... without allocating for every data row.
 fn is_totals_label(t: &str) -> bool {
-    let mut letters = t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase);
-    let head: String = letters.by_ref().take(10).collect();
-    head.starts_with("total") || head.starts_with("grandtotal")
+    normalised_starts_with(t, "total") || normalised_starts_with(t, "grandtotal")
 }
 
 /// Where the table ends: the sheet's end, or a later row that repeats the start of the
@@ -114,8 +112,10 @@ fn block_end(grid: &Grid, header_row: usize, header_text: &[String]) -> usize {
     (header_row + 1..grid.rows.len())
         .find(|&i| {
             header.iter().all(|(j, h)| match grid.cell(i, *j) {
+                // The cell repeats the header, or its start (a shortened header).
                 Cell::Text(t) => {
-                    normalise_header(t) == *h || h.starts_with(&normalise_header(t)) && !t.trim().is_empty()
+                    let mut rest = h.chars();
+                    !t.trim().is_empty() && normalised(t).all(|c| rest.next() == Some(c))
                 }
                 _ => false,
             })
@@ -226,7 +226,7 @@ pub fn find_as_at(grid: &Grid, layout: &Layout, file_name: &str, source: &Source
                 .filter_map(|&i| match grid.cell(i, j) {
                     Cell::Date(d) => Some(*d),
                     Cell::Text(t) => parse_date_text(t),
-                    Cell::Number(n) => crate::check::excel_serial_date(*n),
+                    Cell::Number(n) => crate::check::excel_serial_date(*n, grid.dates),
                     _ => None,
                 })
                 .max()
@@ -335,6 +335,7 @@ mod tests {
             rows: vec![vec![t("a"), t("Run Date")], vec![t("1"), t("30/10/2025")], vec![t("2"), t("31/10/2025")]],
             first_row: 1,
             first_col: 0,
+            dates: Default::default(),
         };
         let layout = find_layout(&grid, &src).unwrap();
         assert_eq!(find_as_at(&grid, &layout, "x.csv", &src), NaiveDate::from_ymd_opt(2025, 10, 31));

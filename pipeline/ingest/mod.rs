@@ -12,7 +12,7 @@ mod layout;
 mod sniff;
 
 pub use discover::{discover, Entry, EntryKind};
-pub use grid::{read_grid, Cell, Grid};
+pub use grid::{column_letter, read_grid, Cell, DateSystem, Grid};
 pub use layout::{find_as_at, find_layout, parse_date_text, Layout};
 pub use sniff::{sniff, Format};
 
@@ -40,7 +40,18 @@ pub struct IngestError(pub String);
 
 /// Normalises a header or name for loose matching: lower case, letters and digits only.
 pub fn normalise_header(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    normalised(s).collect()
+}
+
+/// The characters of [`normalise_header`], without allocating.
+pub fn normalised(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase)
+}
+
+/// True if the normalised form of `s` begins with `prefix` (itself normalised).
+pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
+    let mut n = normalised(s);
+    prefix.chars().all(|p| n.next() == Some(p))
 }
 
 /// SHA-256 of a file's bytes, as lower-case hex.
@@ -130,34 +141,40 @@ fn patterns(sources: &[SourceDef]) -> String {
 /// Reads one file as an extract of `source`: grid, header row and as-at date.
 pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<RawExtract, IngestError> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let grids = read_grid(path, bytes, source, limits)?;
+    // The file's fingerprint is computed on the other core while the sheet is parsed.
+    let (grids, sha256) = rayon::join(|| read_grid(path, bytes, source, limits), || sha256_hex(bytes));
+    // The first visible sheet holding the source's header row is the extract.
     let mut last_err = None;
-    for grid in grids {
-        match find_layout(&grid, source) {
-            Ok(layout) => {
-                let as_at = find_as_at(&grid, &layout, &file_name, source).ok_or_else(|| {
-                    IngestError(format!(
-                        "{file_name}: could not find the as-at date ({}); add the date to the file name, \
-                         for example {}_20251031{} (a day), ..._Q2_2025-26 (a quarter) or ..._2025-26 (a year)",
-                        describe_as_at(source),
-                        source.id(),
-                        path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default()
-                    ))
-                })?;
-                return Ok(RawExtract {
-                    path: path.to_path_buf(),
-                    file_name,
-                    sha256: sha256_hex(bytes),
-                    source_id: source.id().to_string(),
-                    grid,
-                    layout,
-                    as_at,
-                });
+    let (grid, layout) = grids?
+        .into_iter()
+        .find_map(|grid| match find_layout(&grid, source) {
+            Ok(layout) => Some((grid, layout)),
+            Err(e) => {
+                last_err = Some(IngestError(format!("{file_name}: {}", e.0)));
+                None
             }
-            Err(e) => last_err = Some(IngestError(format!("{file_name}: {}", e.0))),
-        }
-    }
-    Err(last_err.unwrap_or_else(|| IngestError(format!("{file_name}: the file has no visible sheet with data"))))
+        })
+        .ok_or_else(|| {
+            last_err.unwrap_or_else(|| IngestError(format!("{file_name}: the file has no visible sheet with data")))
+        })?;
+    let as_at = find_as_at(&grid, &layout, &file_name, source).ok_or_else(|| {
+        IngestError(format!(
+            "{file_name}: could not find the as-at date ({}); add the date to the file name, \
+             for example {}_20251031{} (a day), ..._Q2_2025-26 (a quarter) or ..._2025-26 (a year)",
+            describe_as_at(source),
+            source.id(),
+            path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default()
+        ))
+    })?;
+    Ok(RawExtract {
+        path: path.to_path_buf(),
+        file_name,
+        sha256,
+        source_id: source.id().to_string(),
+        grid,
+        layout,
+        as_at,
+    })
 }
 
 #[cfg(test)]
@@ -274,5 +291,51 @@ mod date_system_tests {
         let path = dir.join("date.ods");
         let grids = read_grid(&path, &std::fs::read(&path).unwrap(), source, &p.settings.limits).unwrap();
         assert_eq!((grids[0].cell(0, 0), grids[0].cell(1, 0)), (&d(1), &d(1)));
+    }
+
+    /// A workbook saved in the 1904 date system with plain serial numbers (no date format)
+    /// in its date columns: made by rust_xlsxwriter, then switched to 1904 as old Mac Excel
+    /// saves it (`<workbookPr date1904="1"/>`).
+    #[test]
+    fn plain_serials_in_a_1904_workbook_are_read_in_1904() {
+        use std::io::{Read, Write};
+        let tmp = tempfile::tempdir().unwrap();
+        let p = project(&tmp.path().join("p"));
+        let source = p.source("benefits").unwrap();
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Report run on 31/10/2025").unwrap();
+        for (j, h) in ["Council", "Claim Reference", "Work Type", "Date Received", "Date Decided"].iter().enumerate() {
+            ws.write_string(2, j as u16, *h).unwrap();
+        }
+        ws.write_string(3, 0, "Fenland").unwrap();
+        ws.write_string(3, 1, "A1").unwrap();
+        ws.write_string(3, 2, "New Claim").unwrap();
+        // 31/10/2025 is serial 45961 in 1900 and 44499 in 1904.
+        ws.write_number(3, 3, 45961.0 - 1462.0).unwrap();
+        let plain = wb.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let name = f.name().unwrap().into_owned();
+            let mut text = Vec::new();
+            f.read_to_end(&mut text).unwrap();
+            if name == "xl/workbook.xml" {
+                let xml = String::from_utf8(text).unwrap();
+                assert!(xml.contains("<workbookPr"), "rust_xlsxwriter writes a workbookPr element");
+                text = xml.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1).into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(&text).unwrap();
+        }
+        let bytes = out.finish().unwrap().into_inner();
+        let path = tmp.path().join("benefits_mac.xlsx");
+        let raw = read_extract(&path, &bytes, source, &p.settings.limits).unwrap();
+        assert_eq!(raw.grid.dates, DateSystem::Excel1904);
+        let x = crate::check::check(raw, source, &p.settings.partner);
+        assert_eq!(x.rows_accepted, 1, "{:?}", x.findings);
+        let days = x.table.column("date_received").unwrap().date().unwrap().physical().get(0).unwrap();
+        assert_eq!(crate::check::date_from_days(days), chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
     }
 }
