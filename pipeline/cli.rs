@@ -79,6 +79,12 @@ pub enum Command {
         /// Print a JSON array, one object per file, on stdout.
         #[arg(long)]
         json: bool,
+        /// The date the timeliness checks count from (YYYY-MM-DD); today by default.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+        /// Also write each file's feedback workbook (every failing row) into this folder.
+        #[arg(long, value_name = "DIR")]
+        feedback: Option<PathBuf>,
     },
     /// Check every definition file and report every problem with its file and line.
     ///

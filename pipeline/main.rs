@@ -32,9 +32,21 @@ fn main() {
             Ok(p) => run_and_report(&p, as_of.unwrap_or_else(today), json),
             Err(code) => code,
         },
-        Command::Check { project, files, json } => match load(&project) {
+        Command::Check { project, files, json, as_of, feedback } => match load(&project) {
             Ok(p) => {
-                let checks: Vec<_> = files.iter().map(|f| scorecard::preflight::check_file(&p, f)).collect();
+                let history = scorecard::preflight::history(&p);
+                let as_of = as_of.unwrap_or_else(today);
+                let checks: Vec<_> =
+                    files.iter().map(|f| scorecard::preflight::check_file(&p, f, as_of, &history)).collect();
+                if let Some(dir) = &feedback {
+                    for c in &checks {
+                        match scorecard::preflight::write_feedback(c, dir) {
+                            Ok(Some(path)) => eprintln!("wrote {}", path.display()),
+                            Ok(None) => {}
+                            Err(e) => eprintln!("feedback workbook for {}: {e}", c.path.display()),
+                        }
+                    }
+                }
                 if json {
                     println!("{}", serde_json::to_string_pretty(&checks).expect("serialises"));
                 } else {

@@ -1,15 +1,27 @@
 //! `scorecard check`: what a member of staff learns about a file before dropping it.
 //!
-//! Takes a project and file paths; gives, for each file, the source it matches, its as-at
-//! date, rows read, accepted and rejected, every finding, and whether the nightly job would
-//! accept or quarantine it. Nothing is moved, stored or written.
+//! Takes a project, the date to check against and file paths; gives, for each file, the
+//! source it matches, its as-at date, rows read, accepted and rejected, the result of every
+//! data-quality check the nightly job would run (against the same store history and
+//! waivers), and whether the job would accept or quarantine it. Nothing is moved or stored;
+//! a feedback workbook is written only when asked for.
 
-use crate::check::{self, Finding, Verdict};
+use crate::check::{CheckResult, Finding, QualityRecord, Status, Verdict};
 use crate::config::Project;
 use crate::run::Judged;
+use crate::store::StoredExtract;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// One failing row with the check it failed, for `--json` readers.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckFinding {
+    pub check: String,
+    pub status: Status,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
 
 /// The verdict on one file.
 #[derive(Debug, Clone, Serialize)]
@@ -25,15 +37,23 @@ pub struct FileCheck {
     pub verdict: String,
     /// Why it would be quarantined, if it would.
     pub reason: Option<String>,
-    pub findings: Vec<Finding>,
-    /// All findings, including any beyond those listed.
+    /// Every check and its result.
+    pub checks: Vec<CheckResult>,
+    /// The listed failures of the checks that did not pass.
+    pub findings: Vec<CheckFinding>,
+    /// Failing rows (or items) of the checks that did not pass, listed or not.
     pub findings_total: usize,
+    #[serde(skip)]
+    pub record: Option<QualityRecord>,
 }
 
+/// Failures shown per check in the human summary.
+const SHOWN_PER_CHECK: usize = 5;
+
 impl FileCheck {
-    /// Clean: it would be accepted with no finding at all.
+    /// Clean: it would be accepted, every check passing.
     pub fn clean(&self) -> bool {
-        self.verdict == "accept" && self.findings_total == 0
+        self.verdict == "accept" && self.checks.iter().all(|c| c.status == Status::Pass)
     }
 
     /// A few lines for a person.
@@ -53,15 +73,32 @@ impl FileCheck {
             out.push_str(&format!(", {t} totals row(s) set aside"));
         }
         out.push('\n');
-        for f in &self.findings {
-            let sev = match f.severity {
-                check::Severity::Error => "error",
-                check::Severity::Warning => "warning",
-            };
-            out.push_str(&format!("  {sev}: {f}\n"));
+        for c in self.checks.iter().filter(|c| c.status != Status::Pass) {
+            out.push_str(&format!(
+                "  {} {} ({}): {}: {}\n",
+                c.status.word(),
+                c.id,
+                c.characteristic.name().to_lowercase(),
+                c.description,
+                c.message
+            ));
+            if let Some(w) = &c.waiver {
+                out.push_str(&format!("    {w}\n"));
+            }
+            for f in c.failures.iter().take(SHOWN_PER_CHECK) {
+                out.push_str(&format!("    {f}\n"));
+            }
+            if c.failing > SHOWN_PER_CHECK.min(c.failures.len()) {
+                out.push_str(&format!(
+                    "    ... {} failing in all (the feedback workbook lists up to {})\n",
+                    c.failing,
+                    crate::check::MAX_LISTED
+                ));
+            }
         }
-        if self.findings_total > self.findings.len() {
-            out.push_str(&format!("  ... and {} more findings\n", self.findings_total - self.findings.len()));
+        let passed = self.checks.iter().filter(|c| c.status == Status::Pass).count();
+        if !self.checks.is_empty() {
+            out.push_str(&format!("  {passed} of {} checks pass\n", self.checks.len()));
         }
         match &self.reason {
             Some(r) => out.push_str(&format!("  would be QUARANTINED: {r}\n")),
@@ -72,8 +109,14 @@ impl FileCheck {
     }
 }
 
-/// Checks one file as the nightly job would, without moving it.
-pub fn check_file(project: &Project, path: &Path) -> FileCheck {
+/// The store's history, read without changing anything (none if there is no store yet).
+pub fn history(project: &Project) -> Vec<StoredExtract> {
+    let dir = project.folder(&project.settings.folders.store);
+    crate::store::Store::open(&dir).map(|s| s.extracts().to_vec()).unwrap_or_default()
+}
+
+/// Checks one file as the nightly job would on `as_of`, without moving it.
+pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, history: &[StoredExtract]) -> FileCheck {
     let mut out = FileCheck {
         path: path.to_path_buf(),
         source: None,
@@ -84,10 +127,12 @@ pub fn check_file(project: &Project, path: &Path) -> FileCheck {
         totals_rows: None,
         verdict: "quarantine".into(),
         reason: None,
+        checks: Vec::new(),
         findings: Vec::new(),
         findings_total: 0,
+        record: None,
     };
-    let x = match crate::run::judge(path, project, None) {
+    let x = match crate::run::judge(path, project, None, as_of, history) {
         Judged::Skip(reason) => {
             out.reason = Some(reason);
             return out;
@@ -105,11 +150,24 @@ pub fn check_file(project: &Project, path: &Path) -> FileCheck {
     out.rows_accepted = Some(x.rows_accepted);
     out.rows_rejected = Some(x.rows_rejected);
     out.totals_rows = Some(x.totals_rows);
-    out.findings_total = x.findings_total;
-    out.findings = x.findings;
-    match x.verdict {
+    out.findings_total = x.findings_total();
+    out.findings =
+        x.findings().map(|(c, f)| CheckFinding { check: c.id.clone(), status: c.status, finding: f.clone() }).collect();
+    out.record = Some(x.record(as_of));
+    out.checks = x.checks.clone();
+    match &x.verdict {
         Verdict::Accept => out.verdict = "accept".into(),
-        Verdict::Quarantine(r) => out.reason = Some(r),
+        Verdict::Quarantine(r) => out.reason = Some(r.clone()),
     }
     out
+}
+
+/// Writes the feedback workbook of a checked file into `dir`; gives its path.
+pub fn write_feedback(check: &FileCheck, dir: &Path) -> Result<Option<PathBuf>, String> {
+    let Some(record) = &check.record else { return Ok(None) };
+    let bytes = crate::render::feedback::render(record).map_err(|e| e.to_string())?;
+    let stem = record.file_name.rsplit_once('.').map_or(record.file_name.as_str(), |(s, _)| s);
+    let path = dir.join(format!("{stem}.feedback.xlsx"));
+    crate::publish::write_atomic(&path, &bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(Some(path))
 }

@@ -7,14 +7,14 @@
 //! [`RunSummary`] whose `exit_code` follows [`crate::exit`]. One broken file never stops the
 //! others; if rendering fails, nothing is published for the run.
 
-use crate::check::{self, Severity, Verdict};
+use crate::check::{self, CheckEnv, Verdict};
 use crate::config::Project;
 use crate::exit;
 use crate::indicators;
 use crate::ingest::{self, EntryKind};
 use crate::publish;
 use crate::render::{self, FileReport, ReportModel};
-use crate::store::Store;
+use crate::store::{Store, StoredExtract};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -50,9 +50,11 @@ pub struct RunSummary {
     pub outputs: Vec<OutputFile>,
     /// Figures computed (indicator x partner x period), with a value or empty.
     pub values: usize,
-    /// Data-quality findings of this run's files (all of them; the first of each file are
-    /// in the workbook).
+    /// Failing rows (or items) of the data-quality checks that did not pass, over this
+    /// run's files; each file's feedback workbook lists them.
     pub findings: usize,
+    /// Sources whose latest accepted extract is older than their `stale_after_days`.
+    pub stale: Vec<String>,
     /// Problems that stopped a stage, if any.
     pub errors: Vec<String>,
 }
@@ -74,6 +76,12 @@ impl RunSummary {
         for f in self.files.iter().filter(|f| f.status == "quarantined") {
             out.push_str(&format!("  quarantined {}: {}\n", f.name, f.reason));
         }
+        for f in self.files.iter().filter(|f| f.status == "accepted" && f.warnings > 0) {
+            out.push_str(&format!("  accepted {} with {} data-quality warning(s)\n", f.name, f.warnings));
+        }
+        for s in &self.stale {
+            out.push_str(&format!("  stale: {s}\n"));
+        }
         for o in &self.outputs {
             out.push_str(&format!("  wrote {} {}\n", o.kind, o.path.display()));
         }
@@ -93,9 +101,16 @@ pub enum Judged {
     Checked(Box<check::CheckedExtract>),
 }
 
-/// Reads and checks one file: size limit, identification, reading, checks. With `started`,
-/// a file changed too recently (see `limits.settle_seconds`) is skipped for the next run.
-pub fn judge(path: &Path, project: &Project, started: Option<SystemTime>) -> Judged {
+/// Reads and checks one file: size limit, identification, reading, checks (against the
+/// store's `history`, on the run date `as_of`). With `started`, a file changed too recently
+/// (see `limits.settle_seconds`) is skipped for the next run.
+pub fn judge(
+    path: &Path,
+    project: &Project,
+    started: Option<SystemTime>,
+    as_of: NaiveDate,
+    history: &[StoredExtract],
+) -> Judged {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -139,7 +154,8 @@ pub fn judge(path: &Path, project: &Project, started: Option<SystemTime>) -> Jud
         Ok(r) => r,
         Err(e) => return Judged::Reject { source: Some(source.id().to_string()), reason: e.0 },
     };
-    Judged::Checked(Box::new(check::check(raw, source, &project.settings.partner)))
+    let env = CheckEnv { partners: &project.settings.partner, as_of, history, waivers: &project.waivers };
+    Judged::Checked(Box::new(check::check(raw, source, &env)))
 }
 
 /// Runs the nightly job on a loaded project. `as_of` is the run clock for everything the
@@ -163,6 +179,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         outputs: Vec::new(),
         values: 0,
         findings: 0,
+        stale: Vec::new(),
         errors: Vec::new(),
     };
     let fail = |mut s: RunSummary, msg: String| {
@@ -185,18 +202,19 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
     };
 
     // Read and check every candidate in parallel; nothing is moved yet.
+    let history = store.extracts().to_vec();
     let judged: Vec<(ingest::Entry, Option<Judged>)> = entries
         .into_par_iter()
         .map(|e| {
-            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, Some(started)));
+            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, Some(started), as_of, &history));
             (e, j)
         })
         .collect();
 
     let archive_dir = folders.archive.join(as_of.to_string());
     let quarantine_dir = folders.quarantine.join(as_of.to_string());
+    let feedback_dir = folders.output.join("feedback").join(as_of.to_string());
     let mut error_findings = 0usize;
-    let mut all_findings = Vec::new();
     for (entry, j) in judged {
         let mut report = FileReport {
             name: entry.name.clone(),
@@ -208,6 +226,8 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
             rows_accepted: None,
             rows_rejected: None,
             moved_to: None,
+            warnings: 0,
+            feedback: None,
         };
         let quarantine_with = |report: &mut FileReport, reason: String| {
             report.status = "quarantined".into();
@@ -238,6 +258,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
                 report.rows_read = Some(x.rows_read);
                 report.rows_accepted = Some(x.rows_accepted);
                 report.rows_rejected = Some(x.rows_rejected);
+                report.warnings = x.checks.iter().filter(|c| c.status == check::Status::Warning).count();
                 if let Some(prev) = store.find_sha256(&x.sha256) {
                     report.status = "duplicate".into();
                     report.reason = format!(
@@ -251,7 +272,11 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
                 } else {
                     match &x.verdict {
                         Verdict::Quarantine(reason) => {
-                            let reason = format!("{}: {reason}", x.file_name);
+                            let reason = format!(
+                                "{}: {reason}. Every failing row is listed in the feedback workbook beside this file \
+                                 (and in the output folder's feedback folder).",
+                                x.file_name
+                            );
                             quarantine_with(&mut report, reason);
                         }
                         Verdict::Accept => match store.put(&x, as_of) {
@@ -261,7 +286,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
                                     format!(
                                         "{} rows rejected: {}",
                                         x.rows_rejected,
-                                        x.findings.first().map(|f| f.to_string()).unwrap_or_default()
+                                        x.findings().next().map(|(_, f)| f.to_string()).unwrap_or_default()
                                     )
                                 } else {
                                     format!("{} rows loaded", x.rows_accepted)
@@ -282,9 +307,11 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
                         },
                     }
                 }
-                error_findings += x.findings.iter().filter(|f| f.severity == Severity::Error).count();
-                summary.findings += x.findings_total;
-                all_findings.extend(x.findings.iter().cloned());
+                error_findings += x.errors();
+                summary.findings += x.findings_total();
+                if report.status != "duplicate" {
+                    keep_quality(&x, &mut report, &store, &feedback_dir, as_of, &mut summary.errors);
+                }
             }
         }
         summary.files.push(report);
@@ -295,7 +322,16 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         Err(e) => return fail(summary, format!("computing indicators: {e}")),
     };
     summary.values = values.len();
-    let model = ReportModel::build(project, &values, summary.files.clone(), store.extracts().to_vec(), as_of);
+    let records = match store.quality_records() {
+        Ok(r) => r,
+        Err(e) => {
+            summary.errors.push(format!("reading the data-quality records: {e}"));
+            Vec::new()
+        }
+    };
+    let quality = render::model::source_quality(project, store.extracts(), &records, &summary.files, as_of);
+    summary.stale = quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
+    let model = ReportModel::build(project, &values, summary.files.clone(), store.extracts().to_vec(), quality, as_of);
     let template_path = project.root.join("report-templates").join("committee.typ");
     let (template, template_name) = match std::fs::read_to_string(&template_path) {
         Ok(t) => (t, template_path.display().to_string()),
@@ -317,6 +353,43 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
     summary
+}
+
+/// Keeps the record of an extract's checks in the store and writes its feedback workbook to
+/// the output folder and, for a quarantined file, beside it in the quarantine.
+fn keep_quality(
+    x: &check::CheckedExtract,
+    report: &mut FileReport,
+    store: &Store,
+    feedback_dir: &Path,
+    as_of: NaiveDate,
+    errors: &mut Vec<String>,
+) {
+    let record = x.record(as_of);
+    if let Err(e) = store.put_quality(&record) {
+        errors.push(format!("keeping the data-quality record of {}: {e}", x.file_name));
+    }
+    let bytes = match render::feedback::render(&record) {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(format!("rendering the feedback workbook of {}: {e}", x.file_name));
+            return;
+        }
+    };
+    let stem = x.file_name.rsplit_once('.').map_or(x.file_name.as_str(), |(s, _)| s);
+    let name = format!("{stem}.{}.feedback.xlsx", &x.sha256[..12.min(x.sha256.len())]);
+    let mut places = vec![feedback_dir.join(&name)];
+    if report.status == "quarantined" {
+        if let Some(dest) = &report.moved_to {
+            places.push(PathBuf::from(format!("{dest}.feedback.xlsx")));
+        }
+    }
+    for path in places {
+        match publish::write_atomic(&path, &bytes) {
+            Ok(()) => report.feedback = Some(path.display().to_string()),
+            Err(e) => errors.push(format!("writing {}: {e}", path.display())),
+        }
+    }
 }
 
 /// One rendered output, not yet written.

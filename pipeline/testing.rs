@@ -48,7 +48,13 @@ pub fn checked(
         layout,
         as_at,
     };
-    crate::check::check(raw, def, &project.settings.partner)
+    let env = crate::check::CheckEnv {
+        partners: &project.settings.partner,
+        as_of: as_at,
+        history: &[],
+        waivers: &project.waivers,
+    };
+    crate::check::check(raw, def, &env)
 }
 
 pub const REVENUES_HEADER: [&str; 6] =

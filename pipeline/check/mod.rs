@@ -1,61 +1,53 @@
-//! Check: from a raw grid to a typed, checked table and findings the data owner can act on.
+//! Check: from a raw grid to a typed, checked table and the results of every data-quality
+//! check, for the supplier of the file and for the committee.
 //!
-//! Takes a [`RawExtract`](crate::ingest::RawExtract) and its source definition; gives a
+//! Takes a [`RawExtract`](crate::ingest::RawExtract), its source definition and a
+//! [`CheckEnv`] (partners, the run clock, the store's history and the waivers); gives a
 //! [`CheckedExtract`]: a polars table with one typed column per field (plus `_row`, the row
-//! number in the file), counts of rows read, accepted and rejected, every finding with its
-//! file, sheet, row, column and what was expected, and a verdict (accept, or quarantine with
-//! a reason). Findings are results, not errors: they flow into the reports.
-//!
-//! This first version checks validity (types, allowed values, partners) and completeness
-//! (required cells); the other characteristics come with the check engine.
+//! number in the file), counts of rows read, accepted and rejected, one [`CheckResult`] per
+//! check (built-in and declared), a score per characteristic, and a verdict. Rows with a cell
+//! that cannot be converted or a required cell blank are rejected; the declared checks do not
+//! remove rows but pass, warn or fail the extract as a whole. Results are values, not errors:
+//! they flow into the feedback workbook, the store's quality record and the reports.
 
+mod rows;
+mod rules;
 mod values;
 
+pub use crate::config::{Characteristic, Severity};
+pub use rows::MAX_LISTED;
 pub use values::{convert, excel_serial_date, is_known_missing, parse_money, parse_number, Value, KNOWN_MISSING};
 
-use crate::config::{ColumnType, Partner, SourceDef};
+use crate::config::{CheckKind, Partner, SourceDef, Waiver};
 use crate::ingest::RawExtract;
-use crate::ingest::{column_letter, Cell, DateSystem, Layout};
+use crate::store::StoredExtract;
 use chrono::NaiveDate;
 use polars::prelude::*;
-use serde::Serialize;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Distinct texts remembered per column when converting.
-const MEMO_LIMIT: usize = 10_000;
-
-/// Findings kept per file; the count of all findings is always kept.
-pub const MAX_FINDINGS_PER_FILE: usize = 500;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Warning,
-    Error,
+/// What the checks need beyond the file: the partners, the run clock, earlier extracts and
+/// the performance officer's waivers.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckEnv<'a> {
+    pub partners: &'a [Partner],
+    pub as_of: NaiveDate,
+    pub history: &'a [StoredExtract],
+    pub waivers: &'a [Waiver],
 }
 
-/// The Audit Commission's data-quality characteristics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Characteristic {
-    Accuracy,
-    Validity,
-    Reliability,
-    Timeliness,
-    Relevance,
-    Completeness,
-}
-
-/// One data-quality finding.
-#[derive(Debug, Clone, Serialize)]
+/// One failing row (or missing partner, month or total), located for the person who can
+/// fix it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub severity: Severity,
-    pub characteristic: Characteristic,
     pub file: String,
     pub sheet: Option<String>,
+    /// Row number as Excel shows it.
     pub row: Option<u32>,
-    /// Column letter and header, such as `D (Net Debit)`.
+    /// Column letter and header, such as `D (Net Debit)`, or the field checked.
     pub column: Option<String>,
+    /// The row's key fields, such as `council=E07000010, account_ref=CT1`.
+    pub key: Option<String>,
     pub value: Option<String>,
     pub message: String,
 }
@@ -79,6 +71,58 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    /// Failed, but a current waiver accepts it.
+    Waived,
+    Warning,
+    Error,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Waived => "waived",
+            Status::Warning => "warning",
+            Status::Error => "fail",
+        }
+    }
+}
+
+/// The result of one check on one extract.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub characteristic: Characteristic,
+    /// The severity the definition gives a failure.
+    pub severity: Severity,
+    pub status: Status,
+    pub description: String,
+    /// The outcome in words.
+    pub message: String,
+    /// Rows (or partners, months, totals) checked, and how many fail.
+    pub checked: usize,
+    pub failing: usize,
+    /// The first failing rows (up to [`MAX_LISTED`]).
+    pub failures: Vec<Finding>,
+    /// The waiver accepting this failure, in words, if any.
+    pub waiver: Option<String>,
+}
+
+/// The data-quality score of an extract for one characteristic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    pub characteristic: Characteristic,
+    pub checks: usize,
+    pub checks_passed: usize,
+    /// Mean over the checks of the share of what was checked that passed (%).
+    pub pass_pct: f64,
+}
+
 /// What happens to the file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -98,307 +142,329 @@ pub struct CheckedExtract {
     pub rows_accepted: usize,
     pub rows_rejected: usize,
     pub totals_rows: usize,
-    pub findings: Vec<Finding>,
-    pub findings_total: usize,
+    pub checks: Vec<CheckResult>,
+    pub scores: Vec<Score>,
+    /// Totals of the accepted rows' money and number columns, kept for the next extract's
+    /// change checks.
+    pub sums: BTreeMap<String, f64>,
     pub verdict: Verdict,
 }
 
-/// What the row checks need to know about the file, shared by every chunk of rows.
-struct Context<'a> {
-    source: &'a SourceDef,
-    partners: &'a [Partner],
-    layout: &'a Layout,
-    file_name: &'a str,
-    sheet: Option<&'a str>,
-    first_row: u32,
-    first_col: u32,
-    dates: DateSystem,
+impl CheckedExtract {
+    /// Every listed failure of the checks that did not pass, with its check.
+    pub fn findings(&self) -> impl Iterator<Item = (&CheckResult, &Finding)> {
+        self.checks.iter().filter(|c| c.status != Status::Pass).flat_map(|c| c.failures.iter().map(move |f| (c, f)))
+    }
+
+    /// Failing rows (or items) of the checks that did not pass.
+    pub fn findings_total(&self) -> usize {
+        self.checks.iter().filter(|c| c.status != Status::Pass).map(|c| c.failing).sum()
+    }
+
+    /// Checks that failed at error severity (not waived).
+    pub fn errors(&self) -> usize {
+        self.checks.iter().filter(|c| c.status == Status::Error).count()
+    }
 }
 
-/// The rows of one chunk, checked: accepted values by column, and what was found.
-struct Checked {
-    columns: Vec<Vec<Value>>,
-    row_numbers: Vec<i64>,
-    known_missing: Vec<usize>,
-    rejected: usize,
-    findings: Vec<Finding>,
-    findings_total: usize,
+/// What the checks found in one extract, kept for every run (in the store's `quality`
+/// folder) and given to the feedback workbook and the reports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QualityRecord {
+    pub file_name: String,
+    pub sha256: String,
+    pub source: String,
+    pub as_at: NaiveDate,
+    /// The run (as-of date) that checked it.
+    pub checked_on: NaiveDate,
+    /// `accepted` or `quarantined`.
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    pub scores: Vec<Score>,
+    pub checks: Vec<CheckResult>,
 }
 
-/// Rows per chunk below which the checks run on one thread.
-const CHUNK_ROWS: usize = 16_384;
+impl CheckedExtract {
+    /// The record of this extract's checks, for a run on `checked_on`.
+    pub fn record(&self, checked_on: NaiveDate) -> QualityRecord {
+        let (outcome, reason) = match &self.verdict {
+            Verdict::Accept => ("accepted", None),
+            Verdict::Quarantine(r) => ("quarantined", Some(r.clone())),
+        };
+        QualityRecord {
+            file_name: self.file_name.clone(),
+            sha256: self.sha256.clone(),
+            source: self.source_id.clone(),
+            as_at: self.as_at,
+            checked_on,
+            outcome: outcome.into(),
+            reason,
+            rows_read: self.rows_read,
+            rows_accepted: self.rows_accepted,
+            rows_rejected: self.rows_rejected,
+            scores: self.scores.clone(),
+            checks: self.checks.clone(),
+        }
+    }
+}
 
-/// Builds the typed table of an extract and records every cell that fails. Large extracts
-/// are checked in chunks of rows on all cores; the chunks are joined in row order.
-pub fn check(raw: RawExtract, source: &SourceDef, partners: &[Partner]) -> CheckedExtract {
-    use rayon::prelude::*;
+/// The status of a check from its failing share and thresholds.
+fn status(checked: usize, failing: usize, warn_above: f64, error_above: f64) -> Status {
+    if failing == 0 {
+        return Status::Pass;
+    }
+    let pct = failing as f64 * 100.0 / checked.max(1) as f64;
+    if pct > error_above {
+        Status::Error
+    } else if pct > warn_above {
+        Status::Warning
+    } else {
+        Status::Pass
+    }
+}
+
+/// Builds the typed table of an extract and runs every check on it.
+pub fn check(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> CheckedExtract {
     let RawExtract { mut grid, layout, file_name, sha256, source_id, as_at, .. } = raw;
-    let layout = &layout;
-    let ctx = Context {
-        source,
-        partners,
-        layout,
-        file_name: &file_name,
-        sheet: grid.sheet.as_deref(),
-        first_row: grid.first_row,
-        first_col: grid.first_col,
-        dates: grid.dates,
-    };
-    // Split the grid's rows where the chunks of data rows meet, so that every chunk can move
-    // text out of its own rows.
-    let data = &layout.data_rows;
-    let per_chunk = data.len().div_ceil(rayon::current_num_threads().max(1)).max(CHUNK_ROWS);
-    let mut pieces = Vec::new();
-    let mut rest: &mut [Vec<Cell>] = &mut grid.rows;
-    let mut offset = 0;
-    for chunk in data.chunks(per_chunk) {
-        let end = chunk.last().map_or(offset, |&i| i + 1);
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(end - offset);
-        pieces.push((chunk, offset, mine));
-        rest = tail;
-        offset = end;
-    }
-    let parts: Vec<Checked> =
-        pieces.into_par_iter().map(|(chunk, offset, rows)| check_rows(&ctx, chunk, offset, rows)).collect();
+    let converted = rows::convert_rows(&mut grid, &layout, source, env.partners, &file_name);
+    let sheet = grid.sheet.clone();
+    drop(grid);
+    let rows_read = converted.rows_read;
+    let mut checks = Vec::new();
 
-    let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(data.len()); source.column.len()];
-    let mut row_numbers: Vec<i64> = Vec::with_capacity(data.len());
-    let mut known_missing = vec![0usize; source.column.len()];
-    let mut rejected = 0usize;
-    let mut findings = Vec::new();
-    let mut findings_total = 0usize;
-    for part in parts {
-        for (all, some) in columns.iter_mut().zip(part.columns) {
-            all.extend(some);
-        }
-        row_numbers.extend(part.row_numbers);
-        for (all, some) in known_missing.iter_mut().zip(part.known_missing) {
-            *all += some;
-        }
-        rejected += part.rejected;
-        findings_total += part.findings_total;
-        findings.extend(part.findings.into_iter().take(MAX_FINDINGS_PER_FILE - findings.len()));
-    }
-    let grid = &grid;
-    let mut push = |f: Finding| {
-        findings_total += 1;
-        if findings.len() < MAX_FINDINGS_PER_FILE {
-            findings.push(f);
-        }
-    };
-    for (k, col) in source.column.iter().enumerate() {
-        if layout.columns[k].is_none() {
-            push(Finding {
-                severity: Severity::Warning,
-                characteristic: Characteristic::Completeness,
-                file: file_name.clone(),
-                sheet: grid.sheet.clone(),
-                row: Some(grid.row_number(layout.header_row)),
-                column: None,
-                value: None,
-                message: format!("optional column {} is not in the extract; its values are blank", col.field),
-            });
-        }
-    }
-
-    for (k, col) in source.column.iter().enumerate() {
-        if known_missing[k] > 0 {
-            push(Finding {
-                severity: Severity::Warning,
-                characteristic: Characteristic::Completeness,
-                file: file_name.clone(),
-                sheet: grid.sheet.clone(),
-                row: None,
-                column: layout.columns[k].map(|j| {
-                    format!("{} ({})", grid.column_letter(j), layout.header_text.get(j).cloned().unwrap_or_default())
-                }),
-                value: None,
-                message: format!(
-                    "{}: {} cells hold a known-missing marker ({}) and are read as blank",
-                    col.field,
-                    known_missing[k],
-                    KNOWN_MISSING.join(" ")
+    // Built-in: cells that convert, required cells filled (rows failing either are rejected;
+    // above the source's max_rejected_pct the extract is quarantined).
+    let limit = source.max_rejected_pct;
+    for (id, characteristic, description, failing, failures) in [
+        (
+            "types",
+            Characteristic::Validity,
+            "every cell can be read as its column's type (number, money, date, code, partner ...)",
+            converted.type_rows,
+            &converted.type_failures,
+        ),
+        (
+            "required",
+            Characteristic::Completeness,
+            "every required cell is filled in",
+            converted.required_rows,
+            &converted.required_failures,
+        ),
+    ] {
+        let st = status(rows_read, failing, 0.0, limit);
+        checks.push(CheckResult {
+            id: id.into(),
+            characteristic,
+            severity: Severity::Error,
+            status: st,
+            description: description.into(),
+            message: match st {
+                Status::Pass => format!("all {rows_read} rows pass"),
+                _ => format!(
+                    "{failing} of {rows_read} rows ({:.1}%) fail and are rejected; the file is quarantined above {limit}%",
+                    failing as f64 * 100.0 / rows_read.max(1) as f64
                 ),
-            });
-        }
+            },
+            checked: rows_read,
+            failing,
+            failures: failures.clone(),
+            waiver: None,
+        });
     }
-    let rows_read = layout.data_rows.len();
-    let accepted = rows_read - rejected;
-    let table = build_table(source, columns, row_numbers);
-    let verdict = match table {
-        Err(ref e) => Verdict::Quarantine(format!("internal error building the table: {e}")),
+    // Built-in: the optional columns are present (what is missing cannot feed an indicator).
+    let absent: Vec<&str> =
+        source.column.iter().zip(&layout.columns).filter(|(_, j)| j.is_none()).map(|(c, _)| c.field.as_str()).collect();
+    checks.push(CheckResult {
+        id: "columns".into(),
+        characteristic: Characteristic::Relevance,
+        severity: Severity::Warning,
+        status: if absent.is_empty() { Status::Pass } else { Status::Warning },
+        description: "every column the source defines is in the extract".into(),
+        message: if absent.is_empty() {
+            format!("all {} columns found", source.column.len())
+        } else {
+            format!("optional column(s) {} not in the extract; their values are blank", absent.join(", "))
+        },
+        checked: source.column.len(),
+        failing: absent.len(),
+        failures: absent
+            .iter()
+            .map(|f| Finding {
+                file: file_name.clone(),
+                sheet: sheet.clone(),
+                row: Some(layout.header_row as u32 + 1),
+                column: Some(f.to_string()),
+                key: None,
+                value: None,
+                message: format!("column {f} is not in the header row"),
+            })
+            .collect(),
+        waiver: None,
+    });
+    let marked: Vec<String> = source
+        .column
+        .iter()
+        .zip(&converted.known_missing)
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| format!("{} ({n})", c.field))
+        .collect();
+    if !marked.is_empty() {
+        checks.push(CheckResult {
+            id: "known_missing".into(),
+            characteristic: Characteristic::Completeness,
+            severity: Severity::Warning,
+            status: Status::Pass,
+            description: format!(
+                "cells holding a known-missing marker ({}) are read as blank",
+                KNOWN_MISSING.join(" ")
+            ),
+            message: format!("known-missing markers read as blank in {}", marked.join(", ")),
+            checked: rows_read,
+            failing: 0,
+            failures: Vec::new(),
+            waiver: None,
+        });
+    }
+
+    let table = converted.table.as_ref().ok().cloned().unwrap_or_default();
+    let key: Vec<String> = if source.key.is_empty() {
+        source.partner_field().map(str::to_string).into_iter().collect()
+    } else {
+        source.key.clone()
+    };
+    let input = rules::Input {
+        source,
+        env,
+        converted: &converted,
+        table: &table,
+        file_name: &file_name,
+        sheet: sheet.as_deref(),
+        as_at,
+        key,
+    };
+    for c in &source.checks {
+        let out = rules::run(c, &input);
+        let st = match c.kind {
+            // A completeness threshold is the check itself: below it, the check fails.
+            CheckKind::Complete if out.failing > 0 => {
+                if c.severity == Severity::Error {
+                    Status::Error
+                } else {
+                    Status::Warning
+                }
+            }
+            _ => status(out.checked, out.failing, c.warn_above_pct, c.error_above_pct),
+        };
+        let message = if !out.message.is_empty() {
+            out.message.clone()
+        } else if out.failing == 0 {
+            format!("all {} pass", out.checked)
+        } else {
+            format!("{} of {} fail", out.failing, out.checked)
+        };
+        checks.push(CheckResult {
+            id: c.id.clone(),
+            characteristic: c.characteristic(),
+            severity: c.severity,
+            status: st,
+            description: c.description.clone(),
+            message,
+            checked: out.checked,
+            failing: out.failing,
+            failures: out.failures,
+            waiver: None,
+        });
+    }
+    apply_waivers(&mut checks, source.id(), &file_name, env);
+    let scores = score(&checks);
+    let sums = source
+        .column
+        .iter()
+        .filter(|c| matches!(c.kind, crate::config::ColumnType::Money | crate::config::ColumnType::Number))
+        .filter_map(|c| {
+            let s = table.column(&c.field).ok()?.as_materialized_series().sum::<f64>().ok()?;
+            Some((c.field.clone(), s))
+        })
+        .collect();
+
+    let verdict = match &converted.table {
+        Err(e) => Verdict::Quarantine(format!("internal error building the table: {e}")),
         Ok(_) if rows_read == 0 => Verdict::Quarantine("the extract has a header row but no data rows".into()),
-        Ok(_) if (rejected as f64) * 100.0 > source.max_rejected_pct * rows_read as f64 => {
-            Verdict::Quarantine(format!(
-                "{rejected} of {rows_read} rows ({:.1}%) failed the checks, more than the {}% this source allows; \
-             the first problem: {}",
-                rejected as f64 * 100.0 / rows_read as f64,
-                source.max_rejected_pct,
-                findings.first().map(|f| f.to_string()).unwrap_or_default()
-            ))
-        }
-        Ok(_) => Verdict::Accept,
+        Ok(_) => match checks.iter().find(|c| c.status == Status::Error) {
+            Some(c) => Verdict::Quarantine(format!(
+                "check {} ({}) failed: {}{}",
+                c.id,
+                c.characteristic.name().to_lowercase(),
+                c.message,
+                c.failures.first().map(|f| format!("; the first problem: {f}")).unwrap_or_default()
+            )),
+            None => Verdict::Accept,
+        },
     };
     CheckedExtract {
         file_name,
         sha256,
         source_id,
         as_at,
-        table: table.unwrap_or_default(),
+        table,
         rows_read,
-        rows_accepted: accepted,
-        rows_rejected: rejected,
+        rows_accepted: rows_read - converted.rows_rejected,
+        rows_rejected: converted.rows_rejected,
         totals_rows: layout.totals_rows.len(),
-        findings,
-        findings_total,
+        checks,
+        scores,
+        sums,
         verdict,
     }
 }
 
-/// Checks the data rows `data` (indexes into the grid; `rows` holds the grid's rows from
-/// index `offset` on) and converts their cells into column values.
-fn check_rows(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<Cell>]) -> Checked {
-    let Context { source, partners, layout, file_name, .. } = *ctx;
-    let mut findings = Vec::new();
-    let mut findings_total = 0usize;
-    let mut push = |f: Finding| {
-        findings_total += 1;
-        if findings.len() < MAX_FINDINGS_PER_FILE {
-            findings.push(f);
-        }
-    };
-    let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(data.len()); source.column.len()];
-    let mut known_missing = vec![0usize; source.column.len()];
-    let mut memo: Vec<Option<HashMap<PlSmallStr, Result<Value, String>>>> = source
-        .column
-        .iter()
-        .map(|c| {
-            matches!(c.kind, ColumnType::Partner | ColumnType::Code | ColumnType::FinancialYear | ColumnType::YesNo)
-                .then(HashMap::new)
-        })
-        .collect();
-    let mut row_numbers: Vec<i64> = Vec::with_capacity(data.len());
-    let mut rejected = 0usize;
-    let mut row_values = Vec::with_capacity(source.column.len());
-    for &i in data {
-        let row = &mut rows[i - offset];
-        let row_number = ctx.first_row + i as u32;
-        row_values.clear();
-        let mut ok = true;
-        for (k, col) in source.column.iter().enumerate() {
-            let Some(j) = layout.columns[k] else {
-                row_values.push(Value::Null);
-                continue;
-            };
-            // Free text is moved out of the grid rather than copied.
-            if col.kind == ColumnType::Text {
-                if let Some(Cell::Text(t)) = row.get_mut(j) {
-                    if !t.trim().is_empty() {
-                        let t = std::mem::take(t);
-                        let t: PlSmallStr = if t.trim().len() == t.len() { t } else { t.trim().into() };
-                        row_values.push(Value::Str(t));
-                        continue;
-                    }
-                }
+/// Marks failed checks that a current waiver accepts as waived; notes expired waivers.
+fn apply_waivers(checks: &mut [CheckResult], source: &str, file_name: &str, env: &CheckEnv) {
+    for c in checks.iter_mut().filter(|c| matches!(c.status, Status::Warning | Status::Error)) {
+        for w in env.waivers.iter().filter(|w| w.applies_to(source, &c.id, file_name)) {
+            if env.as_of <= w.expires_on {
+                c.status = Status::Waived;
+                c.waiver = Some(w.describe());
+                break;
             }
-            let cell = row.get(j).unwrap_or(&Cell::Empty);
-            if is_known_missing(cell, col) {
-                known_missing[k] += 1;
-            }
-            let located = |message: String, characteristic| Finding {
-                severity: Severity::Error,
-                characteristic,
-                file: file_name.to_string(),
-                sheet: ctx.sheet.map(str::to_string),
-                row: Some(row_number),
-                column: Some(format!(
-                    "{} ({})",
-                    column_letter(ctx.first_col as usize + j),
-                    layout.header_text.get(j).cloned().unwrap_or_default()
-                )),
-                value: (!cell.is_empty()).then(|| cell.display()),
-                message,
-            };
-            // Columns with few distinct values (partners, codes, years, yes/no) convert each
-            // distinct text once.
-            let converted = match (cell, memo[k].as_mut()) {
-                (Cell::Text(t), Some(m)) => match m.get(t.as_str()) {
-                    Some(v) => v.clone(),
-                    None => {
-                        let v = convert(cell, col, partners, ctx.dates);
-                        if m.len() < MEMO_LIMIT {
-                            m.insert(t.clone(), v.clone());
-                        }
-                        v
-                    }
-                },
-                _ => convert(cell, col, partners, ctx.dates),
-            };
-            match converted {
-                Ok(Value::Null) if col.required => {
-                    ok = false;
-                    push(located(
-                        format!("{} is required but blank; the row is rejected", col.field),
-                        Characteristic::Completeness,
-                    ));
-                    row_values.push(Value::Null);
-                }
-                Ok(v) => row_values.push(v),
-                Err(expected) => {
-                    ok = false;
-                    push(located(format!("{}: {expected}; the row is rejected", col.field), Characteristic::Validity));
-                    row_values.push(Value::Null);
-                }
-            }
-        }
-        if ok {
-            for (k, v) in row_values.drain(..).enumerate() {
-                columns[k].push(v);
-            }
-            row_numbers.push(row_number as i64);
-        } else {
-            rejected += 1;
+            c.message.push_str(&format!(
+                " (a waiver for this check expired on {}: {})",
+                w.expires_on.format("%d/%m/%Y"),
+                w.comment
+            ));
         }
     }
-    Checked { columns, row_numbers, known_missing, rejected, findings, findings_total }
 }
 
-/// One polars column per field, typed by the column definition.
-fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
-    let height = rows.len();
-    let mut out = Vec::with_capacity(columns.len() + 1);
-    for (col, values) in source.column.iter().zip(columns) {
-        let name = PlSmallStr::from(col.field.as_str());
-        let c = match col.kind {
-            ColumnType::Text | ColumnType::Partner | ColumnType::Code => Column::new(
-                name,
-                values.iter().map(|v| if let Value::Str(s) = v { Some(s.as_str()) } else { None }).collect::<Vec<_>>(),
-            ),
-            ColumnType::Money | ColumnType::Number | ColumnType::Percent => Column::new(
-                name,
-                values.into_iter().map(|v| if let Value::Num(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
-            ),
-            ColumnType::FinancialYear => Column::new(
-                name,
-                values.into_iter().map(|v| if let Value::Int(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
-            ),
-            ColumnType::YesNo => Column::new(
-                name,
-                values.into_iter().map(|v| if let Value::Bool(b) = v { Some(b) } else { None }).collect::<Vec<_>>(),
-            ),
-            ColumnType::Date => Column::new(
-                name,
-                values
-                    .into_iter()
-                    .map(|v| if let Value::Date(d) = v { Some(days_since_epoch(d)) } else { None })
-                    .collect::<Vec<_>>(),
-            )
-            .cast(&DataType::Date)?,
-        };
-        out.push(c);
-    }
-    out.push(Column::new("_row".into(), rows));
-    DataFrame::new(height, out)
+/// Scores per characteristic: checks passed, and the mean share passing of what each
+/// check looked at. Waived failures count as failures here: the data is no better for
+/// being accepted.
+pub fn score(checks: &[CheckResult]) -> Vec<Score> {
+    crate::config::Characteristic::ALL
+        .iter()
+        .filter_map(|&ch| {
+            let these: Vec<&CheckResult> = checks.iter().filter(|c| c.characteristic == ch).collect();
+            if these.is_empty() {
+                return None;
+            }
+            let share = |c: &CheckResult| {
+                if c.checked == 0 {
+                    1.0
+                } else {
+                    1.0 - c.failing.min(c.checked) as f64 / c.checked as f64
+                }
+            };
+            Some(Score {
+                characteristic: ch,
+                checks: these.len(),
+                checks_passed: these.iter().filter(|c| c.status == Status::Pass).count(),
+                pass_pct: these.iter().map(|c| share(c)).sum::<f64>() * 100.0 / these.len() as f64,
+            })
+        })
+        .collect()
 }
 
 /// Days since 1970-01-01, polars' physical representation of a date.
@@ -413,6 +479,7 @@ pub fn date_from_days(days: i32) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    use super::rows::CHUNK_ROWS;
     use super::*;
     use crate::testing::{checked, date, project, REVENUES_HEADER};
 
@@ -428,7 +495,8 @@ mod tests {
         assert_eq!((x.rows_read, x.rows_accepted, x.rows_rejected), (41, 40, 1));
         assert_eq!(x.totals_rows, 1, "the totals row is kept aside, not read as data");
         assert_eq!(x.verdict, Verdict::Accept, "1 of 41 rows is under the 5% limit");
-        let f = x.findings.iter().find(|f| f.severity == Severity::Error).unwrap();
+        let (c, f) = x.findings().next().unwrap();
+        assert_eq!((c.id.as_str(), c.status), ("types", Status::Warning), "under the limit, a warning");
         // Title row, blank row, header on row 3: the 41st data row is row 44, column A.
         assert_eq!(f.row, Some(44));
         assert_eq!(f.column.as_deref(), Some("A (Council)"));
@@ -452,8 +520,7 @@ mod tests {
         }
         let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
         assert_eq!((x.rows_read, x.rows_rejected), (n, 3));
-        let found: Vec<u32> =
-            x.findings.iter().filter(|f| f.severity == Severity::Error).filter_map(|f| f.row).collect();
+        let found: Vec<u32> = x.findings().filter(|(c, _)| c.id == "types").filter_map(|(_, f)| f.row).collect();
         // Data starts on row 4 (title, blank, header).
         assert_eq!(found, bad.iter().map(|b| *b as u32 + 4).collect::<Vec<_>>(), "findings in row order");
         let row_col = x.table.column("_row").unwrap().i64().unwrap();
@@ -488,7 +555,8 @@ mod tests {
         let p = project(dir.path());
         let rows = vec![vec!["Fenland", "Council Tax", "", "2025/26", "1000", "250"]];
         let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
-        assert_eq!(x.findings[0].characteristic, Characteristic::Completeness);
+        let (c, _) = x.findings().next().unwrap();
+        assert_eq!((c.id.as_str(), c.characteristic), ("required", Characteristic::Completeness));
         assert!(matches!(x.verdict, Verdict::Quarantine(_)));
     }
 }

@@ -18,6 +18,20 @@ pub enum Value {
     Bool(bool),
 }
 
+impl Value {
+    /// The value as a clerk reads it in a finding.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Str(s) => s.to_string(),
+            Value::Num(n) => format!("{n}"),
+            Value::Date(d) => d.format("%d/%m/%Y").to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Bool(b) => if *b { "Y" } else { "N" }.to_string(),
+        }
+    }
+}
+
 /// Markers government tables and systems use for a value that is known to be missing
 /// (not available, not applicable, confidential, suppressed): read as blank, not as errors.
 pub const KNOWN_MISSING: [&str; 9] = ["[x]", "[z]", "[c]", "[low]", "..", "-", "*", "n/a", "#n/a"];

@@ -1,21 +1,25 @@
 //! Project configuration: definitions as data that the performance officer edits.
 //!
 //! Takes a project folder holding `scorecard.toml`, `sources/*.toml`, `indicators/*.toml` and
-//! `targets.toml`; gives a validated [`Project`] or *every* problem found, each with its file,
+//! `targets.toml` (and `waivers.toml`, if present); gives a validated [`Project`] or *every* problem found, each with its file,
 //! line and column ([`ConfigError`]). Unknown keys are errors. `scorecard validate` prints the
 //! errors; `scorecard run` refuses to start with them (exit code 78).
 
 mod diagnostic;
 mod indicator;
+mod rule;
 mod settings;
 mod source;
 mod target;
+mod waiver;
 
 pub use diagnostic::ConfigError;
 pub use indicator::{IndicatorDef, Method, Polarity, Unit};
+pub use rule::{Characteristic, Check, CheckDef, CheckKind, DateBound, Op, Rule, Severity, Sum, NI_BAD_PREFIXES};
 pub use settings::{Folders, Limits, Organisation, Partner, ReportSettings, Settings};
 pub use source::{AsAtFrom, ColumnDef, ColumnType, PercentForm, SourceDef, SourceKind};
 pub use target::{TargetDef, Targets};
+pub use waiver::{waivers_path, Waiver};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -29,6 +33,8 @@ pub struct Project {
     pub sources: Vec<SourceDef>,
     pub indicators: Vec<IndicatorDef>,
     pub targets: Targets,
+    /// Accepted data-quality problems (`waivers.toml`).
+    pub waivers: Vec<Waiver>,
 }
 
 impl Project {
@@ -43,7 +49,7 @@ impl Project {
         // Cross-references are only checked against complete sets: a file that failed to
         // parse would otherwise make every reference into it look wrong.
         let before = errors.len();
-        let sources: Vec<SourceDef> = toml_files(&root.join("sources"), &mut errors)
+        let mut sources: Vec<SourceDef> = toml_files(&root.join("sources"), &mut errors)
             .iter()
             .filter_map(|p| diagnostic::parse_file::<SourceDef>(p, &mut errors).map(|s| s.with_path(p)))
             .collect();
@@ -70,8 +76,10 @@ impl Project {
         if let Some(settings) = &settings {
             settings.validate(&settings_path, &mut errors);
         }
-        for s in &sources {
+        for s in &mut sources {
             s.validate(&mut errors);
+            let path = s.path.clone();
+            s.checks = rule::compile_all(s, &path, &mut errors);
         }
         check_unique(sources.iter().map(|s| (s.id.get_ref().as_str(), &s.path, s.id.span())), "source id", &mut errors);
         check_unique(
@@ -87,6 +95,7 @@ impl Project {
         let partner_codes: BTreeSet<&str> =
             settings.as_ref().map(|s| s.partner.iter().map(|p| p.code.as_str()).collect()).unwrap_or_default();
         targets.validate(indicators_complete.then_some(&indicator_ids), &partner_codes, &mut errors);
+        let waivers = waiver::load(&waivers_path(&root), sources_complete.then_some(&sources[..]), &mut errors);
 
         if sources.is_empty() && errors.is_empty() {
             errors.push(ConfigError::whole_file(
@@ -96,7 +105,7 @@ impl Project {
         }
 
         match (settings, errors.is_empty()) {
-            (Some(settings), true) => Ok(Project { root, settings, sources, indicators, targets }),
+            (Some(settings), true) => Ok(Project { root, settings, sources, indicators, targets, waivers }),
             _ => {
                 errors.sort();
                 errors.dedup();

@@ -1,5 +1,6 @@
 //! `sources/*.toml`: how to recognise one system's extract and read its columns.
 
+use super::rule::{Check, CheckDef};
 use super::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -35,8 +36,18 @@ pub struct SourceDef {
     pub max_rejected_pct: f64,
     /// The columns, in any order.
     pub column: Vec<ColumnDef>,
+    /// Checks over several columns, the whole extract or its history.
+    #[serde(default)]
+    pub check: Vec<CheckDef>,
+    /// The source is reported stale when its latest accepted extract is older than this many
+    /// days at run time, whether or not a new file arrived (for example 35 for a monthly
+    /// extract).
+    pub stale_after_days: Option<u32>,
     #[serde(skip)]
     pub path: PathBuf,
+    /// Every check of the source, compiled when the project is loaded.
+    #[serde(skip)]
+    pub checks: Vec<Check>,
 }
 
 fn default_as_at() -> Vec<AsAtFrom> {
@@ -100,6 +111,9 @@ pub struct ColumnDef {
     /// `fraction` (0.959). Text with a `%` sign is always read as points.
     #[serde(default)]
     pub percent_written_as: PercentForm,
+    /// Checks of this column's values (`[[column.check]]`).
+    #[serde(default)]
+    pub check: Vec<CheckDef>,
 }
 
 /// How a percentage column writes plain numbers.

@@ -201,7 +201,7 @@ mod tests {
         let june = may.clone();
         for (d, rows) in [("2025-04-30", &april), ("2025-05-30", &may), ("2025-06-30", &june)] {
             let x = checked(&p, "benefits", date(d), &BENEFITS_HEADER, rows);
-            assert_eq!(x.rows_rejected, 0, "{:?}", x.findings);
+            assert_eq!(x.rows_rejected, 0, "{:?}", x.checks);
             store.put(&x, date("2025-07-01")).unwrap();
         }
         let values = compute_all(&p, &store, date("2025-07-01")).unwrap();

@@ -333,8 +333,10 @@ mod date_system_tests {
         let path = tmp.path().join("benefits_mac.xlsx");
         let raw = read_extract(&path, &bytes, source, &p.settings.limits).unwrap();
         assert_eq!(raw.grid.dates, DateSystem::Excel1904);
-        let x = crate::check::check(raw, source, &p.settings.partner);
-        assert_eq!(x.rows_accepted, 1, "{:?}", x.findings);
+        let env =
+            crate::check::CheckEnv { partners: &p.settings.partner, as_of: raw.as_at, history: &[], waivers: &[] };
+        let x = crate::check::check(raw, source, &env);
+        assert_eq!(x.rows_accepted, 1, "{:?}", x.checks);
         let days = x.table.column("date_received").unwrap().date().unwrap().physical().get(0).unwrap();
         assert_eq!(crate::check::date_from_days(days), chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
     }

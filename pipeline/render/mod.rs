@@ -3,9 +3,10 @@
 //! Takes the project, the indicator values and the run's record of files; gives a
 //! [`ReportModel`] (serialisable, handed to Typst as JSON) and from it the bytes of the Excel
 //! workbook ([`workbook`]), the open-data CSV ([`csv`]) and the PDF committee report
-//! ([`pdf`]). Nothing here touches the file system; [`crate::publish`] writes the bytes.
+//! ([`pdf`]); and, for each extract, the feedback workbook for its supplier ([`feedback`]). Nothing here touches the file system; [`crate::publish`] writes the bytes.
 
 pub mod csv;
+pub mod feedback;
 pub mod format;
 pub mod model;
 pub mod pdf;
@@ -47,8 +48,10 @@ mod tests {
             rows_accepted: None,
             rows_rejected: None,
             moved_to: None,
+            warnings: 0,
+            feedback: None,
         }];
-        ReportModel::build(&p, &values, files, Vec::new(), date("2026-04-15"))
+        ReportModel::build(&p, &values, files, Vec::new(), Vec::new(), date("2026-04-15"))
     }
 
     #[test]

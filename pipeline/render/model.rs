@@ -23,6 +23,10 @@ pub struct FileReport {
     pub rows_rejected: Option<usize>,
     /// Where the file is now (archive or quarantine), if it was moved.
     pub moved_to: Option<String>,
+    /// Data-quality checks that ended as warnings.
+    pub warnings: usize,
+    /// The feedback workbook for the supplier, if one was written.
+    pub feedback: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,6 +103,89 @@ pub struct TrendRow {
     pub cells: Vec<ValueRow>,
 }
 
+/// The data quality of one source: which extract the figures use, whether it is stale,
+/// what became of the latest one checked, and its scores over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceQuality {
+    pub source: String,
+    pub name: String,
+    /// As-at date of the latest accepted extract, which the figures use.
+    pub in_use: Option<NaiveDate>,
+    /// Older than the source's `stale_after_days` (or never loaded).
+    pub stale: bool,
+    /// One sentence for the committee: the data in use, and anything wrong with it.
+    pub statement: String,
+    /// Scores of the latest extract checked, by characteristic.
+    pub scores: Vec<crate::check::Score>,
+    /// Per as-at date, the mean score over the characteristics of the extract checked for it
+    /// (the latest check of each date).
+    pub history: Vec<(NaiveDate, f64)>,
+}
+
+/// The data quality of every source, from the store and the kept quality records.
+pub fn source_quality(
+    project: &Project,
+    stored: &[StoredExtract],
+    records: &[crate::check::QualityRecord],
+    files: &[FileReport],
+    as_of: NaiveDate,
+) -> Vec<SourceQuality> {
+    project
+        .sources
+        .iter()
+        .map(|src| {
+            let id = src.id();
+            let in_use = stored.iter().filter(|e| e.source == id).map(|e| e.as_at).max();
+            let age = in_use.map(|d| (as_of - d).num_days());
+            let stale = match (src.stale_after_days, age) {
+                (Some(days), Some(age)) => age > days as i64,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let mine: Vec<&crate::check::QualityRecord> = records.iter().filter(|r| r.source == id).collect();
+            let latest = mine.iter().max_by_key(|r| (r.checked_on, r.as_at)).copied();
+            let mut statement = match in_use {
+                Some(d) => format!("{}: figures use the extract as at {}", src.name, long_date(d)),
+                None => format!("{}: no extract has been accepted yet", src.name),
+            };
+            if stale {
+                statement.push_str(&match (age, src.stale_after_days) {
+                    (Some(a), Some(limit)) => {
+                        format!(", {a} days old: STALE (a new extract is due every {limit} days)")
+                    }
+                    _ => ": STALE (no extract received)".to_string(),
+                });
+            }
+            for f in files.iter().filter(|f| f.source.as_deref() == Some(id) && f.status == "quarantined") {
+                statement.push_str(&format!(
+                    "; {} was quarantined in this run{}, so the earlier data stays in use",
+                    f.name,
+                    f.as_at.map(|d| format!(" (as at {})", long_date(d))).unwrap_or_default()
+                ));
+            }
+            statement.push('.');
+            let mut by_date: std::collections::BTreeMap<NaiveDate, &crate::check::QualityRecord> = Default::default();
+            for r in &mine {
+                by_date.insert(r.as_at, r);
+            }
+            let history = by_date
+                .iter()
+                .filter(|(_, r)| !r.scores.is_empty())
+                .map(|(d, r)| (*d, r.scores.iter().map(|s| s.pass_pct).sum::<f64>() / r.scores.len() as f64))
+                .collect();
+            SourceQuality {
+                source: id.to_string(),
+                name: src.name.clone(),
+                in_use,
+                stale,
+                statement,
+                scores: latest.map(|r| r.scores.clone()).unwrap_or_default(),
+                history,
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportModel {
     pub title: String,
@@ -123,6 +210,8 @@ pub struct ReportModel {
     /// This run's files that were not accepted, with the reasons.
     pub attention: Vec<FileReport>,
     pub lineage: Vec<StoredExtract>,
+    /// Data quality by source.
+    pub quality: Vec<SourceQuality>,
 }
 
 impl ReportModel {
@@ -131,6 +220,7 @@ impl ReportModel {
         values: &[IndicatorValue],
         files: Vec<FileReport>,
         lineage: Vec<StoredExtract>,
+        quality: Vec<SourceQuality>,
         as_of: NaiveDate,
     ) -> ReportModel {
         let settings = &project.settings;
@@ -299,6 +389,7 @@ impl ReportModel {
             source_summary,
             attention,
             lineage,
+            quality,
         }
     }
 

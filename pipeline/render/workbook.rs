@@ -8,14 +8,14 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{Color, DocProperties, Format, Table, TableColumn, TableStyle, Workbook, Worksheet, XlsxError};
 
 /// A cell to write.
-enum X {
+pub(super) enum X {
     Text(String),
     Num(f64, Format),
     Date(NaiveDate),
     Blank,
 }
 
-fn text(s: impl Into<String>) -> X {
+pub(super) fn text(s: impl Into<String>) -> X {
     X::Text(s.into())
 }
 
@@ -42,7 +42,7 @@ fn rag_format(rag: &str) -> Format {
 }
 
 /// Writes a titled table starting at `row`; returns the next free row.
-fn write_table(
+pub(super) fn write_table(
     ws: &mut Worksheet,
     row: u32,
     name: &str,

@@ -6,9 +6,10 @@
 //! (`store/manifest.json`) recording the lineage of each: file name, SHA-256, rows read,
 //! accepted and rejected. Reloading an extract for the same source and as-at date replaces
 //! the earlier one, whose file is kept under `replaced/`. Every file is written atomically and
-//! the manifest last, so an interrupted run leaves the previous state readable.
+//! the manifest last, so an interrupted run leaves the previous state readable. The record of
+//! every extract's data-quality checks is kept beside them (`store/quality/`).
 
-use crate::check::{days_since_epoch, CheckedExtract};
+use crate::check::{days_since_epoch, CheckedExtract, QualityRecord};
 use crate::publish::write_atomic;
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -30,6 +31,9 @@ pub struct StoredExtract {
     pub parquet: String,
     /// The run (as-of date) that loaded it.
     pub loaded_on: NaiveDate,
+    /// Totals of its money and number columns, for the next extract's change checks.
+    #[serde(default)]
+    pub sums: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -121,6 +125,7 @@ impl Store {
             rows_rejected: x.rows_rejected,
             parquet: rel.clone(),
             loaded_on,
+            sums: x.sums.clone(),
         };
         self.manifest.extracts.retain(|e| e.parquet != rel);
         self.manifest.extracts.push(entry.clone());
@@ -133,6 +138,43 @@ impl Store {
         let path = self.dir.join("manifest.json");
         let json = serde_json::to_vec_pretty(&self.manifest).expect("manifest serialises");
         write_atomic(&path, &json).map_err(|source| StoreError::Io { path, source })
+    }
+
+    /// Keeps the record of an extract's checks (accepted or not) under
+    /// `quality/<source>/<as-at>-<sha12>.json`, so data quality can be reported per period.
+    pub fn put_quality(&self, r: &QualityRecord) -> Result<PathBuf, StoreError> {
+        let path = self.dir.join("quality").join(&r.source).join(format!(
+            "{}-{}.json",
+            r.as_at,
+            &r.sha256[..12.min(r.sha256.len())]
+        ));
+        let json = serde_json::to_vec_pretty(r).expect("quality record serialises");
+        write_atomic(&path, &json).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        Ok(path)
+    }
+
+    /// Every kept quality record, by source and as-at date. A record that cannot be read is
+    /// an error naming it.
+    pub fn quality_records(&self) -> Result<Vec<QualityRecord>, StoreError> {
+        let mut out = Vec::new();
+        let root = self.dir.join("quality");
+        let Ok(sources) = std::fs::read_dir(&root) else { return Ok(out) };
+        let mut files: Vec<PathBuf> = sources
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_dir(e.path()).ok())
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for path in files {
+            let bytes = std::fs::read(&path).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+            out.push(serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest { path, source })?);
+        }
+        out.sort_by(|a: &QualityRecord, b| {
+            (&a.source, a.as_at, &a.checked_on).cmp(&(&b.source, b.as_at, &b.checked_on))
+        });
+        Ok(out)
     }
 
     /// All rows of a source from extracts dated on or before `as_of`, as one table with an

@@ -1,0 +1,352 @@
+//! Reading the data rows into typed columns: every cell converted for its column, rows with
+//! a cell that cannot be converted or a required cell left blank rejected (the `types` and
+//! `required` checks), and what the later checks need from the grid itself: the sums of
+//! every data row and the extract's own totals rows.
+
+use super::days_since_epoch;
+use super::values::{convert, is_known_missing, Value};
+use super::Finding;
+use crate::config::{ColumnType, Partner, SourceDef};
+use crate::ingest::{column_letter, Cell, DateSystem, Grid, Layout};
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// Distinct texts remembered per column when converting.
+const MEMO_LIMIT: usize = 10_000;
+
+/// Failing rows listed per check; every failing row is counted.
+pub const MAX_LISTED: usize = 1_000;
+
+/// Rows per chunk below which the conversion runs on one thread.
+pub(super) const CHUNK_ROWS: usize = 16_384;
+
+/// The data rows, converted.
+pub struct Converted {
+    pub table: PolarsResult<DataFrame>,
+    pub rows_read: usize,
+    pub rows_rejected: usize,
+    /// Cells that could not be converted: rows failing, and the first of them.
+    pub type_rows: usize,
+    pub type_failures: Vec<Finding>,
+    /// Required cells left blank: rows failing, and the first of them.
+    pub required_rows: usize,
+    pub required_failures: Vec<Finding>,
+    /// Cells holding a known-missing marker, per column.
+    pub known_missing: Vec<usize>,
+    /// Per column, the sum of every data row's number (rejected rows included), for the
+    /// reconciliation with the totals row.
+    pub sums: Vec<f64>,
+    /// Per totals row, per column: its number, if it holds one.
+    pub totals: Vec<Vec<Option<f64>>>,
+}
+
+/// What the conversion needs to know about the file, shared by every chunk of rows.
+struct Context<'a> {
+    source: &'a SourceDef,
+    partners: &'a [Partner],
+    layout: &'a Layout,
+    file_name: &'a str,
+    sheet: Option<&'a str>,
+    first_row: u32,
+    first_col: u32,
+    dates: DateSystem,
+    /// Column indexes (into the source's columns) of the key fields, for findings.
+    key: Vec<usize>,
+}
+
+impl Context<'_> {
+    fn column_label(&self, j: usize) -> String {
+        format!(
+            "{} ({})",
+            column_letter(self.first_col as usize + j),
+            self.layout.header_text.get(j).cloned().unwrap_or_default()
+        )
+    }
+
+    /// `field=value, ...` for the key fields of a row: from the values already converted,
+    /// then from the raw cells.
+    fn key_of(&self, row: &[Cell], converted: &[Value]) -> Option<String> {
+        let parts: Vec<String> = self
+            .key
+            .iter()
+            .filter_map(|&k| {
+                let j = self.layout.columns[k]?;
+                let v = match converted.get(k) {
+                    Some(v) => v.display(),
+                    None => row.get(j).map(Cell::display).unwrap_or_default(),
+                };
+                Some(format!("{}={}", self.source.column[k].field, v.trim()))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// The rows of one chunk, converted.
+struct Chunk {
+    columns: Vec<Vec<Value>>,
+    row_numbers: Vec<i64>,
+    known_missing: Vec<usize>,
+    sums: Vec<f64>,
+    rejected: usize,
+    type_rows: usize,
+    type_failures: Vec<Finding>,
+    required_rows: usize,
+    required_failures: Vec<Finding>,
+}
+
+/// Converts the data rows of a grid. Large extracts are converted in chunks of rows on all
+/// cores; the chunks are joined in row order.
+pub fn convert_rows(
+    grid: &mut Grid,
+    layout: &Layout,
+    source: &SourceDef,
+    partners: &[Partner],
+    file_name: &str,
+) -> Converted {
+    use rayon::prelude::*;
+    let key_fields: Vec<&str> = if source.key.is_empty() {
+        source.partner_field().into_iter().collect()
+    } else {
+        source.key.iter().map(String::as_str).collect()
+    };
+    let totals: Vec<Vec<Option<f64>>> = layout
+        .totals_rows
+        .iter()
+        .map(|&i| {
+            source
+                .column
+                .iter()
+                .enumerate()
+                .map(|(k, col)| {
+                    let j = layout.columns[k]?;
+                    match convert(grid.cell(i, j), col, partners, grid.dates) {
+                        Ok(Value::Num(n)) => Some(n),
+                        Ok(Value::Int(n)) => Some(n as f64),
+                        _ => None,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let sheet = grid.sheet.clone();
+    let ctx = Context {
+        source,
+        partners,
+        layout,
+        file_name,
+        sheet: sheet.as_deref(),
+        first_row: grid.first_row,
+        first_col: grid.first_col,
+        dates: grid.dates,
+        key: key_fields.iter().filter_map(|f| source.column.iter().position(|c| c.field == *f)).collect(),
+    };
+    // Split the grid's rows where the chunks of data rows meet, so that every chunk can move
+    // text out of its own rows.
+    let data = &layout.data_rows;
+    let per_chunk = data.len().div_ceil(rayon::current_num_threads().max(1)).max(CHUNK_ROWS);
+    let mut pieces = Vec::new();
+    let mut rest: &mut [Vec<Cell>] = &mut grid.rows;
+    let mut offset = 0;
+    for chunk in data.chunks(per_chunk) {
+        let end = chunk.last().map_or(offset, |&i| i + 1);
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(end - offset);
+        pieces.push((chunk, offset, mine));
+        rest = tail;
+        offset = end;
+    }
+    let parts: Vec<Chunk> =
+        pieces.into_par_iter().map(|(chunk, offset, rows)| convert_chunk(&ctx, chunk, offset, rows)).collect();
+
+    let n = source.column.len();
+    let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(data.len()); n];
+    let mut row_numbers: Vec<i64> = Vec::with_capacity(data.len());
+    let mut out = Converted {
+        table: Ok(DataFrame::empty()),
+        rows_read: data.len(),
+        rows_rejected: 0,
+        type_rows: 0,
+        type_failures: Vec::new(),
+        required_rows: 0,
+        required_failures: Vec::new(),
+        known_missing: vec![0; n],
+        sums: vec![0.0; n],
+        totals,
+    };
+    for part in parts {
+        for (all, some) in columns.iter_mut().zip(part.columns) {
+            all.extend(some);
+        }
+        row_numbers.extend(part.row_numbers);
+        for k in 0..n {
+            out.known_missing[k] += part.known_missing[k];
+            out.sums[k] += part.sums[k];
+        }
+        out.rows_rejected += part.rejected;
+        out.type_rows += part.type_rows;
+        out.required_rows += part.required_rows;
+        let room = MAX_LISTED - out.type_failures.len();
+        out.type_failures.extend(part.type_failures.into_iter().take(room));
+        let room = MAX_LISTED - out.required_failures.len();
+        out.required_failures.extend(part.required_failures.into_iter().take(room));
+    }
+    out.table = build_table(source, columns, row_numbers);
+    out
+}
+
+/// Converts the data rows `data` (indexes into the grid; `rows` holds the grid's rows from
+/// index `offset` on).
+fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<Cell>]) -> Chunk {
+    let Context { source, partners, layout, .. } = *ctx;
+    let n = source.column.len();
+    let mut out = Chunk {
+        columns: vec![Vec::with_capacity(data.len()); n],
+        row_numbers: Vec::with_capacity(data.len()),
+        known_missing: vec![0; n],
+        sums: vec![0.0; n],
+        rejected: 0,
+        type_rows: 0,
+        type_failures: Vec::new(),
+        required_rows: 0,
+        required_failures: Vec::new(),
+    };
+    let mut memo: Vec<Option<HashMap<PlSmallStr, Result<Value, String>>>> = source
+        .column
+        .iter()
+        .map(|c| {
+            matches!(c.kind, ColumnType::Partner | ColumnType::Code | ColumnType::FinancialYear | ColumnType::YesNo)
+                .then(HashMap::new)
+        })
+        .collect();
+    let mut row_values = Vec::with_capacity(n);
+    for &i in data {
+        let row = &mut rows[i - offset];
+        let row_number = ctx.first_row + i as u32;
+        row_values.clear();
+        let (mut bad_type, mut blank_required) = (false, false);
+        for (k, col) in source.column.iter().enumerate() {
+            let Some(j) = layout.columns[k] else {
+                row_values.push(Value::Null);
+                continue;
+            };
+            // Free text is moved out of the grid rather than copied (a finding reads the key
+            // of its row from the values converted so far).
+            if col.kind == ColumnType::Text {
+                if let Some(Cell::Text(t)) = row.get_mut(j) {
+                    if !t.trim().is_empty() {
+                        let t = std::mem::take(t);
+                        let t: PlSmallStr = if t.trim().len() == t.len() { t } else { t.trim().into() };
+                        row_values.push(Value::Str(t));
+                        continue;
+                    }
+                }
+            }
+            let cell = row.get(j).unwrap_or(&Cell::Empty);
+            if is_known_missing(cell, col) {
+                out.known_missing[k] += 1;
+            }
+            // Columns with few distinct values (partners, codes, years, yes/no) convert each
+            // distinct text once.
+            let converted = match (cell, memo[k].as_mut()) {
+                (Cell::Text(t), Some(m)) => match m.get(t.as_str()) {
+                    Some(v) => v.clone(),
+                    None => {
+                        let v = convert(cell, col, partners, ctx.dates);
+                        if m.len() < MEMO_LIMIT {
+                            m.insert(t.clone(), v.clone());
+                        }
+                        v
+                    }
+                },
+                _ => convert(cell, col, partners, ctx.dates),
+            };
+            let failure = match converted {
+                Ok(Value::Null) if col.required => {
+                    blank_required = true;
+                    (out.required_failures.len() < MAX_LISTED)
+                        .then(|| (format!("{} is required but blank; the row is rejected", col.field), true))
+                }
+                Ok(v) => {
+                    match v {
+                        Value::Num(x) => out.sums[k] += x,
+                        Value::Int(x) => out.sums[k] += x as f64,
+                        _ => {}
+                    }
+                    row_values.push(v);
+                    continue;
+                }
+                Err(expected) => {
+                    bad_type = true;
+                    (out.type_failures.len() < MAX_LISTED)
+                        .then(|| (format!("{}: {expected}; the row is rejected", col.field), false))
+                }
+            };
+            if let Some((message, required)) = failure {
+                let f = Finding {
+                    file: ctx.file_name.to_string(),
+                    sheet: ctx.sheet.map(str::to_string),
+                    row: Some(row_number),
+                    column: Some(ctx.column_label(j)),
+                    key: ctx.key_of(row, &row_values),
+                    value: (!cell.is_empty()).then(|| cell.display()),
+                    message,
+                };
+                if required {
+                    out.required_failures.push(f)
+                } else {
+                    out.type_failures.push(f)
+                }
+            }
+            row_values.push(Value::Null);
+        }
+        if bad_type || blank_required {
+            out.rejected += 1;
+            out.type_rows += bad_type as usize;
+            out.required_rows += blank_required as usize;
+        } else {
+            for (k, v) in row_values.drain(..).enumerate() {
+                out.columns[k].push(v);
+            }
+            out.row_numbers.push(row_number as i64);
+        }
+    }
+    out
+}
+
+/// One polars column per field, typed by the column definition.
+fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
+    let height = rows.len();
+    let mut out = Vec::with_capacity(columns.len() + 1);
+    for (col, values) in source.column.iter().zip(columns) {
+        let name = PlSmallStr::from(col.field.as_str());
+        let c = match col.kind {
+            ColumnType::Text | ColumnType::Partner | ColumnType::Code => Column::new(
+                name,
+                values.iter().map(|v| if let Value::Str(s) = v { Some(s.as_str()) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::Money | ColumnType::Number | ColumnType::Percent => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Num(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::FinancialYear => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Int(n) = v { Some(n) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::YesNo => Column::new(
+                name,
+                values.into_iter().map(|v| if let Value::Bool(b) = v { Some(b) } else { None }).collect::<Vec<_>>(),
+            ),
+            ColumnType::Date => Column::new(
+                name,
+                values
+                    .into_iter()
+                    .map(|v| if let Value::Date(d) = v { Some(days_since_epoch(d)) } else { None })
+                    .collect::<Vec<_>>(),
+            )
+            .cast(&DataType::Date)?,
+        };
+        out.push(c);
+    }
+    out.push(Column::new("_row".into(), rows));
+    DataFrame::new(height, out)
+}

@@ -1,0 +1,464 @@
+//! Running one declared check on a converted extract: which rows fail (or which partners,
+//! months or totals), counted in full and listed with their Excel row numbers and keys.
+
+use super::rows::{Converted, MAX_LISTED};
+use super::{date_from_days, CheckEnv, Finding};
+use crate::config::{Check, DateBound, Op, Rule, SourceDef, Sum, NI_BAD_PREFIXES};
+use crate::ingest::normalise_header;
+use crate::periods;
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+
+/// What one check found.
+pub struct Outcome {
+    /// Rows (or partners, months, totals, files) checked.
+    pub checked: usize,
+    /// How many of them fail.
+    pub failing: usize,
+    /// The first failures, located.
+    pub failures: Vec<Finding>,
+    /// The outcome in words.
+    pub message: String,
+}
+
+/// The extract as the checks see it.
+pub struct Input<'a> {
+    pub source: &'a SourceDef,
+    pub env: &'a CheckEnv<'a>,
+    pub converted: &'a Converted,
+    pub table: &'a DataFrame,
+    pub file_name: &'a str,
+    pub sheet: Option<&'a str>,
+    pub as_at: NaiveDate,
+    /// Fields identifying a row in findings.
+    pub key: Vec<String>,
+}
+
+impl Input<'_> {
+    /// A finding for table row `i`, showing `field`'s value.
+    fn row_finding(&self, i: usize, field: Option<&str>, message: String) -> Finding {
+        let row = self.table.column("_row").ok().and_then(|c| c.i64().ok()).and_then(|c| c.get(i));
+        let key: Vec<String> = self.key.iter().map(|f| format!("{f}={}", self.text(f, i))).collect();
+        Finding {
+            file: self.file_name.to_string(),
+            sheet: self.sheet.map(str::to_string),
+            row: row.map(|r| r as u32),
+            column: field.map(str::to_string),
+            key: (!key.is_empty()).then(|| key.join(", ")),
+            value: field.map(|f| self.text(f, i)),
+            message,
+        }
+    }
+
+    /// A finding about the extract as a whole (no row).
+    fn file_finding(&self, value: Option<String>, message: String) -> Finding {
+        Finding {
+            file: self.file_name.to_string(),
+            sheet: self.sheet.map(str::to_string),
+            row: None,
+            column: None,
+            key: None,
+            value,
+            message,
+        }
+    }
+
+    /// A table cell as text.
+    fn text(&self, field: &str, i: usize) -> String {
+        match self.table.column(field).and_then(|c| c.get(i)) {
+            Ok(AnyValue::Null) | Err(_) => String::new(),
+            Ok(AnyValue::String(s)) => s.to_string(),
+            Ok(AnyValue::StringOwned(s)) => s.to_string(),
+            Ok(AnyValue::Date(d)) => date_from_days(d).format("%d/%m/%Y").to_string(),
+            Ok(AnyValue::Boolean(b)) => if b { "Y" } else { "N" }.to_string(),
+            Ok(v) => v.to_string(),
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.table.height()
+    }
+
+    /// A numeric column as f64 values (dates as days), `None` for blanks.
+    fn numbers(&self, field: &str) -> Vec<Option<f64>> {
+        let Ok(c) = self.table.column(field) else { return vec![None; self.rows()] };
+        let c = match c.dtype() {
+            DataType::Date => c.cast(&DataType::Int32).and_then(|c| c.cast(&DataType::Float64)),
+            _ => c.cast(&DataType::Float64),
+        };
+        match c.as_ref().map(|c| c.f64()) {
+            Ok(Ok(ca)) => ca.iter().collect(),
+            _ => vec![None; self.rows()],
+        }
+    }
+
+    /// Every value of a column as text (blank for nulls), typed iteration rather than one
+    /// lookup per cell.
+    fn texts(&self, field: &str) -> Vec<String> {
+        let Ok(c) = self.table.column(field) else { return vec![String::new(); self.rows()] };
+        let show = |v: Option<String>| v.unwrap_or_default();
+        match c.dtype() {
+            DataType::String => c.str().map(|ca| ca.iter().map(|v| show(v.map(str::to_string))).collect()),
+            DataType::Date => c
+                .date()
+                .map(|ca| ca.physical().iter().map(|v| show(v.map(|d| date_from_days(d).to_string()))).collect()),
+            DataType::Boolean => c.bool().map(|ca| ca.iter().map(|v| show(v.map(|b| b.to_string()))).collect()),
+            _ => Ok(self.numbers(field).into_iter().map(|v| show(v.map(|x| x.to_string()))).collect()),
+        }
+        .unwrap_or_else(|_| vec![String::new(); self.rows()])
+    }
+
+    fn strings(&self, field: &str) -> Vec<Option<String>> {
+        match self.table.column(field).and_then(|c| c.str().cloned()) {
+            Ok(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
+            Err(_) => vec![None; self.rows()],
+        }
+    }
+}
+
+/// Failing row indexes into an outcome: counted in full, the first listed.
+fn from_rows(input: &Input, failing: &[usize], field: Option<&str>, what: impl Fn(usize) -> String) -> Outcome {
+    let failures = failing.iter().take(MAX_LISTED).map(|&i| input.row_finding(i, field, what(i))).collect::<Vec<_>>();
+    Outcome { checked: input.rows(), failing: failing.len(), failures, message: String::new() }
+}
+
+fn resolve(bound: DateBound, as_at: NaiveDate) -> NaiveDate {
+    match bound {
+        DateBound::Day(d) => d,
+        DateBound::AsAt => as_at,
+        DateBound::PeriodStart => periods::month_start(periods::fiscal_month(as_at).0, 1),
+    }
+}
+
+fn sum_at(values: &[(f64, Vec<Option<f64>>)], i: usize) -> Option<f64> {
+    values.iter().map(|(sign, v)| v[i].map(|x| sign * x)).sum()
+}
+
+fn compare(l: f64, op: Op, r: f64, tol: f64) -> bool {
+    match op {
+        Op::Eq => (l - r).abs() <= tol,
+        Op::Ne => (l - r).abs() > tol,
+        Op::Lt => l < r + tol,
+        Op::Le => l <= r + tol,
+        Op::Gt => l > r - tol,
+        Op::Ge => l >= r - tol,
+    }
+}
+
+fn pct_change(now: f64, before: f64) -> Option<f64> {
+    (before != 0.0).then(|| (now - before) / before.abs() * 100.0)
+}
+
+/// Runs one check.
+pub fn run(check: &Check, input: &Input) -> Outcome {
+    let n = input.rows();
+    match &check.rule {
+        Rule::Pattern { field, regex, named, what } => {
+            let values = input.strings(field);
+            let failing: Vec<usize> = (0..n)
+                .filter(|&i| match &values[i] {
+                    Some(v) => {
+                        !regex.is_match(v.trim())
+                            || (*named == Some("ni_number")
+                                && NI_BAD_PREFIXES.iter().any(|p| v.trim().to_ascii_uppercase().starts_with(p)))
+                    }
+                    None => false,
+                })
+                .collect();
+            from_rows(input, &failing, Some(field), |_| format!("{field}: expected {what}"))
+        }
+        Rule::Range { field, min, max } => {
+            let values = input.numbers(field);
+            let failing: Vec<usize> = (0..n)
+                .filter(|&i| values[i].is_some_and(|v| min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m)))
+                .collect();
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!("between {a} and {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => String::new(),
+            };
+            from_rows(input, &failing, Some(field), |_| format!("{field}: expected a value {range}"))
+        }
+        Rule::Dates { field, earliest, latest } => {
+            let lo = earliest.map(|b| resolve(b, input.as_at));
+            let hi = latest.map(|b| resolve(b, input.as_at));
+            let values = input.numbers(field);
+            let failing: Vec<usize> = (0..n)
+                .filter(|&i| {
+                    values[i]
+                        .map(|d| date_from_days(d as i32))
+                        .is_some_and(|d| lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h))
+                })
+                .collect();
+            let show = |d: Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
+            let range = match (show(lo), show(hi)) {
+                (Some(a), Some(b)) => format!("between {a} and {b}"),
+                (Some(a), None) => format!("on or after {a}"),
+                (None, Some(b)) => format!("on or before {b}"),
+                (None, None) => String::new(),
+            };
+            from_rows(input, &failing, Some(field), |_| format!("{field}: expected a date {range}"))
+        }
+        Rule::Allowed { field, allowed } => {
+            let ok: BTreeSet<String> = allowed.iter().map(|a| normalise_header(a)).collect();
+            let values = input.strings(field);
+            let failing: Vec<usize> =
+                (0..n).filter(|&i| values[i].as_deref().is_some_and(|v| !ok.contains(&normalise_header(v)))).collect();
+            from_rows(input, &failing, Some(field), |_| format!("{field}: expected one of {}", allowed.join(", ")))
+        }
+        Rule::Complete { field, min_pct } => {
+            let nulls: Vec<usize> = match input.table.column(field) {
+                Ok(c) => c.is_null().iter().enumerate().filter(|(_, b)| *b == Some(true)).map(|(i, _)| i).collect(),
+                Err(_) => (0..n).collect(),
+            };
+            let filled = if n == 0 { 100.0 } else { (n - nulls.len()) as f64 * 100.0 / n as f64 };
+            let mut out = if filled + 1e-9 < *min_pct {
+                from_rows(input, &nulls, Some(field), |_| format!("{field} is blank"))
+            } else {
+                Outcome { checked: n, failing: 0, failures: Vec::new(), message: String::new() }
+            };
+            out.message = format!("{field} is filled in on {filled:.1}% of rows (at least {min_pct}% expected)");
+            out
+        }
+        Rule::Unique { fields } => {
+            let cols: Vec<Vec<String>> = fields.iter().map(|f| input.texts(f)).collect();
+            let mut first: HashMap<Vec<&str>, usize> = HashMap::with_capacity(n);
+            let mut dup_of = vec![None; n];
+            for i in 0..n {
+                let k: Vec<&str> = cols.iter().map(|c| c[i].as_str()).collect();
+                match first.get(&k) {
+                    Some(&j) => dup_of[i] = Some(j),
+                    None => {
+                        first.insert(k, i);
+                    }
+                }
+            }
+            let failing: Vec<usize> = (0..n).filter(|&i| dup_of[i].is_some()).collect();
+            let rows = input.table.column("_row").ok().and_then(|c| c.i64().ok().cloned());
+            let row_of = |i: usize| rows.as_ref().and_then(|r| r.get(i)).unwrap_or_default();
+            from_rows(input, &failing, fields.first().map(String::as_str), |i| {
+                format!(
+                    "the same {} as row {}",
+                    fields.join(", "),
+                    dup_of[i].map(|j| row_of(j).to_string()).unwrap_or_default()
+                )
+            })
+        }
+        Rule::Compare { left, op, right, tolerance } => {
+            let load = |s: &Sum| s.iter().map(|(sign, f)| (*sign, input.numbers(f))).collect::<Vec<_>>();
+            let (l, r) = (load(left), load(right));
+            let failing: Vec<usize> = (0..n)
+                .filter(|&i| match (sum_at(&l, i), sum_at(&r, i)) {
+                    (Some(a), Some(b)) => !compare(a, *op, b, *tolerance),
+                    _ => false,
+                })
+                .collect();
+            let shown = left.first().map(|(_, f)| f.as_str());
+            from_rows(input, &failing, shown, |i| {
+                format!(
+                    "{} is {}, expected {} {}",
+                    check.description,
+                    fmt_num(sum_at(&l, i).unwrap_or_default()),
+                    op.symbol(),
+                    fmt_num(sum_at(&r, i).unwrap_or_default())
+                )
+            })
+        }
+        Rule::Totals { fields, tolerance } => totals(input, fields, *tolerance),
+        Rule::PartnersPresent => {
+            let field = input.source.partner_field().unwrap_or_default();
+            let present: BTreeSet<String> = input.strings(field).into_iter().flatten().collect();
+            let missing: Vec<&crate::config::Partner> =
+                input.env.partners.iter().filter(|p| !present.contains(&p.code)).collect();
+            Outcome {
+                checked: input.env.partners.len(),
+                failing: missing.len(),
+                failures: missing
+                    .iter()
+                    .map(|p| input.file_finding(Some(p.name.clone()), format!("no rows for {} ({})", p.name, p.code)))
+                    .collect(),
+                message: String::new(),
+            }
+        }
+        Rule::PeriodsPresent { field } => periods_present(input, field),
+        Rule::RowCountChange { max_change_pct } | Rule::Change { field: None, max_change_pct } => {
+            change(input, None, *max_change_pct)
+        }
+        Rule::Change { field: Some(f), max_change_pct } => change(input, Some(f), *max_change_pct),
+        Rule::MaxAge { days } => {
+            let age = (input.env.as_of - input.as_at).num_days();
+            let late = age > *days as i64;
+            Outcome {
+                checked: 1,
+                failing: late as usize,
+                failures: if late {
+                    vec![input.file_finding(
+                        Some(input.as_at.format("%d/%m/%Y").to_string()),
+                        format!(
+                            "the extract is {age} days old on {}; at most {days} expected",
+                            input.env.as_of.format("%d/%m/%Y")
+                        ),
+                    )]
+                } else {
+                    Vec::new()
+                },
+                message: format!("as at {}, {age} days before the run", input.as_at.format("%d/%m/%Y")),
+            }
+        }
+        Rule::AsAtInPeriod { field } => {
+            let latest = input.numbers(field).into_iter().flatten().map(|y| y as i32).max();
+            let fy = periods::fiscal_month(input.as_at).0;
+            let bad = latest.is_some_and(|y| y != fy);
+            Outcome {
+                checked: 1,
+                failing: bad as usize,
+                failures: if bad {
+                    vec![input.file_finding(
+                        Some(input.as_at.format("%d/%m/%Y").to_string()),
+                        format!(
+                            "the as-at date falls in {} but the latest year in {field} is {}",
+                            periods::fy_label(fy),
+                            periods::fy_label(latest.unwrap_or_default())
+                        ),
+                    )]
+                } else {
+                    Vec::new()
+                },
+                message: String::new(),
+            }
+        }
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Reconciles the sums of every data row with the extract's totals row(s): the last totals
+/// row is the grand total; several totals rows may instead be subtotals that add up.
+fn totals(input: &Input, fields: &[String], tolerance: f64) -> Outcome {
+    let conv = input.converted;
+    if conv.totals.is_empty() {
+        return Outcome {
+            checked: 1,
+            failing: 1,
+            failures: vec![input.file_finding(None, "the extract has no totals row to reconcile with".into())],
+            message: "no totals row found (a row starting 'Total' below the data)".into(),
+        };
+    }
+    let mut failures = Vec::new();
+    for f in fields {
+        let Some(k) = input.source.column.iter().position(|c| &c.field == f) else { continue };
+        let rows_sum = conv.sums[k];
+        let values: Vec<f64> = conv.totals.iter().filter_map(|t| t[k]).collect();
+        let Some(&last) = values.last() else {
+            failures.push(input.file_finding(None, format!("{f}: the totals row has no figure for this column")));
+            continue;
+        };
+        let all: f64 = values.iter().sum();
+        let close = |t: f64| (rows_sum - t).abs() <= tolerance.max(t.abs() * 1e-12);
+        if !close(last) && !close(all) {
+            failures.push(input.file_finding(
+                Some(fmt_num(last)),
+                format!("{f}: the rows add up to {}, the totals row says {}", fmt_num(rows_sum), fmt_num(last)),
+            ));
+        }
+    }
+    Outcome { checked: fields.len(), failing: failures.len(), failures, message: String::new() }
+}
+
+/// Every month from 1 April of the as-at date's financial year to the as-at month has rows,
+/// for every partner when there is a partner column.
+fn periods_present(input: &Input, field: &str) -> Outcome {
+    let (fy, last) = periods::fiscal_month(input.as_at);
+    let days = input.numbers(field);
+    let partner_field = input.source.partner_field();
+    let partners = partner_field.map(|p| input.strings(p));
+    let mut seen: BTreeSet<(String, (i32, u32))> = BTreeSet::new();
+    for (i, d) in days.iter().enumerate() {
+        if let Some(d) = d {
+            let p = partners.as_ref().and_then(|p| p[i].clone()).unwrap_or_default();
+            seen.insert((p, periods::fiscal_month(date_from_days(*d as i32))));
+        }
+    }
+    let who: Vec<(String, String)> = match partner_field {
+        Some(_) => input.env.partners.iter().map(|p| (p.code.clone(), p.name.clone())).collect(),
+        None => vec![(String::new(), String::new())],
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (code, name) in &who {
+        for m in 1..=last {
+            checked += 1;
+            if !seen.contains(&(code.clone(), (fy, m))) {
+                let start = periods::month_start(fy, m);
+                let month = format!("{} {}", start.format("%B"), start.year());
+                let whose = if name.is_empty() { String::new() } else { format!(" for {name}") };
+                failures
+                    .push(input.file_finding(Some(month.clone()), format!("no rows in {field} for {month}{whose}")));
+            }
+        }
+    }
+    Outcome { checked, failing: failures.len(), failures, message: String::new() }
+}
+
+/// The row count or a column's total against the previous accepted extract of the source.
+fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
+    let previous = input
+        .env
+        .history
+        .iter()
+        .filter(|e| e.source == input.source.id() && e.as_at < input.as_at)
+        .max_by_key(|e| e.as_at);
+    let Some(prev) = previous else {
+        return Outcome {
+            checked: 0,
+            failing: 0,
+            failures: Vec::new(),
+            message: "no earlier extract of this source to compare with".into(),
+        };
+    };
+    let (what, now, before) = match field {
+        None => ("the number of rows".to_string(), input.converted.rows_read as f64, Some(prev.rows_read as f64)),
+        Some(f) => {
+            let now = input.numbers(f).into_iter().flatten().sum::<f64>();
+            (format!("the total of {f}"), now, prev.sums.get(f).copied())
+        }
+    };
+    let Some(before) = before else {
+        return Outcome {
+            checked: 0,
+            failing: 0,
+            failures: Vec::new(),
+            message: format!(
+                "the previous extract (as at {}) has no total of this column",
+                prev.as_at.format("%d/%m/%Y")
+            ),
+        };
+    };
+    let delta = pct_change(now, before);
+    let bad = delta.is_some_and(|d| d.abs() > max_pct) || (before == 0.0 && now != 0.0);
+    let text = format!(
+        "{what} is {} against {} in the extract as at {} ({})",
+        fmt_num(now),
+        fmt_num(before),
+        prev.as_at.format("%d/%m/%Y"),
+        delta.map(|d| format!("{d:+.1}%")).unwrap_or_else(|| "from zero".into())
+    );
+    Outcome {
+        checked: 1,
+        failing: bad as usize,
+        failures: if bad {
+            vec![input.file_finding(Some(fmt_num(now)), format!("{text}; at most {max_pct}% change expected"))]
+        } else {
+            Vec::new()
+        },
+        message: text,
+    }
+}
