@@ -56,7 +56,8 @@ pub enum Command {
         /// Only write the project; do not run the job.
         #[arg(long)]
         no_run: bool,
-        /// The run date for the job. Defaults to today.
+        /// The run date for the job. Defaults to a week after the demo data's last month end
+        /// (7 April 2026), so the demo gives the same outputs whatever day it runs.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<NaiveDate>,
         /// Print the run's JSON object on stdout.

@@ -88,7 +88,8 @@ fn main() {
                 } else {
                     match load(&dir) {
                         Ok(p) => {
-                            let code = run_and_report(&p, as_of.unwrap_or_else(today), json);
+                            let as_of = as_of.unwrap_or_else(scorecard::demo::default_as_of);
+                            let code = run_and_report(&p, as_of, json);
                             eprintln!("outputs are in {}", p.folder(&p.settings.folders.output).display());
                             code
                         }

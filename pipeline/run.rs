@@ -76,8 +76,15 @@ impl RunSummary {
         for f in self.files.iter().filter(|f| f.status == "quarantined") {
             out.push_str(&format!("  quarantined {}: {}\n", f.name, f.reason));
         }
-        for f in self.files.iter().filter(|f| f.status == "accepted" && f.warnings > 0) {
+        let warned: Vec<&FileReport> = self.files.iter().filter(|f| f.status == "accepted" && f.warnings > 0).collect();
+        for f in warned.iter().take(5) {
             out.push_str(&format!("  accepted {} with {} data-quality warning(s)\n", f.name, f.warnings));
+        }
+        if warned.len() > 5 {
+            out.push_str(&format!(
+                "  ... and {} more files accepted with warnings (each file's feedback workbook lists them)\n",
+                warned.len() - 5
+            ));
         }
         for s in &self.stale {
             out.push_str(&format!("  stale: {s}\n"));

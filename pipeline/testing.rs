@@ -26,7 +26,8 @@ pub fn grid(as_at: NaiveDate, header: &[&str], rows: &[Vec<&str>]) -> Grid {
     Grid { sheet: Some("Sheet1".into()), rows: all, first_row: 1, first_col: 0, dates: Default::default() }
 }
 
-/// An extract of `source` read from a grid by the real layout and check code.
+/// An extract of `source` read from a grid by the real layout and check code, checked on its
+/// own as-at date with no history.
 pub fn checked(
     project: &Project,
     source: &str,
@@ -35,26 +36,37 @@ pub fn checked(
     rows: &[Vec<&str>],
 ) -> CheckedExtract {
     let def = project.source(source).expect("source defined");
-    let grid = grid(as_at, header, rows);
-    let layout = find_layout(&grid, def).expect("header found");
-    let file_name = format!("{source}_{}.xlsx", as_at.format("%Y%m%d"));
-    let as_at = find_as_at(&grid, &layout, &file_name, def).expect("as-at found");
-    let raw = RawExtract {
-        path: file_name.clone().into(),
-        sha256: crate::ingest::sha256_hex(format!("{source}{as_at}{rows:?}").as_bytes()),
-        file_name,
-        source_id: source.to_string(),
-        grid,
-        layout,
-        as_at,
-    };
     let env = crate::check::CheckEnv {
         partners: &project.settings.partner,
         as_of: as_at,
         history: &[],
         waivers: &project.waivers,
     };
-    crate::check::check(raw, def, &env)
+    checked_with(def, &env, as_at, header, rows)
+}
+
+/// An extract of any source definition, checked in `env`.
+pub fn checked_with(
+    def: &crate::config::SourceDef,
+    env: &crate::check::CheckEnv,
+    as_at: NaiveDate,
+    header: &[&str],
+    rows: &[Vec<&str>],
+) -> CheckedExtract {
+    let grid = grid(as_at, header, rows);
+    let layout = find_layout(&grid, def).expect("header found");
+    let file_name = format!("{}_{}.xlsx", def.id(), as_at.format("%Y%m%d"));
+    let as_at = find_as_at(&grid, &layout, &file_name, def).expect("as-at found");
+    let raw = RawExtract {
+        path: file_name.clone().into(),
+        sha256: crate::ingest::sha256_hex(format!("{}{as_at}{rows:?}", def.id()).as_bytes()),
+        file_name,
+        source_id: def.id().to_string(),
+        grid,
+        layout,
+        as_at,
+    };
+    crate::check::check(raw, def, env)
 }
 
 pub const REVENUES_HEADER: [&str; 6] =

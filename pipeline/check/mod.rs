@@ -358,6 +358,7 @@ pub fn check(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
             }
             _ => status(out.checked, out.failing, c.warn_above_pct, c.error_above_pct),
         };
+        let st = if out.at_most_warning { st.min(Status::Warning) } else { st };
         let message = if !out.message.is_empty() {
             out.message.clone()
         } else if out.failing == 0 {
@@ -487,8 +488,9 @@ mod tests {
     fn bad_cells_reject_rows_with_located_findings() {
         let dir = tempfile::tempdir().unwrap();
         let p = project(dir.path());
+        let refs: Vec<String> = (0..40).map(|i| format!("CT{i:07}")).collect();
         let mut rows: Vec<Vec<&str>> =
-            (0..40).map(|_| vec!["Breckland", "Council Tax", "CT1", "2025/26", "£1,000.00", "250"]).collect();
+            refs.iter().map(|r| vec!["Breckland", "Council Tax", r.as_str(), "2025/26", "£1,000.00", "250"]).collect();
         rows.push(vec!["Norwich", "Council Tax", "CT2", "2025/26", "100", "10"]);
         rows.push(vec!["Total", "", "", "", "40,100", "10,010"]);
         let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);

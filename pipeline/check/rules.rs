@@ -20,6 +20,9 @@ pub struct Outcome {
     pub failures: Vec<Finding>,
     /// The outcome in words.
     pub message: String,
+    /// The check could not be made (no totals row to reconcile with): at most a warning,
+    /// whatever its severity.
+    pub at_most_warning: bool,
 }
 
 /// The extract as the checks see it.
@@ -120,7 +123,7 @@ impl Input<'_> {
 /// Failing row indexes into an outcome: counted in full, the first listed.
 fn from_rows(input: &Input, failing: &[usize], field: Option<&str>, what: impl Fn(usize) -> String) -> Outcome {
     let failures = failing.iter().take(MAX_LISTED).map(|&i| input.row_finding(i, field, what(i))).collect::<Vec<_>>();
-    Outcome { checked: input.rows(), failing: failing.len(), failures, message: String::new() }
+    Outcome { checked: input.rows(), failing: failing.len(), failures, message: String::new(), at_most_warning: false }
 }
 
 fn resolve(bound: DateBound, as_at: NaiveDate) -> NaiveDate {
@@ -217,7 +220,7 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
             let mut out = if filled + 1e-9 < *min_pct {
                 from_rows(input, &nulls, Some(field), |_| format!("{field} is blank"))
             } else {
-                Outcome { checked: n, failing: 0, failures: Vec::new(), message: String::new() }
+                Outcome { checked: n, failing: 0, failures: Vec::new(), message: String::new(), at_most_warning: false }
             };
             out.message = format!("{field} is filled in on {filled:.1}% of rows (at least {min_pct}% expected)");
             out
@@ -280,6 +283,7 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
                     .map(|p| input.file_finding(Some(p.name.clone()), format!("no rows for {} ({})", p.name, p.code)))
                     .collect(),
                 message: String::new(),
+                at_most_warning: false,
             }
         }
         Rule::PeriodsPresent { field } => periods_present(input, field),
@@ -305,6 +309,7 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
                     Vec::new()
                 },
                 message: format!("as at {}, {age} days before the run", input.as_at.format("%d/%m/%Y")),
+                at_most_warning: false,
             }
         }
         Rule::AsAtInPeriod { field } => {
@@ -327,6 +332,7 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
                     Vec::new()
                 },
                 message: String::new(),
+                at_most_warning: false,
             }
         }
     }
@@ -349,7 +355,8 @@ fn totals(input: &Input, fields: &[String], tolerance: f64) -> Outcome {
             checked: 1,
             failing: 1,
             failures: vec![input.file_finding(None, "the extract has no totals row to reconcile with".into())],
-            message: "no totals row found (a row starting 'Total' below the data)".into(),
+            message: "no totals row found (a row starting 'Total' below the data), so nothing was reconciled".into(),
+            at_most_warning: true,
         };
     }
     let mut failures = Vec::new();
@@ -370,7 +377,7 @@ fn totals(input: &Input, fields: &[String], tolerance: f64) -> Outcome {
             ));
         }
     }
-    Outcome { checked: fields.len(), failing: failures.len(), failures, message: String::new() }
+    Outcome { checked: fields.len(), failing: failures.len(), failures, message: String::new(), at_most_warning: false }
 }
 
 /// Every month from 1 April of the as-at date's financial year to the as-at month has rows,
@@ -405,7 +412,7 @@ fn periods_present(input: &Input, field: &str) -> Outcome {
             }
         }
     }
-    Outcome { checked, failing: failures.len(), failures, message: String::new() }
+    Outcome { checked, failing: failures.len(), failures, message: String::new(), at_most_warning: false }
 }
 
 /// The row count or a column's total against the previous accepted extract of the source.
@@ -422,6 +429,7 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
             failing: 0,
             failures: Vec::new(),
             message: "no earlier extract of this source to compare with".into(),
+            at_most_warning: false,
         };
     };
     let (what, now, before) = match field {
@@ -440,6 +448,7 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
                 "the previous extract (as at {}) has no total of this column",
                 prev.as_at.format("%d/%m/%Y")
             ),
+            at_most_warning: false,
         };
     };
     let delta = pct_change(now, before);
@@ -460,5 +469,182 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
             Vec::new()
         },
         message: text,
+        at_most_warning: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{CheckEnv, CheckedExtract, Status};
+    use crate::config::SourceDef;
+    use crate::store::StoredExtract;
+    use crate::testing::{checked_with, date, project};
+
+    const BASE: &str = "id = 'acc'\nname = 'Accounts'\nkind = 'snapshot'\nfile_patterns = ['acc*']\n\
+        key = ['council', 'ref']\nmax_rejected_pct = 50\n\
+        [[column]]\nfield = 'council'\ntype = 'partner'\nrequired = true\n\
+        [[column]]\nfield = 'ref'\ntype = 'text'\nrequired = true\n\
+        [[column]]\nfield = 'year'\ntype = 'financial_year'\n\
+        [[column]]\nfield = 'debit'\ntype = 'money'\n\
+        [[column]]\nfield = 'paid'\ntype = 'money'\n\
+        [[column]]\nfield = 'balance'\ntype = 'money'\n\
+        [[column]]\nfield = 'opened'\ntype = 'date'\n";
+
+    const HEADER: [&str; 7] = ["Council", "Ref", "Year", "Debit", "Paid", "Balance", "Opened"];
+
+    /// Six good rows (Excel rows 4 to 9: title, blank, header above).
+    fn rows() -> Vec<Vec<&'static str>> {
+        vec![
+            vec!["Breckland", "CT1000001", "2025/26", "100", "60", "40", "01/05/2025"],
+            vec!["Breckland", "CT1000002", "2025/26", "200", "200", "0", "02/05/2025"],
+            vec!["East Suffolk", "CT1000003", "2025/26", "300", "100", "200", "03/05/2025"],
+            vec!["East Suffolk", "CT1000004", "2025/26", "400", "0", "400", "04/05/2025"],
+            vec!["Fenland", "CT1000005", "2025/26", "500", "250", "250", "05/05/2025"],
+            vec!["Fenland", "CT1000006", "2025/26", "600", "600", "0", "06/05/2025"],
+        ]
+    }
+
+    fn run(extra: &str, rows: &[Vec<&str>], history: &[StoredExtract]) -> CheckedExtract {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let def = SourceDef::parse(&format!("{BASE}{extra}")).unwrap_or_else(|e| panic!("{e:?}"));
+        let env = CheckEnv { partners: &p.settings.partner, as_of: date("2025-10-31"), history, waivers: &[] };
+        checked_with(&def, &env, date("2025-10-31"), &HEADER, rows)
+    }
+
+    /// The Excel rows the one declared check lists as failing, and its status.
+    fn failing(x: &CheckedExtract, id: &str) -> (Status, Vec<u32>, usize) {
+        let c = x.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}: {:?}", x.checks));
+        (c.status, c.failures.iter().filter_map(|f| f.row).collect(), c.failing)
+    }
+
+    #[test]
+    fn pattern_fails_exactly_the_planted_rows() {
+        let mut r = rows();
+        r[1][1] = "XX1000002";
+        r[4][1] = "CT10";
+        let x = run("[[check]]\nkind = 'pattern'\nfield = 'ref'\npattern = '^CT\\d{7}$'\n", &r, &[]);
+        assert_eq!(failing(&x, "pattern:ref"), (Status::Error, vec![5, 8], 2));
+        let f = &x.checks.iter().find(|c| c.id == "pattern:ref").unwrap().failures[0];
+        assert_eq!(f.key.as_deref(), Some("council=E07000143, ref=XX1000002"));
+        assert_eq!(f.value.as_deref(), Some("XX1000002"));
+        assert!(matches!(x.verdict, crate::check::Verdict::Quarantine(ref r) if r.contains("pattern:ref")));
+    }
+
+    #[test]
+    fn named_patterns_gss_and_national_insurance() {
+        let mut r = rows();
+        r[0][1] = "E07000143";
+        r[1][1] = "W06000001";
+        r[2][1] = "X07000143";
+        let x =
+            run("[[check]]\nkind = 'pattern'\nfield = 'ref'\npattern = 'gss_code'\nseverity = 'warning'\n", &r, &[]);
+        let (status, bad, _) = failing(&x, "pattern:ref");
+        assert_eq!(status, Status::Warning);
+        assert_eq!(bad, vec![6, 7, 8, 9], "X07000143 and the three CT references");
+        let mut r = rows();
+        r[0][1] = "AB 12 34 56 C";
+        r[1][1] = "JG123456A";
+        r[2][1] = "GB123456A"; // a prefix HMRC never issues
+        r[3][1] = "QQ123456C"; // Q is never a first letter (QQ is the specimen prefix)
+        r[4][1] = "AB123456E"; // suffix beyond D
+        r[5][1] = "AB123456D";
+        let x = run("[[check]]\nkind = 'pattern'\nfield = 'ref'\npattern = 'ni_number'\n", &r, &[]);
+        assert_eq!(failing(&x, "pattern:ref").1, vec![6, 7, 8]);
+        assert!(x.checks.iter().find(|c| c.id == "pattern:ref").unwrap().failures[0]
+            .message
+            .contains("National Insurance"));
+    }
+
+    #[test]
+    fn range_dates_and_allowed() {
+        let mut r = rows();
+        r[2][3] = "-5";
+        r[5][6] = "01/11/2025"; // after the as-at date
+        r[0][6] = "31/03/2025"; // before the financial year began
+        let x = run(
+            "[[check]]\nkind = 'range'\nfield = 'debit'\nmin = 0\nmax = 550\n\
+             [[check]]\nkind = 'dates'\nfield = 'opened'\nearliest = 'period_start'\nlatest = 'as_at'\n\
+             [[check]]\nkind = 'allowed'\nfield = 'ref'\nallowed = ['CT1000001', 'ct 1000002']\nseverity = 'warning'\n",
+            &r,
+            &[],
+        );
+        assert_eq!(failing(&x, "range:debit").1, vec![6, 9], "-5 and 600");
+        assert_eq!(failing(&x, "dates:opened").1, vec![4, 9]);
+        assert_eq!(failing(&x, "allowed:ref").1, vec![6, 7, 8, 9], "spelling and case are forgiven");
+    }
+
+    #[test]
+    fn complete_unique_and_compare() {
+        let mut r = rows();
+        r[3][5] = "";
+        r[1][1] = "CT1000001"; // row 5 repeats row 4 (Breckland, CT1000001)
+        r[5][1] = "CT1000001"; // Fenland's CT1000001 is another council's account: no duplicate
+        r[2][5] = "150"; // 300 - 100 is 200, not 150
+        let x = run(
+            "[[check]]\nkind = 'complete'\nfield = 'balance'\nmin_pct = 90\nseverity = 'warning'\n\
+             [[check]]\nkind = 'unique'\nfields = ['council', 'ref']\n\
+             [[check]]\nkind = 'compare'\nleft = 'balance'\nop = '='\nright = 'debit - paid'\ntolerance = 0.01\n\
+             [[check]]\nkind = 'compare'\nleft = 'paid'\nop = '<='\nright = 'debit'\n",
+            &r,
+            &[],
+        );
+        assert_eq!(failing(&x, "complete:balance"), (Status::Warning, vec![7], 1), "5 of 6 filled is under 90%");
+        assert_eq!(failing(&x, "unique:council+ref").1, vec![5]);
+        let u = x.checks.iter().find(|c| c.id == "unique:council+ref").unwrap();
+        assert!(u.failures[0].message.contains("as row 4"), "{}", u.failures[0].message);
+        assert_eq!(failing(&x, "compare:balance=debit-paid").1, vec![6], "the blank balance is not compared");
+        assert_eq!(failing(&x, "compare:paid<=debit").0, Status::Pass);
+    }
+
+    #[test]
+    fn thresholds_turn_failures_into_warnings_or_errors() {
+        let mut r = rows();
+        r[0][3] = "-1";
+        // 1 of 6 rows fails (16.7%).
+        let check = |warn: &str, err: &str| {
+            let x = run(
+                &format!("[[check]]\nkind = 'range'\nfield = 'debit'\nmin = 0\nwarn_above_pct = {warn}\nerror_above_pct = {err}\n"),
+                &r,
+                &[],
+            );
+            failing(&x, "range:debit").0
+        };
+        assert_eq!(check("0", "10"), Status::Error);
+        assert_eq!(check("0", "20"), Status::Warning);
+        assert_eq!(check("17", "20"), Status::Pass, "under the warning threshold the rows are listed but pass");
+    }
+
+    #[test]
+    fn totals_partners_periods_and_timeliness() {
+        let mut r = rows();
+        r.retain(|row| row[0] != "East Suffolk");
+        r.push(vec!["Total", "", "", "1400", "1100", "", ""]);
+        let x = run(
+            "[[check]]\nkind = 'totals'\nfields = ['debit', 'paid']\n\
+             [[check]]\nkind = 'partners_present'\n\
+             [[check]]\nkind = 'periods_present'\nfield = 'opened'\nseverity = 'warning'\n\
+             [[check]]\nkind = 'max_age'\ndays = 10\n\
+             [[check]]\nkind = 'as_at_in_period'\nfield = 'year'\n",
+            &r,
+            &[],
+        );
+        let totals = x.checks.iter().find(|c| c.id == "totals:debit+paid").unwrap();
+        assert_eq!((totals.status, totals.failing), (Status::Error, 1), "{totals:?}");
+        assert_eq!(
+            totals.failures[0].message, "paid: the rows add up to 1110, the totals row says 1100",
+            "debit agrees"
+        );
+        let partners = x.checks.iter().find(|c| c.id == "partners_present").unwrap();
+        assert_eq!(
+            partners.failures.iter().map(|f| f.value.clone().unwrap()).collect::<Vec<_>>(),
+            vec!["East Suffolk"]
+        );
+        // Opened only in May: April, June ... October missing, for both partners present
+        // and all months for East Suffolk.
+        let periods = x.checks.iter().find(|c| c.id == "periods_present:opened").unwrap();
+        assert_eq!((periods.checked, periods.failing), (21, 19));
+        assert_eq!(failing(&x, "max_age").0, Status::Pass, "as at the run date");
+        assert_eq!(failing(&x, "as_at_in_period:year").0, Status::Pass);
     }
 }

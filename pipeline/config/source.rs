@@ -153,6 +153,21 @@ pub enum ColumnType {
 }
 
 impl SourceDef {
+    /// A source definition from TOML text, validated and with its checks compiled (for
+    /// tests and tools; projects load theirs with [`super::Project::load`]).
+    pub fn parse(text: &str) -> Result<SourceDef, Vec<ConfigError>> {
+        let path = Path::new("<source>");
+        let mut s: SourceDef = toml::from_str(text).map_err(|e| vec![ConfigError::whole_file(path, e.message())])?;
+        let mut errors = Vec::new();
+        s.validate(&mut errors);
+        s.checks = super::rule::compile_all(&s, path, &mut errors);
+        if errors.is_empty() {
+            Ok(s)
+        } else {
+            Err(errors)
+        }
+    }
+
     pub(super) fn with_path(mut self, p: &Path) -> Self {
         self.path = p.to_path_buf();
         self

@@ -25,6 +25,12 @@ pub const SHIPPED_FILES: [(&str, &str); 8] = [
     ("output/README.md", "Generated workbooks, open-data CSVs and PDF reports appear here.\n"),
 ];
 
+/// The run date the demo uses unless told otherwise: a week after its last month end, as a
+/// nightly job would run then (and so the demo's outputs are the same whatever day it is).
+pub fn default_as_of() -> chrono::NaiveDate {
+    data::last_working_day(data::FIRST_FY + data::YEARS - 1, 12) + chrono::Duration::days(7)
+}
+
 /// `scorecard.toml` of the demo project.
 pub const DEMO_SETTINGS: &str = r#"# Demo project written by `scorecard demo`. The councils are real; every figure is synthetic.
 
