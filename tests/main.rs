@@ -2,6 +2,7 @@
 
 mod check_files;
 mod common;
+mod data_quality;
 mod demo_end_to_end;
 mod real_uk_data;
 mod run_files;

@@ -71,6 +71,18 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// Characters of a cell value kept in a finding: enough to recognise it, never a whole
+/// 100 MB cell.
+pub const VALUE_CHARS: usize = 200;
+
+/// A cell value as a finding shows it, shortened past [`VALUE_CHARS`].
+pub fn shown_value(s: &str) -> String {
+    match s.char_indices().nth(VALUE_CHARS) {
+        Some((i, _)) => format!("{}... ({} characters in all)", &s[..i], s.chars().count()),
+        None => s.to_string(),
+    }
+}
+
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

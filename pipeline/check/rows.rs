@@ -75,7 +75,7 @@ impl Context<'_> {
                     Some(v) => v.display(),
                     None => row.get(j).map(Cell::display).unwrap_or_default(),
                 };
-                Some(format!("{}={}", self.source.column[k].field, v.trim()))
+                Some(format!("{}={}", self.source.column[k].field, super::shown_value(v.trim())))
             })
             .collect();
         (!parts.is_empty()).then(|| parts.join(", "))
@@ -288,7 +288,7 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
                     row: Some(row_number),
                     column: Some(ctx.column_label(j)),
                     key: ctx.key_of(row, &row_values),
-                    value: (!cell.is_empty()).then(|| cell.display()),
+                    value: (!cell.is_empty()).then(|| super::shown_value(&cell.display())),
                     message,
                 };
                 if required {

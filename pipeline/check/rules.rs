@@ -42,14 +42,15 @@ impl Input<'_> {
     /// A finding for table row `i`, showing `field`'s value.
     fn row_finding(&self, i: usize, field: Option<&str>, message: String) -> Finding {
         let row = self.table.column("_row").ok().and_then(|c| c.i64().ok()).and_then(|c| c.get(i));
-        let key: Vec<String> = self.key.iter().map(|f| format!("{f}={}", self.text(f, i))).collect();
+        let key: Vec<String> =
+            self.key.iter().map(|f| format!("{f}={}", super::shown_value(&self.text(f, i)))).collect();
         Finding {
             file: self.file_name.to_string(),
             sheet: self.sheet.map(str::to_string),
             row: row.map(|r| r as u32),
             column: field.map(str::to_string),
             key: (!key.is_empty()).then(|| key.join(", ")),
-            value: field.map(|f| self.text(f, i)),
+            value: field.map(|f| super::shown_value(&self.text(f, i))),
             message,
         }
     }

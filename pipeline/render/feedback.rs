@@ -3,7 +3,7 @@
 //! sheet per check that did not pass, listing the failing rows with their Excel row
 //! numbers, keys and values, so the data owner can go straight to each one.
 
-use super::workbook::{text, write_table, X};
+use super::workbook::{fit, text, write_table, X};
 use crate::check::{QualityRecord, Status};
 use crate::config::Characteristic;
 use rust_xlsxwriter::{Color, DocProperties, Format, Workbook, XlsxError};
@@ -64,7 +64,7 @@ pub fn render(r: &QualityRecord) -> Result<Vec<u8>, XlsxError> {
         ];
         for (i, (k, v)) in facts.iter().enumerate() {
             ws.write_string_with_format(2 + i as u32, 0, *k, &bold)?;
-            ws.write_string(2 + i as u32, 1, v)?;
+            ws.write_string(2 + i as u32, 1, fit(v))?;
         }
         let mut row = 3 + facts.len() as u32;
         ws.write_string_with_format(row, 0, "By characteristic", &bold)?;
@@ -140,15 +140,15 @@ pub fn render(r: &QualityRecord) -> Result<Vec<u8>, XlsxError> {
 
     for (c, name) in failed.iter().zip(&names) {
         let ws = wb.add_worksheet().set_name(name)?;
-        ws.write_string_with_format(0, 0, format!("{}: {}", c.id, c.description), &title)?;
-        ws.write_string(1, 0, format!("{} ({}); {}", c.status.word(), c.characteristic.name(), c.message))?;
+        ws.write_string_with_format(0, 0, fit(&format!("{}: {}", c.id, c.description)), &title)?;
+        ws.write_string(1, 0, fit(&format!("{} ({}); {}", c.status.word(), c.characteristic.name(), c.message)))?;
         let mut row = 2;
         if c.failing > c.failures.len() {
             ws.write_string(row, 0, format!("{} failing; the first {} are listed here.", c.failing, c.failures.len()))?;
             row += 1;
         }
         if let Some(w) = &c.waiver {
-            ws.write_string(row, 0, w)?;
+            ws.write_string(row, 0, fit(w))?;
             row += 1;
         }
         let rows = c
@@ -172,4 +172,73 @@ pub fn render(r: &QualityRecord) -> Result<Vec<u8>, XlsxError> {
         ws.autofit();
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{CheckResult, Finding, Score};
+    use crate::config::Severity;
+    use calamine::Reader;
+
+    fn record(message: String) -> QualityRecord {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap();
+        let failure = Finding {
+            file: "x.xlsx".into(),
+            sheet: Some("Accounts".into()),
+            row: Some(17),
+            column: Some("C (Ref)".into()),
+            key: Some("ref=A1".into()),
+            value: Some("=HYPERLINK(\"http://evil\")".into()),
+            message: message.clone(),
+        };
+        let check = |id: &str, status, failures: Vec<Finding>| CheckResult {
+            id: id.into(),
+            characteristic: Characteristic::Validity,
+            severity: Severity::Error,
+            status,
+            description: "ref is valid".into(),
+            message: message.clone(),
+            checked: 10,
+            failing: failures.len(),
+            failures,
+            waiver: None,
+        };
+        QualityRecord {
+            file_name: "x.xlsx".into(),
+            sha256: "ab".repeat(32),
+            source: "revenues".into(),
+            as_at: d,
+            checked_on: d,
+            outcome: "quarantined".into(),
+            reason: Some("check pattern:ref failed".into()),
+            rows_read: 10,
+            rows_accepted: 10,
+            rows_rejected: 0,
+            scores: vec![Score {
+                characteristic: Characteristic::Validity,
+                checks: 2,
+                checks_passed: 1,
+                pass_pct: 95.0,
+            }],
+            checks: vec![
+                check("pattern:ref/with:bad*chars?", Status::Error, vec![failure]),
+                check("types", Status::Pass, Vec::new()),
+            ],
+        }
+    }
+
+    #[test]
+    fn failing_rows_get_a_sheet_and_text_stays_text() {
+        let bytes = render(&record("huge ".repeat(20_000))).unwrap();
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["Summary".to_string(), "pattern ref with bad chars".to_string()]);
+        let sheet = wb.worksheet_range("pattern ref with bad chars").unwrap();
+        let row = sheet.rows().find(|r| r[0].to_string() == "17").expect("the failing row's Excel number");
+        assert_eq!(row[4].to_string(), "=HYPERLINK(\"http://evil\")", "written as text, not a formula");
+        let formulas = wb.worksheet_formula("pattern ref with bad chars").unwrap();
+        assert!(formulas.used_cells().next().is_none(), "no formulas in the feedback workbook");
+        // The same record gives the same bytes.
+        assert_eq!(render(&record("x".into())).unwrap(), render(&record("x".into())).unwrap());
+    }
 }

@@ -117,6 +117,11 @@ pub struct SourceQuality {
     pub statement: String,
     /// Scores of the latest extract checked, by characteristic.
     pub scores: Vec<crate::check::Score>,
+    /// The same scores as text, one per characteristic in [`Characteristic::ALL`] order
+    /// (`99.8%`, or `not checked`).
+    ///
+    /// [`Characteristic::ALL`]: crate::config::Characteristic::ALL
+    pub score_text: Vec<String>,
     /// Per as-at date, the mean score over the characteristics of the extract checked for it
     /// (the latest check of each date).
     pub history: Vec<(NaiveDate, f64)>,
@@ -173,13 +178,22 @@ pub fn source_quality(
                 .filter(|(_, r)| !r.scores.is_empty())
                 .map(|(d, r)| (*d, r.scores.iter().map(|s| s.pass_pct).sum::<f64>() / r.scores.len() as f64))
                 .collect();
+            let scores: Vec<crate::check::Score> = latest.map(|r| r.scores.clone()).unwrap_or_default();
+            let score_text = crate::config::Characteristic::ALL
+                .iter()
+                .map(|ch| match scores.iter().find(|s| s.characteristic == *ch) {
+                    Some(s) => format!("{:.1}%", s.pass_pct),
+                    None => "not checked".into(),
+                })
+                .collect();
             SourceQuality {
                 source: id.to_string(),
                 name: src.name.clone(),
                 in_use,
                 stale,
                 statement,
-                scores: latest.map(|r| r.scores.clone()).unwrap_or_default(),
+                scores,
+                score_text,
                 history,
             }
         })
@@ -212,6 +226,8 @@ pub struct ReportModel {
     pub lineage: Vec<StoredExtract>,
     /// Data quality by source.
     pub quality: Vec<SourceQuality>,
+    /// The characteristics' names, in the order of each source's `score_text`.
+    pub characteristics: Vec<String>,
 }
 
 impl ReportModel {
@@ -390,6 +406,7 @@ impl ReportModel {
             attention,
             lineage,
             quality,
+            characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),
         }
     }
 

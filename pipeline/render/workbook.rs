@@ -19,6 +19,18 @@ pub(super) fn text(s: impl Into<String>) -> X {
     X::Text(s.into())
 }
 
+/// Excel's limit on the characters of one cell.
+const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// Text cut to what one Excel cell holds, saying so when it is cut.
+pub(super) fn fit(s: &str) -> std::borrow::Cow<'_, str> {
+    const NOTE: &str = " ... (cut to fit one Excel cell)";
+    match s.char_indices().nth(EXCEL_CELL_CHARS - NOTE.len()) {
+        Some((i, _)) => format!("{}{NOTE}", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
 /// Number format for an indicator's unit, with its decimals.
 fn unit_format(unit: &str, decimals: u8) -> Format {
     let dec = if decimals > 0 { format!(".{}", "0".repeat(decimals as usize)) } else { String::new() };
@@ -59,7 +71,7 @@ pub(super) fn write_table(
             let cj = j as u16;
             match c {
                 X::Text(s) => {
-                    ws.write_string(ri, cj, s)?;
+                    ws.write_string(ri, cj, fit(s))?;
                 }
                 X::Num(n, f) => {
                     ws.write_number_with_format(ri, cj, *n, f)?;
@@ -252,6 +264,38 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             .collect();
         let headers = ["File", "Source", "Status", "As at", "Rows read", "Rows accepted", "Rows rejected", "Reason"];
         write_table(ws, 0, "FilesThisRun", &headers, rows)?;
+        ws.set_freeze_panes(1, 0)?;
+        ws.set_autofit_max_width(500);
+        ws.autofit();
+    }
+
+    // Data quality by source: the data in use, staleness and the latest scores.
+    {
+        let ws = wb.add_worksheet().set_name("Data quality")?;
+        let pct = Format::new().set_num_format("0.0\"%\"");
+        let rows = m
+            .quality
+            .iter()
+            .map(|q| {
+                let mut row = vec![
+                    text(&q.name),
+                    q.in_use.map(X::Date).unwrap_or(X::Blank),
+                    text(if q.stale { "stale" } else { "current" }),
+                ];
+                for ch in crate::config::Characteristic::ALL {
+                    row.push(match q.scores.iter().find(|s| s.characteristic == ch) {
+                        Some(s) => X::Num(s.pass_pct, pct.clone()),
+                        None => text("not checked"),
+                    });
+                }
+                row.push(text(&q.statement));
+                row
+            })
+            .collect();
+        let mut headers = vec!["Source", "Data in use (as at)", "Up to date"];
+        headers.extend(m.characteristics.iter().map(String::as_str));
+        headers.push("Statement");
+        write_table(ws, 0, "DataQuality", &headers, rows)?;
         ws.set_freeze_panes(1, 0)?;
         ws.set_autofit_max_width(500);
         ws.autofit();

@@ -141,13 +141,11 @@ impl Store {
     }
 
     /// Keeps the record of an extract's checks (accepted or not) under
-    /// `quality/<source>/<as-at>-<sha12>.json`, so data quality can be reported per period.
+    /// `quality/<source>/<as-at>-<sha12>-checked-<run date>.json`, so data quality can be
+    /// reported per period and every run's findings are kept.
     pub fn put_quality(&self, r: &QualityRecord) -> Result<PathBuf, StoreError> {
-        let path = self.dir.join("quality").join(&r.source).join(format!(
-            "{}-{}.json",
-            r.as_at,
-            &r.sha256[..12.min(r.sha256.len())]
-        ));
+        let name = format!("{}-{}-checked-{}.json", r.as_at, &r.sha256[..12.min(r.sha256.len())], r.checked_on);
+        let path = self.dir.join("quality").join(&r.source).join(name);
         let json = serde_json::to_vec_pretty(r).expect("quality record serialises");
         write_atomic(&path, &json).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         Ok(path)
