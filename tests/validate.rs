@@ -47,3 +47,31 @@ fn reference_to_unknown_source_is_reported() {
     assert_eq!(o.status.code(), Some(78));
     assert!(stderr(&o).contains("`benefit`"), "{}", stderr(&o));
 }
+
+#[test]
+fn bad_checks_and_waivers_are_located() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let path = project.join("sources/revenues.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen("right = \"net_debit - collected\"", "right = \"net_debit - colected\"", 1);
+    std::fs::write(&path, text.clone()).unwrap();
+    let line = text.lines().position(|l| l.contains("kind = \"compare\"")).unwrap() + 1;
+    std::fs::write(
+        project.join("waivers.toml"),
+        "[[waiver]]\nsource = \"revenues\"\ncheck = \"unique:account_ref\"\ncomment = \"known\"\nexpires = 2026-01-31\n",
+    )
+    .unwrap();
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("revenues.toml:{line}:")) && err.contains("`colected` in `net_debit - colected`"),
+        "names the file, line and field:\n{err}"
+    );
+    // The waiver names a check that does not exist: the message lists the real ids.
+    assert!(
+        err.contains("waivers.toml:3:") && err.contains("unique:council+tax_type+account_ref+liability_year"),
+        "{err}"
+    );
+}

@@ -97,20 +97,28 @@ impl Input<'_> {
         }
     }
 
-    /// Every value of a column as text (blank for nulls), typed iteration rather than one
-    /// lookup per cell.
-    fn texts(&self, field: &str) -> Vec<String> {
-        let Ok(c) = self.table.column(field) else { return vec![String::new(); self.rows()] };
-        let show = |v: Option<String>| v.unwrap_or_default();
-        match c.dtype() {
-            DataType::String => c.str().map(|ca| ca.iter().map(|v| show(v.map(str::to_string))).collect()),
-            DataType::Date => c
-                .date()
-                .map(|ca| ca.physical().iter().map(|v| show(v.map(|d| date_from_days(d).to_string()))).collect()),
-            DataType::Boolean => c.bool().map(|ca| ca.iter().map(|v| show(v.map(|b| b.to_string()))).collect()),
-            _ => Ok(self.numbers(field).into_iter().map(|v| show(v.map(|x| x.to_string()))).collect()),
+    /// A hash of each row's values of `fields`, read by typed iteration.
+    fn row_hashes(&self, fields: &[String]) -> Vec<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut hashers: Vec<std::hash::DefaultHasher> = vec![std::hash::DefaultHasher::new(); self.rows()];
+        for f in fields {
+            let Ok(c) = self.table.column(f) else { continue };
+            match c.dtype() {
+                DataType::String => {
+                    if let Ok(ca) = c.str() {
+                        for (h, v) in hashers.iter_mut().zip(ca.iter()) {
+                            v.hash(h);
+                        }
+                    }
+                }
+                _ => {
+                    for (h, v) in hashers.iter_mut().zip(self.numbers(f)) {
+                        v.map(f64::to_bits).hash(h);
+                    }
+                }
+            }
         }
-        .unwrap_or_else(|_| vec![String::new(); self.rows()])
+        hashers.into_iter().map(|h| h.finish()).collect()
     }
 
     fn strings(&self, field: &str) -> Vec<Option<String>> {
@@ -227,16 +235,25 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
             out
         }
         Rule::Unique { fields } => {
-            let cols: Vec<Vec<String>> = fields.iter().map(|f| input.texts(f)).collect();
-            let mut first: HashMap<Vec<&str>, usize> = HashMap::with_capacity(n);
+            // Rows are grouped by a hash of their key values (no text is built); rows whose
+            // hashes meet are compared value by value, so a hash collision is never taken
+            // for a duplicate.
+            let hashes = input.row_hashes(fields);
+            let same = |i: usize, j: usize| fields.iter().all(|f| input.text(f, i) == input.text(f, j));
+            let mut first: HashMap<u64, usize> = HashMap::with_capacity(n);
+            // Rows whose hash met a different key's (a collision: almost never).
+            let mut others: Vec<(u64, usize)> = Vec::new();
             let mut dup_of = vec![None; n];
-            for i in 0..n {
-                let k: Vec<&str> = cols.iter().map(|c| c[i].as_str()).collect();
-                match first.get(&k) {
-                    Some(&j) => dup_of[i] = Some(j),
+            for (i, &h) in hashes.iter().enumerate() {
+                match first.get(&h) {
                     None => {
-                        first.insert(k, i);
+                        first.insert(h, i);
                     }
+                    Some(&j) if same(i, j) => dup_of[i] = Some(j),
+                    Some(_) => match others.iter().find(|(oh, j)| *oh == h && same(i, *j)) {
+                        Some(&(_, j)) => dup_of[i] = Some(j),
+                        None => others.push((h, i)),
+                    },
                 }
             }
             let failing: Vec<usize> = (0..n).filter(|&i| dup_of[i].is_some()).collect();

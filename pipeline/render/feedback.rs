@@ -234,7 +234,7 @@ mod tests {
         let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(wb.sheet_names(), vec!["Summary".to_string(), "pattern ref with bad chars".to_string()]);
         let sheet = wb.worksheet_range("pattern ref with bad chars").unwrap();
-        let row = sheet.rows().find(|r| r[0].to_string() == "17").expect("the failing row's Excel number");
+        let row = sheet.rows().find(|r| r[0] == 17.0).expect("the failing row's Excel number");
         assert_eq!(row[4].to_string(), "=HYPERLINK(\"http://evil\")", "written as text, not a formula");
         let formulas = wb.worksheet_formula("pattern ref with bad chars").unwrap();
         assert!(formulas.used_cells().next().is_none(), "no formulas in the feedback workbook");
