@@ -66,7 +66,9 @@ pub fn checked_with(
         layout,
         as_at,
     };
-    crate::check::check(raw, def, env)
+    let x = crate::check::check(raw, def, env);
+    assert_eq!(x.rows_accepted + x.rows_rejected, x.rows_read, "rows accepted + rejected = rows read");
+    x
 }
 
 pub const REVENUES_HEADER: [&str; 6] =

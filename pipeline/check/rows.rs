@@ -38,6 +38,19 @@ pub struct Converted {
     pub sums: Vec<f64>,
     /// Per totals row, per column: its number, if it holds one.
     pub totals: Vec<Vec<Option<f64>>>,
+    /// Counts of rows the extract states in its totals and notes rows ("Total items: 5101").
+    pub stated_counts: Vec<(u32, u64)>,
+}
+
+/// A count of records stated in a label such as "Total items: 5101" or "Record count 5,101".
+fn stated_count(text: &str) -> Option<u64> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static COUNT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:total\s+)?(?:number\s+of\s+)?(?:items|records?|rows|lines|accounts|claims|cases|count)(?:\s+count)?\s*[:=]?\s*([\d,]+)\s*$")
+            .expect("valid regex")
+    });
+    COUNT.captures(text).and_then(|c| c[1].replace(',', "").parse().ok())
 }
 
 /// What the conversion needs to know about the file, shared by every chunk of rows.
@@ -129,6 +142,16 @@ pub fn convert_rows(
                 .collect()
         })
         .collect();
+    let stated_counts = layout
+        .totals_rows
+        .iter()
+        .chain(&layout.notes_rows)
+        .flat_map(|&i| grid.rows[i].iter().map(move |c| (i, c)))
+        .filter_map(|(i, c)| match c {
+            Cell::Text(t) => stated_count(t).map(|n| (grid.row_number(i), n)),
+            _ => None,
+        })
+        .collect();
     let sheet = grid.sheet.clone();
     let ctx = Context {
         source,
@@ -172,6 +195,7 @@ pub fn convert_rows(
         known_missing: vec![0; n],
         sums: vec![0.0; n],
         totals,
+        stated_counts,
     };
     for part in parts {
         for (all, some) in columns.iter_mut().zip(part.columns) {
@@ -349,4 +373,18 @@ fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> 
     }
     out.push(Column::new("_row".into(), rows));
     DataFrame::new(height, out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stated_counts() {
+        use super::stated_count;
+        assert_eq!(stated_count("Total items: 5101"), Some(5101));
+        assert_eq!(stated_count("Record count 5,101"), Some(5101));
+        assert_eq!(stated_count("Number of records = 12"), Some(12));
+        assert_eq!(stated_count("Total"), None);
+        assert_eq!(stated_count("End of report. Synthetic demo data."), None);
+        assert_eq!(stated_count("Total collected: 12,345"), None, "a sum, not a count");
+    }
 }

@@ -288,6 +288,35 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
             })
         }
         Rule::Totals { fields, tolerance } => totals(input, fields, *tolerance),
+        Rule::ControlCount => {
+            let read = input.converted.rows_read as u64;
+            match input.converted.stated_counts.last() {
+                None => Outcome {
+                    checked: 1,
+                    failing: 1,
+                    failures: vec![
+                        input.file_finding(None, "the extract states no count of its rows to agree with".into())
+                    ],
+                    message: "no stated count found (a line such as 'Total items: 5101' below the data)".into(),
+                    at_most_warning: true,
+                },
+                Some(&(row, stated)) => {
+                    let bad = stated != read;
+                    let mut f = input.file_finding(
+                        Some(stated.to_string()),
+                        format!("the extract says {stated} rows, {read} were read"),
+                    );
+                    f.row = Some(row);
+                    Outcome {
+                        checked: 1,
+                        failing: bad as usize,
+                        failures: if bad { vec![f] } else { Vec::new() },
+                        message: format!("{read} rows read; the extract states {stated}"),
+                        at_most_warning: false,
+                    }
+                }
+            }
+        }
         Rule::PartnersPresent => {
             let field = input.source.partner_field().unwrap_or_default();
             let present: BTreeSet<String> = input.strings(field).into_iter().flatten().collect();
@@ -664,5 +693,72 @@ mod tests {
         assert_eq!((periods.checked, periods.failing), (21, 19));
         assert_eq!(failing(&x, "max_age").0, Status::Pass, "as at the run date");
         assert_eq!(failing(&x, "as_at_in_period:year").0, Status::Pass);
+    }
+
+    #[test]
+    fn history_control_counts_and_late_extracts() {
+        let earlier = |rows: usize, debit: f64| StoredExtract {
+            source: "acc".into(),
+            as_at: date("2025-09-30"),
+            file_name: "acc_20250930.xlsx".into(),
+            sha256: "0".repeat(64),
+            rows_read: rows,
+            rows_accepted: rows,
+            rows_rejected: 0,
+            parquet: "acc/2025-09-30.parquet".into(),
+            loaded_on: date("2025-10-01"),
+            sums: [("debit".to_string(), debit)].into(),
+        };
+        let checks = "[[check]]\nkind = 'row_count_change'\nmax_change_pct = 10\n\
+             [[check]]\nkind = 'change'\nfield = 'debit'\nmax_change_pct = 10\nseverity = 'warning'\n\
+             [[check]]\nkind = 'control_count'\n";
+        let mut r = rows();
+        r.push(vec!["Total items: 6"]);
+        // Six rows and a debit of 2,100 against 6 rows and 2,000 before: +5%, within 10%.
+        let x = run(checks, &r, &[earlier(6, 2000.0)]);
+        assert_eq!(failing(&x, "row_count_change").0, Status::Pass);
+        assert_eq!(failing(&x, "change:debit").0, Status::Pass);
+        assert_eq!(failing(&x, "control_count").0, Status::Pass, "{:?}", x.checks);
+        // Against 8 rows and a debit of 1,500: both fail; the stated count is wrong too.
+        let last = r.len() - 1;
+        r[last] = vec!["Total items: 7"];
+        let x = run(checks, &r, &[earlier(8, 1500.0)]);
+        let (status, _, _) = failing(&x, "row_count_change");
+        assert_eq!(status, Status::Error);
+        let c = x.checks.iter().find(|c| c.id == "change:debit").unwrap();
+        assert_eq!(c.status, Status::Warning);
+        assert!(c.message.contains("2100 against 1500") && c.message.contains("+40.0%"), "{}", c.message);
+        let c = x.checks.iter().find(|c| c.id == "control_count").unwrap();
+        assert_eq!((c.status, c.failures[0].row), (Status::Error, Some(10)), "{c:?}");
+        // No earlier extract: nothing to compare, so the checks pass and say why.
+        let x = run(checks, &rows(), &[]);
+        let c = x.checks.iter().find(|c| c.id == "row_count_change").unwrap();
+        assert_eq!((c.status, c.message.as_str()), (Status::Pass, "no earlier extract of this source to compare with"));
+        let c = x.checks.iter().find(|c| c.id == "control_count").unwrap();
+        assert_eq!(c.status, Status::Warning, "no stated count: at most a warning");
+    }
+
+    #[test]
+    fn late_extracts_and_the_wrong_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let def = SourceDef::parse(&format!(
+            "{BASE}[[check]]\nkind = 'max_age'\ndays = 30\n[[check]]\nkind = 'as_at_in_period'\nfield = 'year'\n"
+        ))
+        .unwrap();
+        let mut r = rows();
+        for row in r.iter_mut() {
+            row[2] = "2024/25";
+        }
+        // Checked on 15 December: the 31 October extract is 45 days old, and its newest
+        // liability year is 2024/25 although the as-at date falls in 2025/26.
+        let env = CheckEnv { partners: &p.settings.partner, as_of: date("2025-12-15"), history: &[], waivers: &[] };
+        let x = checked_with(&def, &env, date("2025-10-31"), &HEADER, &r);
+        let age = x.checks.iter().find(|c| c.id == "max_age").unwrap();
+        assert_eq!(age.status, Status::Error);
+        assert!(age.failures[0].message.contains("45 days old"), "{:?}", age.failures);
+        let year = x.checks.iter().find(|c| c.id == "as_at_in_period:year").unwrap();
+        assert_eq!(year.status, Status::Error);
+        assert!(year.failures[0].message.contains("2025/26") && year.failures[0].message.contains("2024/25"));
     }
 }

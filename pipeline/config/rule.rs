@@ -72,6 +72,9 @@ pub enum CheckKind {
     Compare,
     /// The sums of `fields` agree with the extract's own totals row, within `tolerance`.
     Totals,
+    /// The number of data rows agrees with a count the extract states below its data
+    /// ("Total items: 5101", "Record count: 5,101").
+    ControlCount,
     /// Every partner council in `scorecard.toml` has rows.
     PartnersPresent,
     /// Every month from the start of the as-at date's financial year to the as-at month has
@@ -94,7 +97,7 @@ impl CheckKind {
         match self {
             Pattern | Range | Dates | Allowed => Characteristic::Validity,
             Complete | PartnersPresent | PeriodsPresent | RowCountChange => Characteristic::Completeness,
-            Unique | Compare | Totals => Characteristic::Accuracy,
+            Unique | Compare | Totals | ControlCount => Characteristic::Accuracy,
             Change => Characteristic::Reliability,
             MaxAge | AsAtInPeriod => Characteristic::Timeliness,
         }
@@ -111,6 +114,7 @@ impl CheckKind {
             Unique => "unique",
             Compare => "compare",
             Totals => "totals",
+            ControlCount => "control_count",
             PartnersPresent => "partners_present",
             PeriodsPresent => "periods_present",
             RowCountChange => "row_count_change",
@@ -239,6 +243,7 @@ pub enum Rule {
         fields: Vec<String>,
         tolerance: f64,
     },
+    ControlCount,
     PartnersPresent,
     PeriodsPresent {
         field: String,
@@ -376,7 +381,7 @@ impl CheckDef {
             return Ok(*k.get_ref());
         }
         if column.is_none() {
-            return Err("`kind` is required for a [[check]] (pattern, range, dates, allowed, complete, unique, compare, totals, partners_present, periods_present, row_count_change, change, max_age, as_at_in_period)".into());
+            return Err("`kind` is required for a [[check]] (pattern, range, dates, allowed, complete, unique, compare, totals, control_count, partners_present, periods_present, row_count_change, change, max_age, as_at_in_period)".into());
         }
         let found: Vec<CheckKind> = [
             (self.pattern.is_some(), CheckKind::Pattern),
@@ -505,6 +510,7 @@ impl CheckDef {
                 }
                 Rule::Totals { fields: self.fields.clone(), tolerance: self.tolerance.unwrap_or(0.005) }
             }
+            CheckKind::ControlCount => Rule::ControlCount,
             CheckKind::PartnersPresent => {
                 if source.partner_field().is_none() {
                     return Err("a partners_present check needs a column of type partner".into());
@@ -613,6 +619,7 @@ fn describe(rule: &Rule) -> String {
         }
         Rule::Compare { left, op, right, .. } => format!("{} {} {}", sum(left), op.symbol(), sum(right)),
         Rule::Totals { fields, .. } => format!("the sums of {} agree with the extract's totals row", fields.join(", ")),
+        Rule::ControlCount => "the number of rows agrees with the count the extract states below its data".into(),
         Rule::PartnersPresent => "every partner council has rows".into(),
         Rule::PeriodsPresent { field } => {
             format!("every month from 1 April to the as-at date has rows in {field}, for every partner")
