@@ -16,6 +16,10 @@ mod values;
 
 pub use crate::config::{Characteristic, Severity};
 pub use rows::MAX_LISTED;
+
+/// Failing rows kept per check in the store's quality record (the feedback workbook of the
+/// run lists up to [`MAX_LISTED`]).
+pub const RECORD_LISTED: usize = 100;
 pub use values::{convert, excel_serial_date, is_known_missing, parse_money, parse_number, Value, KNOWN_MISSING};
 
 use crate::config::{CheckKind, Partner, SourceDef, Waiver};
@@ -200,7 +204,8 @@ pub struct QualityRecord {
 }
 
 impl CheckedExtract {
-    /// The record of this extract's checks, for a run on `checked_on`.
+    /// The record of this extract's checks, for a run on `checked_on`, with every listed
+    /// failing row (see [`QualityRecord::trimmed`] for the kept form).
     pub fn record(&self, checked_on: NaiveDate) -> QualityRecord {
         let (outcome, reason) = match &self.verdict {
             Verdict::Accept => ("accepted", None),
@@ -220,6 +225,18 @@ impl CheckedExtract {
             scores: self.scores.clone(),
             checks: self.checks.clone(),
         }
+    }
+}
+
+impl QualityRecord {
+    /// The record as the store keeps it: the first [`RECORD_LISTED`] failing rows of each
+    /// check (the counts stay whole).
+    pub fn trimmed(&self) -> QualityRecord {
+        let mut r = self.clone();
+        for c in &mut r.checks {
+            c.failures.truncate(RECORD_LISTED);
+        }
+        r
     }
 }
 

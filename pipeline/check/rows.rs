@@ -14,8 +14,9 @@ use std::collections::HashMap;
 /// Distinct texts remembered per column when converting.
 const MEMO_LIMIT: usize = 10_000;
 
-/// Failing rows listed per check; every failing row is counted.
-pub const MAX_LISTED: usize = 1_000;
+/// Failing rows listed per check (in the feedback workbook and `scorecard check --json`);
+/// every failing row is counted.
+pub const MAX_LISTED: usize = 50_000;
 
 /// Rows per chunk below which the conversion runs on one thread.
 pub(super) const CHUNK_ROWS: usize = 16_384;

@@ -142,11 +142,12 @@ impl Store {
 
     /// Keeps the record of an extract's checks (accepted or not) under
     /// `quality/<source>/<as-at>-<sha12>-checked-<run date>.json`, so data quality can be
-    /// reported per period and every run's findings are kept.
+    /// reported per period and every run's findings are kept (the first
+    /// [`crate::check::RECORD_LISTED`] failing rows of each check; all are counted).
     pub fn put_quality(&self, r: &QualityRecord) -> Result<PathBuf, StoreError> {
         let name = format!("{}-{}-checked-{}.json", r.as_at, &r.sha256[..12.min(r.sha256.len())], r.checked_on);
         let path = self.dir.join("quality").join(&r.source).join(name);
-        let json = serde_json::to_vec_pretty(r).expect("quality record serialises");
+        let json = serde_json::to_vec_pretty(&r.trimmed()).expect("quality record serialises");
         write_atomic(&path, &json).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         Ok(path)
     }
@@ -237,6 +238,24 @@ mod tests {
         assert_eq!(reopened.load("revenues", as_at).unwrap().unwrap().height(), 2);
         let kept = std::fs::read_dir(store_dir.join("revenues/replaced")).unwrap().count();
         assert_eq!(kept, 1, "the replaced version is kept");
+    }
+
+    #[test]
+    fn quality_records_keep_counts_whole_and_the_first_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let rows: Vec<Vec<&str>> = (0..150).map(|_| vec!["Fenland", "CTAX", "BAD", "2025/26", "100", "50"]).collect();
+        let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
+        let record = x.record(date("2025-11-01"));
+        let pattern = record.checks.iter().find(|c| c.id == "pattern:account_ref").unwrap();
+        assert_eq!((pattern.failing, pattern.failures.len()), (150, 150), "the run lists every row");
+        store.put_quality(&record).unwrap();
+        store.put_quality(&x.record(date("2025-11-02"))).unwrap();
+        let kept = store.quality_records().unwrap();
+        assert_eq!(kept.len(), 2, "one record per run");
+        let pattern = kept[0].checks.iter().find(|c| c.id == "pattern:account_ref").unwrap();
+        assert_eq!((pattern.failing, pattern.failures.len()), (150, crate::check::RECORD_LISTED));
     }
 
     #[test]
