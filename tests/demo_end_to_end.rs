@@ -155,6 +155,141 @@ fn sickness(demo: &DemoData, out: &mut Expected) {
     }
 }
 
+/// Records a snapshot value for its month, and for the quarter and year it closes.
+fn snapshot(out: &mut Expected, id: &str, partner: &str, m: i32, v: f64) {
+    let fy = m.div_euclid(12);
+    let month_no = m.rem_euclid(12) + 1;
+    out.insert((id.into(), partner.into(), label(m)), v);
+    if month_no % 3 == 0 {
+        out.insert((id.into(), partner.into(), qlabel(fy, month_no / 3)), v);
+    }
+    if month_no == 12 {
+        out.insert((id.into(), partner.into(), ylabel(fy)), v);
+    }
+}
+
+/// Revenues counts: the council tax and business rate bases and the direct-debit share of
+/// current-year council tax accounts, from each month's extract.
+fn revenues_counts(demo: &DemoData, out: &mut Expected) {
+    for x in &demo.extracts {
+        let Body::Revenues(rows) = &x.body else { continue };
+        let (m, fy) = (midx(x.as_at), fy_of(x.as_at));
+        let mut n: HashMap<(&str, &str), (f64, f64)> = HashMap::new();
+        for r in rows.iter().filter(|r| r.liability_year == fy) {
+            for key in [r.partner, "ALL"] {
+                let e = n.entry((key, r.tax_type)).or_default();
+                e.0 += 1.0;
+                e.1 += (r.payment_method == "Direct Debit") as u8 as f64;
+            }
+        }
+        for ((partner, tax), (count, dd)) in n {
+            if tax == "CTAX" {
+                snapshot(out, "ctax_base_accounts", partner, m, count);
+                snapshot(out, "ctax_direct_debit_pct", partner, m, dd / count * 100.0);
+            } else {
+                snapshot(out, "nndr_base_accounts", partner, m, count);
+            }
+        }
+    }
+}
+
+/// Benefit flows from the latest version of each item: accuracy over items decided in each
+/// period, and items received in each period.
+fn benefit_flows(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
+    let mut latest = HashMap::new();
+    for x in &demo.extracts {
+        let Body::Benefits(rows) = &x.body else { continue };
+        for r in rows {
+            latest.insert((r.partner, r.claim_ref.clone(), r.work_type, r.received), r.clone());
+        }
+    }
+    let first_month = demo.extracts.iter().map(|x| midx(x.as_at)).min().unwrap();
+    let periods = |m: i32| [label(m), qlabel(m.div_euclid(12), m.rem_euclid(12) / 3 + 1), ylabel(m.div_euclid(12))];
+    let mut accuracy: HashMap<(String, String), (f64, f64)> = HashMap::new();
+    let mut received: HashMap<(String, String), f64> = HashMap::new();
+    for r in latest.values() {
+        if r.received <= as_of && midx(r.received) >= first_month {
+            for partner in [r.partner, "ALL"] {
+                for period in periods(midx(r.received)) {
+                    *received.entry((partner.to_string(), period)).or_default() += 1.0;
+                }
+            }
+        }
+        let Some(decided) = r.decided else { continue };
+        if !r.quality_checked || decided > as_of || midx(decided) < first_month {
+            continue;
+        }
+        for partner in [r.partner, "ALL"] {
+            for period in periods(midx(decided)) {
+                let e = accuracy.entry((partner.to_string(), period)).or_default();
+                e.0 += (r.found_correct == Some(true)) as u8 as f64;
+                e.1 += 1.0;
+            }
+        }
+    }
+    for ((partner, period), (ok, n)) in accuracy {
+        out.insert(("hb_accuracy_rate".into(), partner, period), ok / n * 100.0);
+    }
+    for ((partner, period), n) in received {
+        out.insert(("hb_items_received".into(), partner, period), n);
+    }
+}
+
+/// Items outstanding at each month end, from the versions known then.
+fn outstanding(demo: &DemoData, out: &mut Expected) {
+    let extracts: Vec<_> = demo.extracts.iter().filter(|x| matches!(x.body, Body::Benefits(_))).collect();
+    for x in &extracts {
+        let m = midx(x.as_at);
+        let end = month_end(m);
+        let mut known = HashMap::new();
+        for y in extracts.iter().filter(|y| y.as_at <= end) {
+            let Body::Benefits(rows) = &y.body else { continue };
+            for r in rows {
+                known.insert((r.partner, r.claim_ref.clone(), r.work_type, r.received), r.clone());
+            }
+        }
+        let mut n: HashMap<&str, f64> = HashMap::new();
+        for r in known.values().filter(|r| r.received <= end && r.decided.is_none_or(|d| d > end)) {
+            *n.entry(r.partner).or_default() += 1.0;
+            *n.entry("ALL").or_default() += 1.0;
+        }
+        for (partner, count) in n {
+            snapshot(out, "hb_outstanding_items", partner, m, count);
+        }
+    }
+}
+
+fn month_start(m: i32) -> NaiveDate {
+    let fy = m.div_euclid(12);
+    let fm = m.rem_euclid(12) + 1;
+    let (y, cm) = if fm <= 9 { (fy, fm + 3) } else { (fy + 1, fm - 9) };
+    NaiveDate::from_ymd_opt(y, cm as u32, 1).unwrap()
+}
+
+fn month_end(m: i32) -> NaiveDate {
+    month_start(m + 1).pred_opt().unwrap()
+}
+
+/// Rolling 12-month turnover: leavers / average headcount x 100 (partnership only).
+fn turnover(demo: &DemoData, out: &mut Expected) {
+    let mut staff = HashMap::new();
+    let mut months = Vec::new();
+    for x in &demo.extracts {
+        let Body::Staff(rows) = &x.body else { continue };
+        months.push(midx(x.as_at));
+        for r in rows {
+            staff.insert(r.employee_id.clone(), r.clone());
+        }
+    }
+    let in_post = |d: NaiveDate| staff.values().filter(|s| s.start <= d && s.leaving.is_none_or(|l| l >= d)).count();
+    for m in months {
+        let (ws, we) = (month_start(m - 11), month_end(m));
+        let leavers = staff.values().filter(|s| s.leaving.is_some_and(|l| l >= ws && l <= we)).count() as f64;
+        let avg = (in_post(ws) + in_post(we)) as f64 / 2.0;
+        snapshot(out, "staff_turnover_pct", "ALL", m, leavers / avg * 100.0);
+    }
+}
+
 fn expected() -> Expected {
     let demo = generate(scorecard::demo::SEED);
     let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").unwrap();
@@ -162,6 +297,10 @@ fn expected() -> Expected {
     collection_rates(&demo, &mut out);
     new_claim_days(&demo, as_of, &mut out);
     sickness(&demo, &mut out);
+    revenues_counts(&demo, &mut out);
+    benefit_flows(&demo, as_of, &mut out);
+    outstanding(&demo, &mut out);
+    turnover(&demo, &mut out);
     out
 }
 

@@ -75,3 +75,22 @@ fn bad_checks_and_waivers_are_located() {
         "{err}"
     );
 }
+
+#[test]
+fn ratio_indicators_are_validated_against_their_source() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let path = project.join("indicators/arp.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("where = { quality_checked = \"Y\" }", "where = { quality_checked = \"maybe\" }")
+        .replace("numerator = { of = \"sum\", field = \"found_correct\" }", "numerator = { of = \"sum\" }")
+        .replacen("date = \"date_received\"", "date = \"date_recieved\"", 1);
+    std::fs::write(&path, text).unwrap();
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78));
+    let err = stderr(&o);
+    assert!(err.contains("quality_checked = \"maybe\": expected \"Y\" or \"N\""), "{err}");
+    assert!(err.contains("numerator: `sum` needs `field`"), "{err}");
+    assert!(err.contains("`date_recieved`"), "{err}");
+}

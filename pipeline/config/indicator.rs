@@ -2,7 +2,7 @@
 
 use super::{ConfigError, SourceDef};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -82,7 +82,10 @@ pub enum Polarity {
     Lower,
 }
 
-/// The closed set of computations (DOMAIN.md section 4 gives their exact definitions).
+/// How an indicator is computed. `ratio` is the general form (filters, counts, sums and
+/// day counts over a source, snapshot or flow); the others are the DOMAIN.md section 4
+/// definitions that need a rule of their own (people in post on a day, versions known at a
+/// period end).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Method {
@@ -94,32 +97,198 @@ pub enum Method {
     ProcessingDays { source: String, work_type: String },
     /// Rolling 12 months: FTE working days lost / average FTE (partnership only).
     SicknessDaysPerFte { staff_source: String, absence_source: String },
+    /// Rolling 12 months: leavers / average headcount x 100 (partnership only).
+    TurnoverPct { staff_source: String },
+    /// Items received on or before each period end and not decided by it, counted from the
+    /// versions known at that period end (extracts as at on or before it).
+    OutstandingItems {
+        source: String,
+        #[serde(default = "default_received")]
+        received: String,
+        #[serde(default = "default_decided")]
+        decided: String,
+    },
+    /// Numerator / denominator x `scale` (or the numerator alone, without a denominator) over
+    /// the rows of `source` that pass `where`, per partner and month:
+    /// `period = "snapshot"`: the latest extract inside each month (accounts, caseloads);
+    /// `period = "flow"`: the latest version of each record, placed in the month of its
+    /// `date` field (items decided, leavers).
+    Ratio {
+        source: String,
+        period: PeriodRule,
+        /// For `flow`: the date field that places a record in a month.
+        date: Option<String>,
+        /// Conditions every row must meet: `field = "value"`.
+        #[serde(default, rename = "where")]
+        filter: BTreeMap<String, String>,
+        numerator: Box<Aggregate>,
+        denominator: Option<Box<Aggregate>>,
+        #[serde(default = "one")]
+        scale: f64,
+    },
 }
+
+fn default_received() -> String {
+    "date_received".into()
+}
+fn default_decided() -> String {
+    "date_decided".into()
+}
+fn one() -> f64 {
+    1.0
+}
+
+/// How a `ratio` indicator takes its rows for a month.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodRule {
+    /// The latest extract inside the month; quarters and years take their last month.
+    Snapshot,
+    /// Records whose date falls in the month; quarters and years sum their months.
+    Flow,
+}
+
+/// What a numerator or denominator adds up.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregateKind {
+    /// The number of rows.
+    Count,
+    /// The sum of `field` (a yes/no field counts its yeses).
+    Sum,
+    /// The calendar days from `from` to `to`, both counted (to - from + 1), summed.
+    Days,
+}
+
+/// A numerator or denominator: `{ of = "count" }`, `{ of = "sum", field = "collected" }`,
+/// `{ of = "days", from = "date_received", to = "date_decided" }`, each with an optional
+/// `where` of its own (`{ of = "count", where = { payment_method = "Direct Debit" } }`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregate {
+    pub of: AggregateKind,
+    pub field: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, String>,
+}
+
+/// A `where` value meaning "blank" / "not blank", and a financial-year value meaning "the
+/// period's own year" (the year of the extract for snapshots, of the record's date for flows).
+pub const BLANK: &str = "(blank)";
+pub const NOT_BLANK: &str = "(not blank)";
+pub const PERIOD_YEAR: &str = "(period year)";
 
 impl Method {
     /// The sources this method reads.
     pub fn sources(&self) -> Vec<&str> {
         match self {
-            Method::CollectionRate { source, .. } | Method::ProcessingDays { source, .. } => vec![source],
+            Method::CollectionRate { source, .. }
+            | Method::ProcessingDays { source, .. }
+            | Method::OutstandingItems { source, .. }
+            | Method::Ratio { source, .. } => vec![source],
             Method::SicknessDaysPerFte { staff_source, absence_source } => vec![staff_source, absence_source],
+            Method::TurnoverPct { staff_source } => vec![staff_source],
         }
     }
 
     /// The source fields the method needs, by source.
-    fn needs(&self) -> Vec<(&str, &'static [&'static str])> {
+    fn needs(&self) -> Vec<(&str, Vec<&str>)> {
         match self {
             Method::CollectionRate { source, .. } => {
-                vec![(source.as_str(), &["tax_type", "liability_year", "net_debit", "collected"][..])]
+                vec![(source.as_str(), vec!["tax_type", "liability_year", "net_debit", "collected"])]
             }
             Method::ProcessingDays { source, .. } => {
-                vec![(source.as_str(), &["work_type", "date_received", "date_decided"][..])]
+                vec![(source.as_str(), vec!["work_type", "date_received", "date_decided"])]
             }
             Method::SicknessDaysPerFte { staff_source, absence_source } => vec![
-                (staff_source.as_str(), &["employee_id", "fte", "start_date", "leaving_date"][..]),
-                (absence_source.as_str(), &["employee_id", "first_day", "last_day", "fte_days_lost"][..]),
+                (staff_source.as_str(), vec!["employee_id", "fte", "start_date", "leaving_date"]),
+                (absence_source.as_str(), vec!["employee_id", "first_day", "last_day", "fte_days_lost"]),
             ],
+            Method::TurnoverPct { staff_source } => {
+                vec![(staff_source.as_str(), vec!["employee_id", "start_date", "leaving_date"])]
+            }
+            Method::OutstandingItems { source, received, decided } => {
+                vec![(source.as_str(), vec![received.as_str(), decided.as_str()])]
+            }
+            Method::Ratio { source, date, filter, numerator, denominator, .. } => {
+                let mut f: Vec<&str> = filter.keys().map(String::as_str).collect();
+                f.extend(date.as_deref());
+                for a in std::iter::once(numerator).chain(denominator) {
+                    let a: &Aggregate = a;
+                    f.extend(a.filter.keys().map(String::as_str));
+                    f.extend(a.field.as_deref());
+                    f.extend(a.from.as_deref());
+                    f.extend(a.to.as_deref());
+                }
+                vec![(source.as_str(), f)]
+            }
         }
     }
+
+    /// Problems with a `ratio` definition that do not depend on the source's columns.
+    fn shape_problems(&self) -> Vec<String> {
+        let Method::Ratio { period, date, numerator, denominator, .. } = self else { return Vec::new() };
+        let mut out = Vec::new();
+        match (period, date) {
+            (PeriodRule::Flow, None) => {
+                out.push("a flow ratio needs `date`, the field placing a record in a month".into())
+            }
+            (PeriodRule::Snapshot, Some(_)) => {
+                out.push("`date` applies to flow ratios; a snapshot takes each month's latest extract".into())
+            }
+            _ => {}
+        }
+        for (name, a) in std::iter::once(("numerator", numerator)).chain(denominator.iter().map(|d| ("denominator", d)))
+        {
+            match a.of {
+                AggregateKind::Count if a.field.is_some() || a.from.is_some() || a.to.is_some() => {
+                    out.push(format!("{name}: `count` takes no field (use `where` to count some rows)"))
+                }
+                AggregateKind::Sum if a.field.is_none() => out.push(format!("{name}: `sum` needs `field`")),
+                AggregateKind::Days if a.from.is_none() || a.to.is_none() => {
+                    out.push(format!("{name}: `days` needs `from` and `to` (date fields)"))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// What is wrong with a `where` value for a column, if anything.
+fn where_problem(source: &SourceDef, field: &str, value: &str) -> Option<String> {
+    use super::ColumnType;
+    if value == BLANK || value == NOT_BLANK {
+        return None;
+    }
+    let col = source.column(field)?;
+    let ok = match col.kind {
+        ColumnType::YesNo => {
+            matches!(
+                value.trim().to_ascii_lowercase().as_str(),
+                "y" | "n" | "yes" | "no" | "true" | "false" | "1" | "0"
+            )
+        }
+        ColumnType::FinancialYear => value == PERIOD_YEAR || crate::periods::parse_financial_year(value).is_some(),
+        ColumnType::Money | ColumnType::Number | ColumnType::Percent => value.trim().parse::<f64>().is_ok(),
+        ColumnType::Code => col.canonical_value(value).is_some(),
+        ColumnType::Date => false,
+        _ => true,
+    };
+    (!ok).then(|| match col.kind {
+        ColumnType::YesNo => format!("where {field} = \"{value}\": expected \"Y\" or \"N\""),
+        ColumnType::FinancialYear => {
+            format!("where {field} = \"{value}\": expected a year such as \"2025/26\" or \"{PERIOD_YEAR}\"")
+        }
+        ColumnType::Code => format!(
+            "where {field} = \"{value}\": not a value of the column (expected one of: {})",
+            col.values.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        ColumnType::Date => format!("where {field}: dates cannot be matched exactly; use a flow ratio's `date`"),
+        _ => format!("where {field} = \"{value}\": expected a number"),
+    })
 }
 
 impl IndicatorDef {
@@ -160,6 +329,9 @@ impl IndicatorDef {
                 ),
             );
         }
+        for problem in self.method.get_ref().shape_problems() {
+            push(self.method.span(), problem);
+        }
         for (source, fields) in self.method.get_ref().needs() {
             if !ids.contains(source) {
                 if !sources_complete {
@@ -169,7 +341,7 @@ impl IndicatorDef {
                 continue;
             }
             let def = sources.iter().find(|s| s.id() == source).expect("id checked above");
-            for f in fields {
+            for f in &fields {
                 if def.column(f).is_none() {
                     push(
                         self.method.span(),
@@ -178,6 +350,19 @@ impl IndicatorDef {
                             def.path.display()
                         ),
                     );
+                }
+            }
+        }
+        if let Method::Ratio { source, filter, numerator, denominator, .. } = self.method.get_ref() {
+            if let Some(def) = sources.iter().find(|s| s.id() == source) {
+                let all = filter
+                    .iter()
+                    .chain(numerator.filter.iter())
+                    .chain(denominator.iter().flat_map(|d| d.filter.iter()));
+                for (field, value) in all {
+                    if let Some(problem) = where_problem(def, field, value) {
+                        push(self.method.span(), problem);
+                    }
                 }
             }
         }

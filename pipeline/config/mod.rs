@@ -14,7 +14,9 @@ mod target;
 mod waiver;
 
 pub use diagnostic::ConfigError;
-pub use indicator::{IndicatorDef, Method, Polarity, Unit};
+pub use indicator::{
+    Aggregate, AggregateKind, IndicatorDef, Method, PeriodRule, Polarity, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,
+};
 pub use rule::{Characteristic, Check, CheckDef, CheckKind, DateBound, Op, Rule, Severity, Sum, NI_BAD_PREFIXES};
 pub use settings::{Folders, Limits, Organisation, Partner, ReportSettings, Settings};
 pub use source::{AsAtFrom, ColumnDef, ColumnType, PercentForm, SourceDef, SourceKind};

@@ -3,11 +3,13 @@
 
 use super::{MonthlyParts, Parts, ALL};
 use crate::check::days_since_epoch;
-use crate::config::{IndicatorDef, Method, Project};
+use crate::config::{Aggregate, AggregateKind, ColumnType, IndicatorDef, Method, PeriodRule, Project, SourceDef};
+use crate::config::{BLANK, NOT_BLANK, PERIOD_YEAR};
 use crate::periods::Period;
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
 use polars::prelude::*;
+use std::collections::BTreeMap;
 
 /// How monthly parts combine into quarters and years.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,6 +31,8 @@ pub struct Series {
     pub by_partner: bool,
     /// First and last as-at dates of the data read (the periods reported lie between).
     pub coverage: Option<(NaiveDate, NaiveDate)>,
+    /// The value is the numerator alone (a count or a total), not a ratio.
+    pub count_only: bool,
 }
 
 #[derive(Debug)]
@@ -55,6 +59,20 @@ pub fn series(project: &Project, def: &IndicatorDef, store: &Store, as_of: Naive
         Method::ProcessingDays { source, work_type } => processing_days(project, store, source, work_type, as_of),
         Method::SicknessDaysPerFte { staff_source, absence_source } => {
             sickness_days_per_fte(project, store, staff_source, absence_source, as_of)
+        }
+        Method::TurnoverPct { staff_source } => turnover_pct(project, store, staff_source, as_of),
+        Method::OutstandingItems { source, received, decided } => {
+            outstanding_items(project, store, source, received, decided, as_of)
+        }
+        Method::Ratio { source, period, date, filter, numerator, denominator, scale } => {
+            let spec = RatioSpec {
+                period: *period,
+                date: date.as_deref(),
+                filter,
+                numerator,
+                denominator: denominator.as_deref(),
+            };
+            ratio(project, store, source, &spec, *scale, as_of)
         }
     }
 }
@@ -138,8 +156,17 @@ struct Input {
 }
 
 impl Series {
+    /// The figure of some parts: the ratio, or the numerator alone for counts.
+    pub fn value_of(&self, parts: &Parts) -> Option<f64> {
+        if self.count_only {
+            Some(parts.numerator * self.scale)
+        } else {
+            parts.ratio(self.scale)
+        }
+    }
+
     fn none(aggregation: Aggregation, scale: f64, by_partner: bool) -> Series {
-        Series { months: Default::default(), aggregation, scale, by_partner, coverage: None }
+        Series { months: Default::default(), aggregation, scale, by_partner, coverage: None, count_only: false }
     }
 }
 
@@ -296,6 +323,215 @@ fn sickness_days_per_fte(
         let lost = lost.column("lost")?.f64()?.get(0).unwrap_or(0.0);
         let avg_fte = (fte_on(ws)? + fte_on(we)?) / 2.0;
         all.insert(m, Parts { numerator: lost, denominator: avg_fte });
+    }
+    let mut months = MonthlyParts::new();
+    months.insert(ALL.to_string(), all);
+    Ok(Series { months, coverage: cov, ..empty })
+}
+
+/// The parts of a `ratio` definition.
+struct RatioSpec<'a> {
+    period: PeriodRule,
+    date: Option<&'a str>,
+    filter: &'a BTreeMap<String, String>,
+    numerator: &'a Aggregate,
+    denominator: Option<&'a Aggregate>,
+}
+
+/// One `where` condition as a polars expression, by the column's type. `fy` is the column
+/// holding the period's financial year.
+fn condition(def: &SourceDef, field: &str, value: &str) -> Expr {
+    let c = col(field);
+    match value {
+        BLANK => return c.is_null(),
+        NOT_BLANK => return c.is_not_null(),
+        _ => {}
+    }
+    match def.column(field).map(|c| c.kind) {
+        Some(ColumnType::YesNo) => {
+            let yes = matches!(value.trim().to_ascii_lowercase().as_str(), "y" | "yes" | "true" | "1");
+            c.eq(lit(yes))
+        }
+        Some(ColumnType::FinancialYear) if value == PERIOD_YEAR => c.eq(col("fy")),
+        Some(ColumnType::FinancialYear) => c.eq(lit(crate::periods::parse_financial_year(value).unwrap_or(i32::MIN))),
+        Some(ColumnType::Money | ColumnType::Number | ColumnType::Percent) => {
+            c.eq(lit(value.trim().parse::<f64>().unwrap_or(f64::NAN)))
+        }
+        Some(ColumnType::Code) => {
+            let canon = def.column(field).and_then(|c| c.canonical_value(value)).unwrap_or(value);
+            c.eq(lit(canon.to_string()))
+        }
+        _ => c.eq(lit(value.to_string())),
+    }
+}
+
+fn all_of(def: &SourceDef, filter: &BTreeMap<String, String>) -> Expr {
+    filter.iter().fold(lit(true), |acc, (f, v)| acc.and(condition(def, f, v)))
+}
+
+/// An aggregate as a polars expression over the rows of a group. (Counts use `len()` or a
+/// per-row condition: a bare literal would count once per group, not once per row.)
+fn aggregate(def: &SourceDef, a: &Aggregate) -> Expr {
+    let value = match a.of {
+        AggregateKind::Count if a.filter.is_empty() => return len().cast(DataType::Float64),
+        AggregateKind::Count => return all_of(def, &a.filter).cast(DataType::Float64).sum(),
+        AggregateKind::Sum => col(a.field.as_deref().unwrap_or_default()).cast(DataType::Float64),
+        AggregateKind::Days => {
+            (days(a.to.as_deref().unwrap_or_default()) - days(a.from.as_deref().unwrap_or_default()) + lit(1))
+                .cast(DataType::Float64)
+        }
+    };
+    if a.filter.is_empty() {
+        value.sum()
+    } else {
+        when(all_of(def, &a.filter)).then(value).otherwise(lit(0.0)).sum()
+    }
+}
+
+/// A general ratio: filters, then numerator and denominator per partner and month.
+fn ratio(
+    project: &Project,
+    store: &Store,
+    source: &str,
+    spec: &RatioSpec,
+    scale: f64,
+    as_of: NaiveDate,
+) -> Result<Series, Error> {
+    let def = project.source(source).expect("validated");
+    let aggregation = match spec.period {
+        PeriodRule::Snapshot => Aggregation::Snapshot,
+        PeriodRule::Flow => Aggregation::Flow,
+    };
+    let Some(Input { df, partner, group, mut empty, key }) = input(project, store, source, aggregation, scale, as_of)?
+    else {
+        return Ok(Series::none(aggregation, scale, true));
+    };
+    empty.count_only = spec.denominator.is_none();
+    let rows = match spec.period {
+        PeriodRule::Snapshot => {
+            let lf = df.lazy().with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")]);
+            let latest = lf.clone().group_by(group.clone()).agg([col("as_at").max()]);
+            let mut on = group.clone();
+            on.push(col("as_at"));
+            lf.join(latest, on.clone(), on, JoinArgs::new(JoinType::Inner))
+        }
+        PeriodRule::Flow => {
+            let date = spec.date.unwrap_or_default();
+            let versions = if key.is_empty() { df.lazy() } else { latest_versions(df, &key) };
+            versions
+                .filter(col(date).is_not_null().and(days(date).lt_eq(lit(days_since_epoch(as_of)))))
+                .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])
+        }
+    };
+    let mut aggs = vec![aggregate(def, spec.numerator).alias("num")];
+    aggs.push(match spec.denominator {
+        Some(d) => aggregate(def, d).alias("den"),
+        None => len().cast(DataType::Float64).alias("den"),
+    });
+    let monthly = rows.filter(all_of(def, spec.filter)).group_by(group).agg(aggs).collect()?;
+    let mut months = collect_parts(&monthly, partner.as_deref())?;
+    if partner.is_some() {
+        match aggregation {
+            Aggregation::Snapshot => add_partnership(&mut months, &partner_codes(project)),
+            Aggregation::Flow => sum_partners(&mut months),
+        }
+    }
+    Ok(Series { months, ..empty })
+}
+
+/// Flow: the partnership sums every partner's items, even in a month one partner lacks.
+fn sum_partners(months: &mut MonthlyParts) {
+    let mut all = BTreeMap::<i32, Parts>::new();
+    for m in months.values() {
+        for (k, v) in m {
+            let e = all.entry(*k).or_default();
+            *e = *e + *v;
+        }
+    }
+    months.insert(ALL.to_string(), all);
+}
+
+/// Items received on or before each month end and not decided by it, from the versions
+/// known at that month end.
+fn outstanding_items(
+    project: &Project,
+    store: &Store,
+    source: &str,
+    received: &str,
+    decided: &str,
+    as_of: NaiveDate,
+) -> Result<Series, Error> {
+    let Some(Input { df, partner, empty, key, .. }) = input(project, store, source, Aggregation::Snapshot, 1.0, as_of)?
+    else {
+        return Ok(Series::none(Aggregation::Snapshot, 1.0, true));
+    };
+    let Some((first, last)) = empty.coverage else { return Ok(empty) };
+    let mut months = MonthlyParts::new();
+    let codes = partner_codes(project);
+    for m in Period::month_of(first).month_index()..=Period::month_of(last).month_index() {
+        let end = days_since_epoch(Period::from_month_index(m).end());
+        let known = df.clone().lazy().filter(days("as_at").lt_eq(lit(end))).collect()?;
+        if known.height() == 0 {
+            continue;
+        }
+        let mut by: Vec<Expr> = Vec::new();
+        if let Some(p) = &partner {
+            by.push(col(p.as_str()));
+        }
+        let open = latest_versions(known, &key)
+            .filter(days(received).lt_eq(lit(end)).and(col(decided).is_null().or(days(decided).gt(lit(end)))));
+        let counts = if by.is_empty() {
+            open.select([len().cast(DataType::Float64).alias("num")]).collect()?
+        } else {
+            open.group_by(by).agg([len().cast(DataType::Float64).alias("num")]).collect()?
+        };
+        let num = counts.column("num")?.cast(&DataType::Float64)?;
+        let num = num.f64()?;
+        let who = match &partner {
+            Some(p) => Some(counts.column(p)?.str()?.clone()),
+            None => None,
+        };
+        // Every partner counts zero in a month none of its items is open.
+        for code in codes.iter().filter(|_| partner.is_some()) {
+            months.entry(code.clone()).or_default().insert(m, Parts { numerator: 0.0, denominator: 1.0 });
+        }
+        for i in 0..counts.height() {
+            let code = who.as_ref().and_then(|w| w.get(i)).unwrap_or(ALL).to_string();
+            months.entry(code).or_default().insert(m, Parts { numerator: num.get(i).unwrap_or(0.0), denominator: 1.0 });
+        }
+    }
+    if partner.is_some() {
+        add_partnership(&mut months, &codes);
+    }
+    Ok(Series { months, count_only: true, ..empty })
+}
+
+/// Rolling 12 months to each month end: leavers / average headcount x 100.
+fn turnover_pct(project: &Project, store: &Store, staff: &str, as_of: NaiveDate) -> Result<Series, Error> {
+    let def = project.source(staff).expect("validated");
+    let empty = Series::none(Aggregation::Snapshot, 100.0, false);
+    let Some(df) = store.load(staff, as_of)? else { return Ok(empty) };
+    let cov = coverage(&df)?;
+    let Some((first, last)) = cov else { return Ok(empty) };
+    let staff_df = latest_versions(df, &def.key)
+        .select([days("start_date").alias("start"), days("leaving_date").alias("leave")])
+        .collect()?;
+    let start = staff_df.column("start")?.i32()?.clone();
+    let leave = staff_df.column("leave")?.i32()?.clone();
+    let in_post = |day: i32| -> f64 {
+        start
+            .iter()
+            .zip(leave.iter())
+            .filter(|(s, l)| s.is_some_and(|s| s <= day) && l.is_none_or(|l| l >= day))
+            .count() as f64
+    };
+    let mut all = BTreeMap::new();
+    for m in Period::month_of(first).month_index()..=Period::month_of(last).month_index() {
+        let ws = days_since_epoch(Period::from_month_index(m - 11).start());
+        let we = days_since_epoch(Period::from_month_index(m).end());
+        let leavers = leave.iter().flatten().filter(|l| (ws..=we).contains(l)).count() as f64;
+        let avg = (in_post(ws) + in_post(we)) / 2.0;
+        all.insert(m, Parts { numerator: leavers, denominator: avg });
     }
     let mut months = MonthlyParts::new();
     months.insert(ALL.to_string(), all);

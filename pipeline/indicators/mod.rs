@@ -87,14 +87,14 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
             let value = match (&s.aggregation, months) {
                 (_, None) => None,
                 (compute::Aggregation::Snapshot, Some(m)) => {
-                    m.get(&p.last_month().month_index()).and_then(|x| x.ratio(s.scale))
+                    m.get(&p.last_month().month_index()).and_then(|x| s.value_of(x))
                 }
                 (compute::Aggregation::Flow, Some(m)) => {
                     let total = p
                         .months()
                         .filter_map(|k| m.get(&Period::month(p.fy, k).month_index()).copied())
                         .fold(None, |acc: Option<Parts>, x| Some(acc.unwrap_or_default() + x));
-                    total.and_then(|t| t.ratio(s.scale))
+                    total.and_then(|t| s.value_of(&t))
                 }
             };
             let month = match p.kind {
