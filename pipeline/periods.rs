@@ -80,6 +80,23 @@ impl Period {
         self.fy * 12 + self.number as i32 - 1
     }
 
+    /// Reads a label as [`Period::label`] writes it: `2025/26 M07`, `2025/26 Q2`, `2025/26`.
+    pub fn parse(label: &str) -> Option<Period> {
+        let label = label.trim();
+        let (year, rest) = match label.split_once(' ') {
+            Some((y, r)) => (y, r.trim()),
+            None => (label, ""),
+        };
+        let fy = parse_financial_year(year)?;
+        let number = |s: &str, max: u32| s.parse::<u32>().ok().filter(|n| (1..=max).contains(n));
+        match rest.chars().next().map(|c| c.to_ascii_uppercase()) {
+            None => Some(Period::year(fy)),
+            Some('M') => number(&rest[1..], 12).map(|m| Period::month(fy, m)),
+            Some('Q') => number(&rest[1..], 4).map(|q| Period::quarter(fy, q)),
+            _ => None,
+        }
+    }
+
     pub fn from_month_index(i: i32) -> Period {
         Period::month(i.div_euclid(12), (i.rem_euclid(12) + 1) as u32)
     }
@@ -158,6 +175,16 @@ pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_read_back() {
+        for p in [Period::month(2025, 7), Period::quarter(2024, 4), Period::year(2023)] {
+            assert_eq!(Period::parse(&p.label()), Some(p));
+        }
+        assert_eq!(Period::parse("2025/26 m7"), Some(Period::month(2025, 7)));
+        assert_eq!(Period::parse("2025/26 Q5"), None);
+        assert_eq!(Period::parse("Q2"), None);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

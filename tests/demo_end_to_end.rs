@@ -365,6 +365,19 @@ fn demo_figures_match_an_independent_computation() {
     }
     assert!(!csv_periods.contains("2026/27 M01"), "no period beyond the data");
 
+    // Direction of travel and commentary: the demo explains Breckland's business-rates result
+    // for March 2026; every 2025/26 figure with a 2024/25 counterpart has a direction.
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("nndr_collection_rate,E07000143,2025/26 M12,"))
+        .expect("Breckland's March business rates");
+    assert!(row.contains("Two large rating appeals") && row.contains("(Head of Revenues)"), "{row}");
+    for line in text.lines().filter(|l| l.contains(",2025/26 M") && !l.contains(",,percent,") && !l.contains(",,days,"))
+    {
+        let direction = line.split(',').nth(14).unwrap();
+        assert!(["improved", "worse", "no change"].contains(&direction), "{line}");
+    }
+
     // The workbook, read back with calamine.
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
     let range = wb.worksheet_range("Values").unwrap();
@@ -382,6 +395,15 @@ fn demo_figures_match_an_independent_computation() {
         }
     }
     assert_eq!(checked, want.len(), "every figure is in the workbook");
+    // Amber results nobody has commented on are marked, so the committee sees the gap.
+    let values = wb.worksheet_range("Values").unwrap();
+    let missing = values
+        .rows()
+        .filter(|r| r.iter().any(|c| c.to_string() == "commentary missing"))
+        .map(|r| (r[ci].to_string(), r[cp].to_string(), r[cper].to_string()))
+        .collect::<Vec<_>>();
+    assert!(missing.contains(&("hb_accuracy_rate".into(), "E07000244".into(), "2025/26 M12".into())), "{missing:?}");
+    assert!(!missing.iter().any(|m| m.0 == "nndr_collection_rate" && m.1 == "E07000143" && m.2 == "2025/26 M12"));
     assert!(wb.sheet_names().contains(&"Scorecard".to_string()));
 
     // The PDF: a real PDF, tagged, and it says the data is synthetic.

@@ -42,6 +42,9 @@ pub struct IndicatorDef {
     /// Amber; further away is Red.
     #[serde(default = "default_amber")]
     pub amber_tolerance_pct: f64,
+    /// A change from the same period last year within this much is "no change" (default:
+    /// half the last decimal shown, 0.005 for two decimals).
+    pub direction_precision: Option<f64>,
     /// How it is computed.
     pub method: Spanned<Method>,
     #[serde(skip)]

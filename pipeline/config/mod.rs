@@ -1,10 +1,11 @@
 //! Project configuration: definitions as data that the performance officer edits.
 //!
 //! Takes a project folder holding `scorecard.toml`, `sources/*.toml`, `indicators/*.toml` and
-//! `targets.toml` (and `waivers.toml`, if present); gives a validated [`Project`] or *every* problem found, each with its file,
+//! `targets.toml` (and `waivers.toml` and `commentary.csv`, if present); gives a validated [`Project`] or *every* problem found, each with its file,
 //! line and column ([`ConfigError`]). Unknown keys are errors. `scorecard validate` prints the
 //! errors; `scorecard run` refuses to start with them (exit code 78).
 
+mod commentary;
 mod diagnostic;
 mod indicator;
 mod rule;
@@ -13,6 +14,7 @@ mod source;
 mod target;
 mod waiver;
 
+pub use commentary::{commentary_path, Commentary};
 pub use diagnostic::ConfigError;
 pub use indicator::{
     Aggregate, AggregateKind, IndicatorDef, Method, PeriodRule, Polarity, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,
@@ -37,6 +39,8 @@ pub struct Project {
     pub targets: Targets,
     /// Accepted data-quality problems (`waivers.toml`).
     pub waivers: Vec<Waiver>,
+    /// What indicator owners say about results (`commentary.csv`).
+    pub commentary: Vec<Commentary>,
 }
 
 impl Project {
@@ -98,6 +102,12 @@ impl Project {
             settings.as_ref().map(|s| s.partner.iter().map(|p| p.code.as_str()).collect()).unwrap_or_default();
         targets.validate(indicators_complete.then_some(&indicator_ids), &partner_codes, &mut errors);
         let waivers = waiver::load(&waivers_path(&root), sources_complete.then_some(&sources[..]), &mut errors);
+        let commentary = match &settings {
+            Some(s) if indicators_complete => {
+                commentary::load(&commentary_path(&root), &indicators, &s.partner, &mut errors)
+            }
+            _ => Vec::new(),
+        };
 
         if sources.is_empty() && errors.is_empty() {
             errors.push(ConfigError::whole_file(
@@ -107,7 +117,7 @@ impl Project {
         }
 
         match (settings, errors.is_empty()) {
-            (Some(settings), true) => Ok(Project { root, settings, sources, indicators, targets, waivers }),
+            (Some(settings), true) => Ok(Project { root, settings, sources, indicators, targets, waivers, commentary }),
             _ => {
                 errors.sort();
                 errors.dedup();

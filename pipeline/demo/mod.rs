@@ -70,6 +70,12 @@ author = "ARP performance team (demo)"
 settle_seconds = 0
 "#;
 
+/// The demo's commentary: two of the latest month's amber results are explained; the others
+/// are left for the report to list as "commentary missing".
+pub const DEMO_COMMENTARY: &str = "indicator,partner,period,explanation,action,owner\r\n\
+nndr_collection_rate,Breckland,2025/26 M12,Two large rating appeals settled in March reduced the collectable debit late in the year.,Recovery team to pursue the remaining balances by June.,Head of Revenues\r\n\
+staff_turnover_pct,ALL,2025/26 M12,Five retirements in the benefits team during the year.,Workforce plan to the April Joint Committee.,Head of HR\r\n";
+
 /// Writes the demo project's configuration (no extracts) into `dir`, refusing a folder that
 /// already holds a `scorecard.toml`.
 pub fn write_config(dir: &Path) -> anyhow::Result<()> {
@@ -84,6 +90,7 @@ pub fn write_config(dir: &Path) -> anyhow::Result<()> {
     for (rel, text) in SHIPPED_FILES {
         crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
     }
+    crate::publish::write_atomic(&crate::config::commentary_path(dir), DEMO_COMMENTARY.as_bytes())?;
     Ok(())
 }
 

@@ -28,8 +28,45 @@ pub struct IndicatorValue {
     pub partner_code: String,
     pub period: Period,
     pub value: Option<f64>,
+    /// The sums the value is made of (for a count, the numerator alone).
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
     pub target: Option<f64>,
     pub rag: Option<Rag>,
+    /// The value of the same period last year, and the direction of travel from it.
+    pub last_year: Option<f64>,
+    pub direction: Option<Direction>,
+}
+
+/// Direction of travel against the same period last year, by the indicator's polarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Improved,
+    Worse,
+    NoChange,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Improved => "improved",
+            Direction::Worse => "worse",
+            Direction::NoChange => "no change",
+        }
+    }
+
+    /// From last year's value to this year's: a change within `precision` is no change.
+    pub fn of(now: f64, before: f64, polarity: crate::config::Polarity, precision: f64) -> Direction {
+        let delta = now - before;
+        if delta.abs() <= precision {
+            return Direction::NoChange;
+        }
+        match (polarity, delta > 0.0) {
+            (crate::config::Polarity::Higher, true) | (crate::config::Polarity::Lower, false) => Direction::Improved,
+            _ => Direction::Worse,
+        }
+    }
 }
 
 /// Sums of a ratio for one partner and month; ratios of periods are built from them.
@@ -81,22 +118,25 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
         if s.by_partner { project.settings.partner.iter().map(|p| p.code.clone()).collect() } else { Vec::new() };
     partners.push(ALL.to_string());
     let mut out = Vec::new();
+    // A change smaller than half the last decimal shown is no change, unless the definition
+    // says otherwise.
+    let precision = def.direction_precision.unwrap_or(0.5 * 10f64.powi(-(def.decimals as i32)));
     for partner in &partners {
         let months = s.months.get(partner.as_str());
+        let parts_of = |p: &Period| -> Option<Parts> {
+            let m = months?;
+            match s.aggregation {
+                compute::Aggregation::Snapshot => m.get(&p.last_month().month_index()).copied(),
+                compute::Aggregation::Flow => p
+                    .months()
+                    .filter_map(|k| m.get(&Period::month(p.fy, k).month_index()).copied())
+                    .fold(None, |acc: Option<Parts>, x| Some(acc.unwrap_or_default() + x)),
+            }
+        };
         for p in &periods {
-            let value = match (&s.aggregation, months) {
-                (_, None) => None,
-                (compute::Aggregation::Snapshot, Some(m)) => {
-                    m.get(&p.last_month().month_index()).and_then(|x| s.value_of(x))
-                }
-                (compute::Aggregation::Flow, Some(m)) => {
-                    let total = p
-                        .months()
-                        .filter_map(|k| m.get(&Period::month(p.fy, k).month_index()).copied())
-                        .fold(None, |acc: Option<Parts>, x| Some(acc.unwrap_or_default() + x));
-                    total.and_then(|t| s.value_of(&t))
-                }
-            };
+            let parts = parts_of(p);
+            let value = parts.as_ref().and_then(|x| s.value_of(x));
+            let last_year = parts_of(&Period { fy: p.fy - 1, ..*p }).and_then(|x| s.value_of(&x));
             let month = match p.kind {
                 PeriodKind::Year => None,
                 _ => Some(*p.months().end()),
@@ -106,13 +146,21 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
                 (Some(v), Some(t)) => Some(judge(v, t, def.polarity, def.green_tolerance_pct, def.amber_tolerance_pct)),
                 _ => None,
             };
+            let direction = match (value, last_year) {
+                (Some(v), Some(b)) => Some(Direction::of(v, b, def.polarity, precision)),
+                _ => None,
+            };
             out.push(IndicatorValue {
                 indicator_id: def.id().to_string(),
                 partner_code: partner.clone(),
                 period: *p,
                 value,
+                numerator: value.and(parts.map(|x| x.numerator)),
+                denominator: if s.count_only { None } else { value.and(parts.map(|x| x.denominator)) },
                 target,
                 rag,
+                last_year,
+                direction,
             });
         }
     }
@@ -182,6 +230,15 @@ mod tests {
             .find(|v| v.indicator_id == id && v.partner_code == "E07000010" && v.period.label() == "2025/26 M01")
             .unwrap();
         assert_eq!(f.rag, Some(Rag::Red));
+    }
+
+    #[test]
+    fn direction_of_travel_respects_polarity_and_precision() {
+        use crate::config::Polarity::{Higher, Lower};
+        assert_eq!(Direction::of(97.2, 96.9, Higher, 0.005), Direction::Improved);
+        assert_eq!(Direction::of(97.2, 96.9, Lower, 0.005), Direction::Worse);
+        assert_eq!(Direction::of(12.0, 14.5, Lower, 0.005), Direction::Improved);
+        assert_eq!(Direction::of(97.204, 97.2, Higher, 0.005), Direction::NoChange, "within half a hundredth");
     }
 
     #[test]

@@ -3,15 +3,30 @@
 
 use super::ReportModel;
 
+/// Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) gets a
+/// leading apostrophe, as OWASP advises for CSV files opened in Excel.
+fn safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// The leading columns, in order. Later columns are only ever added after these.
 pub const COLUMNS: [&str; 9] =
     ["indicator_id", "partner_code", "period", "period_start", "period_end", "value", "unit", "target", "rag"];
+
+/// Columns added after the first nine, in order.
+pub const MORE_COLUMNS: [&str; 7] =
+    ["indicator_name", "perspective", "partner_name", "numerator", "denominator", "direction_of_travel", "commentary"];
 
 /// Renders the CSV: `.` decimal point, no thousands separators, at least two decimals, empty
 /// where there is no value, ISO dates. A trailing `notes` column says when data is synthetic.
 pub fn render(model: &ReportModel) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     let mut header: Vec<&str> = COLUMNS.to_vec();
+    header.extend(MORE_COLUMNS);
     header.push("notes");
     w.write_record(&header).expect("write to memory");
     let note = if model.synthetic { "synthetic demo data, not real council figures" } else { "" };
@@ -29,6 +44,13 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
             info.unit.as_str(),
             &num(r.target),
             r.rag.as_deref().unwrap_or(""),
+            &safe(&r.indicator_name),
+            &safe(&r.perspective),
+            &safe(&r.partner_name),
+            &num(r.numerator),
+            &num(r.denominator),
+            r.direction.as_str(),
+            &safe(&r.commentary),
             note,
         ])
         .expect("write to memory");

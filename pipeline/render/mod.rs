@@ -30,8 +30,12 @@ mod tests {
             partner_code: partner.into(),
             period,
             value,
+            numerator: value.map(|x| x * 10.0),
+            denominator: value.map(|_| 1000.0),
             target: Some(97.0),
             rag,
+            last_year: Some(96.0),
+            direction: value.map(|_| crate::indicators::Direction::Improved),
         };
         let values = vec![
             v("E07000143", Period::month(2025, 12), Some(97.123456), Some(Rag::Green)),
@@ -60,13 +64,26 @@ mod tests {
         let m = model(dir.path(), "Test Partnership");
         let text = String::from_utf8(csv::render(&m)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with(&csv::COLUMNS.join(",")));
+        let mut header = csv::COLUMNS.to_vec();
+        header.extend(csv::MORE_COLUMNS);
+        header.push("notes");
+        assert_eq!(lines[0], header.join(","));
+        let first9 = |l: &str| l.split(',').take(9).collect::<Vec<_>>().join(",");
+        let rest = |l: &str| l.split(',').skip(9).map(str::to_string).collect::<Vec<_>>();
         assert_eq!(
-            lines[1],
-            "ctax_collection_rate,E07000143,2025/26 M12,2026-03-01,2026-03-31,97.12,percent,97.00,Green,"
+            first9(lines[1]),
+            "ctax_collection_rate,E07000143,2025/26 M12,2026-03-01,2026-03-31,97.12,percent,97.00,Green"
         );
-        assert_eq!(lines[2], "ctax_collection_rate,ALL,2025/26 M12,2026-03-01,2026-03-31,,percent,97.00,,");
-        assert_eq!(lines[3], "ctax_collection_rate,ALL,2025/26 Q4,2026-01-01,2026-03-31,95.50,percent,97.00,Amber,");
+        assert_eq!(
+            rest(lines[1]),
+            ["Council tax collected in year", "Financial", "Breckland", "971.23", "1000.00", "improved", "", ""]
+        );
+        assert_eq!(first9(lines[2]), "ctax_collection_rate,ALL,2025/26 M12,2026-03-01,2026-03-31,,percent,97.00,");
+        assert_eq!(&rest(lines[2])[3..], ["", "", "", "", ""], "no value: no sums, no direction");
+        assert_eq!(
+            first9(lines[3]),
+            "ctax_collection_rate,ALL,2025/26 Q4,2026-01-01,2026-03-31,95.50,percent,97.00,Amber"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::format::{long_date, number_text, value_text};
 use crate::config::{Polarity, Project};
-use crate::indicators::{IndicatorValue, ALL};
+use crate::indicators::{IndicatorValue, Rag, ALL};
 use crate::periods::{Period, PeriodKind};
 use crate::store::StoredExtract;
 use chrono::NaiveDate;
@@ -83,6 +83,20 @@ pub struct ValueRow {
     pub target: Option<f64>,
     pub target_text: String,
     pub rag: Option<String>,
+    pub indicator_name: String,
+    pub perspective: String,
+    /// The sums behind the value (a count has a numerator only).
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// The same period last year, and the direction of travel from it (`improved`, `worse`,
+    /// `no change`, or empty).
+    pub last_year: Option<f64>,
+    pub last_year_text: String,
+    pub direction: String,
+    /// The owner's commentary (explanation, action, owner), if any.
+    pub commentary: String,
+    /// Red or Amber with no commentary.
+    pub commentary_missing: bool,
 }
 
 /// A row of the scorecard summary: one indicator, one cell per partner and the partnership.
@@ -101,6 +115,26 @@ pub struct TrendRow {
     pub indicator_id: String,
     pub name: String,
     pub cells: Vec<ValueRow>,
+}
+
+/// The commentary on one value, as one line: "explanation Action: ... (owner)".
+fn commentary_text(project: &Project, v: &IndicatorValue) -> String {
+    project
+        .commentary
+        .iter()
+        .filter(|c| c.indicator == v.indicator_id && c.partner == v.partner_code && c.period == v.period)
+        .map(|c| {
+            let mut t = c.explanation.clone();
+            if !c.action.is_empty() {
+                t.push_str(&format!(" Action: {}", c.action));
+            }
+            if !c.owner.is_empty() {
+                t.push_str(&format!(" ({})", c.owner));
+            }
+            t.trim().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The data quality of one source: which extract the figures use, whether it is stale,
@@ -224,6 +258,9 @@ pub struct ReportModel {
     /// This run's files that were not accepted, with the reasons.
     pub attention: Vec<FileReport>,
     pub lineage: Vec<StoredExtract>,
+    /// Red and amber results of the scorecard's latest month, with their commentary or
+    /// marked as missing it (exception reporting).
+    pub exceptions: Vec<ValueRow>,
     /// Data quality by source.
     pub quality: Vec<SourceQuality>,
     /// The characteristics' names, in the order of each source's `score_text`.
@@ -263,6 +300,19 @@ impl ReportModel {
                     target: v.target,
                     target_text: v.target.map(|t| value_text(Some(t), def.unit, def.decimals)).unwrap_or_default(),
                     rag: v.rag.map(|r| r.as_str().to_string()),
+                    indicator_name: def.name.clone(),
+                    perspective: def.perspective.clone(),
+                    numerator: v.numerator,
+                    denominator: v.denominator,
+                    last_year: v.last_year,
+                    last_year_text: v
+                        .last_year
+                        .map(|x| value_text(Some(x), def.unit, def.decimals))
+                        .unwrap_or_default(),
+                    direction: v.direction.map(|d| d.as_str().to_string()).unwrap_or_default(),
+                    commentary: commentary_text(project, v),
+                    commentary_missing: matches!(v.rag, Some(Rag::Red | Rag::Amber))
+                        && commentary_text(project, v).is_empty(),
                 }
             })
             .collect();
@@ -270,7 +320,7 @@ impl ReportModel {
         let latest_month: Option<Period> =
             values.iter().filter(|v| v.period.kind == PeriodKind::Month && v.value.is_some()).map(|v| v.period).max();
 
-        let scorecard = project
+        let scorecard: Vec<ScorecardRow> = project
             .indicators
             .iter()
             .filter_map(|def| {
@@ -323,6 +373,15 @@ impl ReportModel {
                                 target: None,
                                 target_text: String::new(),
                                 rag: None,
+                                indicator_name: def.name.clone(),
+                                perspective: def.perspective.clone(),
+                                numerator: None,
+                                denominator: None,
+                                last_year: None,
+                                last_year_text: String::new(),
+                                direction: String::new(),
+                                commentary: String::new(),
+                                commentary_missing: false,
                             })
                     })
                     .collect(),
@@ -384,6 +443,12 @@ impl ReportModel {
             })
             .collect();
         let attention = files.iter().filter(|f| f.status != "accepted").cloned().collect();
+        let exceptions = scorecard
+            .iter()
+            .flat_map(|r: &ScorecardRow| r.cells.iter())
+            .filter(|c| matches!(c.rag.as_deref(), Some("Red" | "Amber")))
+            .cloned()
+            .collect();
 
         ReportModel {
             title: format!("{} performance report", settings.organisation.name),
@@ -405,6 +470,7 @@ impl ReportModel {
             source_summary,
             attention,
             lineage,
+            exceptions,
             quality,
             characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),
         }

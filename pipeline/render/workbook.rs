@@ -183,6 +183,9 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
                     text(&info.unit),
                     v.target.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank),
                     v.rag.as_ref().map(text).unwrap_or(X::Blank),
+                    v.last_year.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank),
+                    text(&v.direction),
+                    text(if v.commentary_missing { "commentary missing".to_string() } else { v.commentary.clone() }),
                 ]
             })
             .collect();
@@ -198,6 +201,9 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             "Unit",
             "Target",
             "RAG",
+            "Same period last year",
+            "Direction of travel",
+            "Commentary",
         ];
         write_table(ws, 0, "IndicatorValues", &headers, rows)?;
         ws.set_freeze_panes(1, 0)?;

@@ -1,0 +1,90 @@
+//! `commentary.csv`: what the indicator owners say about a result, kept in the project
+//! folder: `indicator,partner,period,explanation,action,owner`, one row per indicator,
+//! partner (code, name or `ALL`) and period (`2025/26 Q3`, `2025/26 M09`, `2025/26`). Red
+//! and amber results without a row are listed as "commentary missing".
+
+use super::{ConfigError, IndicatorDef, Partner};
+use crate::periods::Period;
+use std::path::{Path, PathBuf};
+
+/// One comment on one result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commentary {
+    pub indicator: String,
+    /// Partner code, or `ALL` for the partnership.
+    pub partner: String,
+    pub period: Period,
+    pub explanation: String,
+    pub action: String,
+    pub owner: String,
+}
+
+/// The columns, in order.
+pub const COLUMNS: [&str; 6] = ["indicator", "partner", "period", "explanation", "action", "owner"];
+
+/// The path of the commentary file in a project.
+pub fn commentary_path(root: &Path) -> PathBuf {
+    root.join("commentary.csv")
+}
+
+/// Reads `commentary.csv` if present, reporting every bad row with its line.
+pub(super) fn load(
+    path: &Path,
+    indicators: &[IndicatorDef],
+    partners: &[Partner],
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Commentary> {
+    let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
+    let text = crate::ingest::decode_text(&bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let at = |line: usize, msg: String| ConfigError { file: path.to_path_buf(), line, column: 0, message: msg };
+    match reader.headers() {
+        Ok(h) => {
+            let got: Vec<String> = h.iter().map(|c| c.trim().to_ascii_lowercase()).collect();
+            if got.iter().take(COLUMNS.len()).map(String::as_str).ne(COLUMNS) {
+                errors.push(at(1, format!("the header row must be: {}", COLUMNS.join(","))));
+                return Vec::new();
+            }
+        }
+        Err(e) => {
+            errors.push(at(1, format!("cannot read the header row: {e}")));
+            return Vec::new();
+        }
+    }
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let r = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(at(line, format!("cannot read the row: {e}")));
+                continue;
+            }
+        };
+        let cell = |k: usize| r.get(k).unwrap_or("").trim().to_string();
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let indicator = cell(0);
+        if !indicators.iter().any(|d| d.id() == indicator) {
+            errors.push(at(line, format!("no indicator `{indicator}`")));
+            continue;
+        }
+        let partner = match cell(1) {
+            p if p.eq_ignore_ascii_case("ALL") || p.eq_ignore_ascii_case("partnership") => "ALL".to_string(),
+            p => match partners.iter().find(|x| x.matches(&p)) {
+                Some(x) => x.code.clone(),
+                None => {
+                    errors.push(at(line, format!("partner `{p}` is not a partner in scorecard.toml (or ALL)")));
+                    continue;
+                }
+            },
+        };
+        let Some(period) = Period::parse(&cell(2)) else {
+            errors.push(at(line, format!("period `{}`: expected 2025/26 M07, 2025/26 Q2 or 2025/26", cell(2))));
+            continue;
+        };
+        out.push(Commentary { indicator, partner, period, explanation: cell(3), action: cell(4), owner: cell(5) });
+    }
+    out
+}
