@@ -399,7 +399,7 @@ fn demo_figures_match_an_independent_computation() {
     let values = wb.worksheet_range("Values").unwrap();
     let missing = values
         .rows()
-        .filter(|r| r.iter().any(|c| c.to_string() == "commentary missing"))
+        .filter(|r| r.iter().any(|c| *c == "commentary missing"))
         .map(|r| (r[ci].to_string(), r[cp].to_string(), r[cper].to_string()))
         .collect::<Vec<_>>();
     assert!(missing.contains(&("hb_accuracy_rate".into(), "E07000244".into(), "2025/26 M12".into())), "{missing:?}");
