@@ -97,6 +97,22 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = ".")]
         project: PathBuf,
     },
+    /// Run the worked examples written beside the indicator definitions
+    /// (`[[indicator.example]]`: a few rows of each source and the values expected), through
+    /// the real checks, store and computation.
+    ///
+    /// Exit code 0 when every example passes, 1 when any fails, 78 when the configuration is
+    /// invalid.
+    ///
+    /// Example: scorecard test --project /srv/scorecard
+    Test {
+        /// The project folder (holding scorecard.toml).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        project: PathBuf,
+        /// Print a JSON array, one object per example, on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Today's date: read once, by the binary, when `--as-of` is not given.

@@ -62,6 +62,29 @@ fn main() {
             }
             Err(code) => code,
         },
+        Command::Test { project, json } => match load(&project) {
+            Ok(p) => {
+                let results = scorecard::indicators::examples::run_all(&p);
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&results).expect("serialises"));
+                }
+                let passed = results.iter().filter(|r| r.passed).count();
+                for r in &results {
+                    let word = if r.passed { "ok    " } else { "FAILED" };
+                    eprintln!("{word} {}: {}", r.indicator, r.example);
+                    for l in &r.lines {
+                        eprintln!("         {l}");
+                    }
+                }
+                eprintln!("{} examples: {passed} passed, {} failed", results.len(), results.len() - passed);
+                if passed == results.len() {
+                    exit::OK
+                } else {
+                    exit::COMPLETED_WITH_PROBLEMS
+                }
+            }
+            Err(code) => code,
+        },
         Command::Validate { project } => match load(&project) {
             Ok(p) => {
                 println!(

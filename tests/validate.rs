@@ -94,3 +94,32 @@ fn ratio_indicators_are_validated_against_their_source() {
     assert!(err.contains("numerator: `sum` needs `field`"), "{err}");
     assert!(err.contains("`date_recieved`"), "{err}");
 }
+
+#[test]
+fn shipped_indicator_examples_pass_and_a_wrong_one_fails() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = scorecard(&["test", "--project", root]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("examples: 5 passed, 0 failed"), "{}", stderr(&o));
+
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let path = project.join("indicators/arp.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let wrong = text.replacen(
+        "{ partner = \"ALL\", period = \"2025/26 M01\", value = 4.1 }",
+        "{ partner = \"ALL\", period = \"2025/26 M01\", value = 13.375 }",
+        1,
+    );
+    assert_ne!(wrong, text);
+    std::fs::write(&path, wrong).unwrap();
+    let o = scorecard(&["test", "--project", project.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("FAILED ctax_collection_rate") && err.contains("ALL 2025/26 M01: expected 13.38, got 4.10"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().iter().filter(|r| r["passed"] == false).count(), 1);
+}

@@ -47,8 +47,45 @@ pub struct IndicatorDef {
     pub direction_precision: Option<f64>,
     /// How it is computed.
     pub method: Spanned<Method>,
+    /// Worked examples that prove the definition (`scorecard test`).
+    #[serde(default)]
+    pub example: Vec<Example>,
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// A worked example: a few rows of each source, and the values the indicator must give.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// What the example shows, in words (`a claim decided the day it arrives counts 1 day`).
+    pub name: Spanned<String>,
+    /// The run date (default: the day after the last extract's month ends).
+    pub as_of: Option<toml::value::Datetime>,
+    pub given: Vec<Given>,
+    pub expect: Vec<Expect>,
+}
+
+/// One extract of an example: its source, as-at date and rows (field = value, values written
+/// as they would be in the extract).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Given {
+    pub source: String,
+    pub as_at: toml::value::Datetime,
+    pub rows: Vec<BTreeMap<String, toml::Value>>,
+}
+
+/// One expected figure: partner (code, name or `ALL`), period label, and the value (left
+/// out, with `no_value = true`, when the indicator must give no value).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub partner: String,
+    pub period: String,
+    pub value: Option<f64>,
+    #[serde(default)]
+    pub no_value: bool,
 }
 
 fn default_decimals() -> u8 {
@@ -354,6 +391,36 @@ impl IndicatorDef {
                         ),
                     );
                 }
+            }
+        }
+        for ex in &self.example {
+            let mut problem = |msg: String| push(ex.name.span(), format!("example '{}': {msg}", ex.name.get_ref()));
+            for g in &ex.given {
+                match sources.iter().find(|s| s.id() == g.source) {
+                    None if sources_complete => problem(format!("no source `{}`", g.source)),
+                    None => {}
+                    Some(def) => {
+                        for f in g.rows.iter().flat_map(|r| r.keys()).collect::<BTreeSet<_>>() {
+                            if def.column(f).is_none() {
+                                problem(format!("source `{}` has no column `{f}`", g.source));
+                            }
+                        }
+                    }
+                }
+                if chrono::NaiveDate::parse_from_str(&g.as_at.to_string(), "%Y-%m-%d").is_err() {
+                    problem(format!("as_at {} is not a date", g.as_at));
+                }
+            }
+            for e in &ex.expect {
+                if crate::periods::Period::parse(&e.period).is_none() {
+                    problem(format!("period `{}`: expected 2025/26 M07, 2025/26 Q2 or 2025/26", e.period));
+                }
+                if e.value.is_some() == e.no_value {
+                    problem("each expect needs `value`, or `no_value = true`".into());
+                }
+            }
+            if ex.given.is_empty() || ex.expect.is_empty() {
+                problem("an example needs at least one `given` extract and one `expect`".into());
             }
         }
         if let Method::Ratio { source, filter, numerator, denominator, .. } = self.method.get_ref() {

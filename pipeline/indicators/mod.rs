@@ -8,6 +8,7 @@
 //! an empty value, never zero or a carried-forward figure.
 
 pub mod compute;
+pub mod examples;
 pub mod rag;
 
 pub use rag::{judge, Rag};
@@ -101,13 +102,23 @@ pub enum IndicatorError {
 pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<IndicatorValue>, IndicatorError> {
     let mut out = Vec::new();
     for def in &project.indicators {
-        let series = compute::series(project, def, store, as_of).map_err(|e| match e {
-            compute::Error::Store(s) => IndicatorError::Store(s),
-            compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
-        })?;
-        out.extend(to_values(project, def, series, as_of));
+        out.extend(compute_one(project, def, store, as_of)?);
     }
     Ok(out)
+}
+
+/// Computes one indicator for every partner and complete period.
+pub fn compute_one(
+    project: &Project,
+    def: &IndicatorDef,
+    store: &Store,
+    as_of: NaiveDate,
+) -> Result<Vec<IndicatorValue>, IndicatorError> {
+    let series = compute::series(project, def, store, as_of).map_err(|e| match e {
+        compute::Error::Store(s) => IndicatorError::Store(s),
+        compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
+    })?;
+    Ok(to_values(project, def, series, as_of))
 }
 
 /// Turns monthly series into values for every complete period, with targets and RAG.

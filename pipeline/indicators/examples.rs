@@ -1,0 +1,150 @@
+//! `scorecard test`: the worked examples written beside each indicator definition, run
+//! through the real checks, store and computation, so the performance officer can prove a
+//! definition gives the figures they expect.
+//!
+//! Each example's `given` extracts become grids (a header of field names, then the rows as
+//! text), are checked and stored in a temporary store in as-at order, and the indicator is
+//! computed on the example's run date; every `expect` is compared with the figure for its
+//! partner and period, rounded to the indicator's decimals.
+
+use crate::check::{self, CheckEnv, Verdict};
+use crate::config::{Example, IndicatorDef, Project};
+use crate::ingest::{find_layout, Cell, DateSystem, Grid, RawExtract};
+use crate::periods::Period;
+use crate::store::Store;
+use chrono::NaiveDate;
+
+/// The result of one example.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExampleResult {
+    pub indicator: String,
+    pub example: String,
+    /// Every expectation met.
+    pub passed: bool,
+    /// One line per expectation (and any problem loading the rows).
+    pub lines: Vec<String>,
+}
+
+fn date(d: &toml::value::Datetime) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&d.to_string(), "%Y-%m-%d").ok()
+}
+
+/// A TOML value as the text a cell would hold.
+fn text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Boolean(b) => if *b { "Y" } else { "N" }.into(),
+        toml::Value::Datetime(d) => date(d).map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|| d.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// Runs every example of every indicator.
+pub fn run_all(project: &Project) -> Vec<ExampleResult> {
+    project.indicators.iter().flat_map(|def| def.example.iter().map(move |ex| run(project, def, ex))).collect()
+}
+
+/// Runs one example in a temporary store.
+pub fn run(project: &Project, def: &IndicatorDef, ex: &Example) -> ExampleResult {
+    let mut result = ExampleResult {
+        indicator: def.id().to_string(),
+        example: ex.name.get_ref().clone(),
+        passed: false,
+        lines: vec![],
+    };
+    match evaluate(project, def, ex) {
+        Ok(lines) => {
+            result.passed = lines.iter().all(|(ok, _)| *ok);
+            result.lines = lines.into_iter().map(|(_, l)| l).collect();
+        }
+        Err(problem) => result.lines.push(problem),
+    }
+    result
+}
+
+fn evaluate(project: &Project, def: &IndicatorDef, ex: &Example) -> Result<Vec<(bool, String)>, String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary store: {e}"))?;
+    let mut store = Store::open(dir.path()).map_err(|e| e.to_string())?;
+    let mut given: Vec<_> = ex.given.iter().collect();
+    given.sort_by_key(|g| date(&g.as_at));
+    let last = given.iter().filter_map(|g| date(&g.as_at)).max().ok_or("no given extract has a date")?;
+    let as_of = match &ex.as_of {
+        Some(d) => date(d).ok_or_else(|| format!("as_of {d} is not a date"))?,
+        None => Period::month_of(last).end().succ_opt().unwrap_or(last),
+    };
+    for (n, g) in given.iter().enumerate() {
+        let source = project.source(&g.source).ok_or_else(|| format!("no source `{}`", g.source))?;
+        let as_at = date(&g.as_at).ok_or_else(|| format!("as_at {} is not a date", g.as_at))?;
+        // The columns in the source's order, the field names as the header.
+        let fields: Vec<&str> = source
+            .column
+            .iter()
+            .map(|c| c.field.as_str())
+            .filter(|f| g.rows.iter().any(|r| r.contains_key(*f)))
+            .collect();
+        let cell = |s: String| if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) };
+        let mut rows = vec![fields.iter().map(|f| cell(f.to_string())).collect::<Vec<_>>()];
+        rows.extend(
+            g.rows.iter().map(|r| fields.iter().map(|f| cell(r.get(*f).map(text).unwrap_or_default())).collect()),
+        );
+        let grid = Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 };
+        let layout =
+            find_layout(&grid, source).map_err(|e| format!("given extract {} of {}: {}", n + 1, g.source, e.0))?;
+        let file_name = format!("{}_{}.example", g.source, as_at.format("%Y%m%d"));
+        let raw = RawExtract {
+            path: file_name.clone().into(),
+            sha256: crate::ingest::sha256_hex(format!("{}{n}{as_at}", ex.name.get_ref()).as_bytes()),
+            file_name,
+            source_id: source.id().to_string(),
+            grid,
+            layout,
+            as_at,
+        };
+        let history = store.extracts().to_vec();
+        let env = CheckEnv { partners: &project.settings.partner, as_of, history: &history, waivers: &[] };
+        let x = check::check(raw, source, &env);
+        if let Some((c, f)) = x.findings().find(|(c, _)| matches!(c.id.as_str(), "types" | "required")) {
+            return Err(format!("given extract {} of {}: {} ({})", n + 1, g.source, f, c.id));
+        }
+        if let Verdict::Quarantine(reason) = &x.verdict {
+            return Err(format!("given extract {} of {} would be quarantined: {reason}", n + 1, g.source));
+        }
+        store.put(&x, as_of).map_err(|e| e.to_string())?;
+    }
+    let values = super::compute_one(project, def, &store, as_of).map_err(|e| e.to_string())?;
+    let shown = |v: f64| format!("{v:.*}", def.decimals as usize);
+    let mut out = Vec::new();
+    for e in &ex.expect {
+        let partner = if e.partner.eq_ignore_ascii_case("ALL") {
+            super::ALL.to_string()
+        } else {
+            match project.settings.partner.iter().find(|p| p.matches(&e.partner)) {
+                Some(p) => p.code.clone(),
+                None => {
+                    out.push((false, format!("{} {}: no partner `{}`", e.partner, e.period, e.partner)));
+                    continue;
+                }
+            }
+        };
+        let Some(period) = Period::parse(&e.period) else {
+            out.push((false, format!("{} {}: not a period", e.partner, e.period)));
+            continue;
+        };
+        let got = values.iter().find(|v| v.partner_code == partner && v.period == period).and_then(|v| v.value);
+        let ok = match (e.value, got) {
+            (Some(want), Some(got)) => shown(want) == shown(got),
+            (None, None) => true,
+            _ => false,
+        };
+        let say = |v: Option<f64>| v.map(shown).unwrap_or_else(|| "no value".into());
+        out.push((
+            ok,
+            if ok {
+                format!("{} {}: {} as expected", e.partner, e.period, say(got))
+            } else {
+                format!("{} {}: expected {}, got {}", e.partner, e.period, say(e.value), say(got))
+            },
+        ));
+    }
+    Ok(out)
+}
