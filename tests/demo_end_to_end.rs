@@ -355,7 +355,7 @@ fn demo_figures_match_an_independent_computation() {
             let decimals = f[5].split('.').nth(1).map(str::len).unwrap_or(0);
             assert!(decimals >= 2, "at least two decimals: {line}");
             assert!((got - v).abs() <= 0.005 + 1e-9, "{key:?}: CSV {got}, expected {v:.4}");
-            assert!(["Red", "Amber", "Green", ""].contains(&f[8]), "{line}");
+            assert!(["Red", "Amber", "Green", "Blue", ""].contains(&f[8]), "{line}");
             seen += 1;
         }
     }

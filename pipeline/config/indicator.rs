@@ -42,6 +42,14 @@ pub struct IndicatorDef {
     /// Amber; further away is Red.
     #[serde(default = "default_amber")]
     pub amber_tolerance_pct: f64,
+    /// Absolute tolerances, in the indicator's own units, instead of the percentages: a value
+    /// within `green_within` of the target is Green, within `amber_within` Amber.
+    pub green_within: Option<f64>,
+    pub amber_within: Option<f64>,
+    /// Beating the target by more than this percentage of it (or `blue_beyond`, in units)
+    /// is Blue: exceeding the target.
+    pub blue_beyond_pct: Option<f64>,
+    pub blue_beyond: Option<f64>,
     /// A change from the same period last year within this much is "no change" (default:
     /// half the last decimal shown, 0.005 for two decimals).
     pub direction_precision: Option<f64>,
@@ -331,7 +339,52 @@ fn where_problem(source: &SourceDef, field: &str, value: &str) -> Option<String>
     })
 }
 
+/// How far from its target a value may be for each status.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    /// Green and Amber bands: percentages of the target, or units when `absolute`.
+    pub green: f64,
+    pub amber: f64,
+    pub absolute: bool,
+    /// Blue beyond this margin above target (in the same basis as `blue_absolute` says).
+    pub blue: Option<f64>,
+    pub blue_absolute: bool,
+}
+
+impl Tolerance {
+    /// The tolerance in words, for definitions tables.
+    pub fn describe(&self, unit: &str) -> String {
+        let band = |x: f64, abs: bool| if abs { format!("{x} {unit}") } else { format!("{x}%") };
+        let mut t = format!(
+            "Green within {} of target; Amber within {}; Red beyond",
+            band(self.green, self.absolute),
+            band(self.amber, self.absolute)
+        );
+        if let Some(b) = self.blue {
+            t.push_str(&format!("; Blue when better than target by more than {}", band(b, self.blue_absolute)));
+        }
+        t
+    }
+}
+
 impl IndicatorDef {
+    /// The RAG tolerance of this indicator.
+    pub fn tolerance(&self) -> Tolerance {
+        let absolute = self.green_within.is_some() || self.amber_within.is_some();
+        let (green, amber) = if absolute {
+            (self.green_within.unwrap_or(0.0), self.amber_within.unwrap_or(0.0))
+        } else {
+            (self.green_tolerance_pct, self.amber_tolerance_pct)
+        };
+        Tolerance {
+            green,
+            amber,
+            absolute,
+            blue: self.blue_beyond.or(self.blue_beyond_pct),
+            blue_absolute: self.blue_beyond.is_some(),
+        }
+    }
+
     pub(super) fn with_path(mut self, p: &Path) -> Self {
         self.path = p.to_path_buf();
         self
@@ -359,6 +412,26 @@ impl IndicatorDef {
         let id = self.id();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
             push(self.id.span(), "ids use lower-case letters, digits and underscores".into());
+        }
+        let t = self.tolerance();
+        if t.absolute && (self.green_tolerance_pct != 0.0 || self.amber_tolerance_pct != default_amber()) {
+            push(
+                self.id.span(),
+                "give tolerances as percentages (green/amber_tolerance_pct) or in units (green/amber_within), not both"
+                    .into(),
+            );
+        }
+        if self.blue_beyond.is_some() && self.blue_beyond_pct.is_some() {
+            push(self.id.span(), "give blue_beyond_pct or blue_beyond, not both".into());
+        }
+        if t.blue.is_some_and(|b| b < 0.0) {
+            push(self.id.span(), "the blue margin must be 0 or more".into());
+        }
+        if t.absolute && (t.green < 0.0 || t.amber < t.green) {
+            push(
+                self.id.span(),
+                format!("tolerances must satisfy 0 <= green_within ({}) <= amber_within ({})", t.green, t.amber),
+            );
         }
         if self.green_tolerance_pct < 0.0 || self.amber_tolerance_pct < self.green_tolerance_pct {
             push(

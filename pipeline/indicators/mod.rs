@@ -132,6 +132,7 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
     // A change smaller than half the last decimal shown is no change, unless the definition
     // says otherwise.
     let precision = def.direction_precision.unwrap_or(0.5 * 10f64.powi(-(def.decimals as i32)));
+    let tolerance = def.tolerance();
     for partner in &partners {
         let months = s.months.get(partner.as_str());
         let parts_of = |p: &Period| -> Option<Parts> {
@@ -154,7 +155,7 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
             };
             let target = project.targets.lookup(def.id(), partner, p.fy, month);
             let rag = match (value, target) {
-                (Some(v), Some(t)) => Some(judge(v, t, def.polarity, def.green_tolerance_pct, def.amber_tolerance_pct)),
+                (Some(v), Some(t)) => Some(judge(v, t, def.polarity, &tolerance)),
                 _ => None,
             };
             let direction = match (value, last_year) {

@@ -410,10 +410,7 @@ impl ReportModel {
                     crate::config::Unit::Pounds => "£".into(),
                     crate::config::Unit::Count => String::new(),
                 },
-                tolerance: format!(
-                    "Green within {}% of target; Amber within {}%; Red beyond",
-                    d.green_tolerance_pct, d.amber_tolerance_pct
-                ),
+                tolerance: d.tolerance().describe(d.unit.as_str()),
             })
             .collect();
 

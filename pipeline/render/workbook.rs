@@ -48,6 +48,7 @@ fn rag_format(rag: &str) -> Format {
         "Green" => (0x00703C, 0xFFFFFF),
         "Amber" => (0xFFDD00, 0x0B0C0C),
         "Red" => (0xD4351C, 0xFFFFFF),
+        "Blue" => (0x1D70B8, 0xFFFFFF),
         _ => (0xFFFFFF, 0x0B0C0C),
     };
     Format::new().set_background_color(Color::RGB(bg)).set_font_color(Color::RGB(fg)).set_bold()
