@@ -1,6 +1,7 @@
 //! `scorecard validate`: every problem, with file and line, exit code 78.
 
 use crate::common::*;
+use std::path::Path;
 
 #[test]
 fn shipped_configuration_is_valid() {
@@ -122,4 +123,21 @@ fn shipped_indicator_examples_pass_and_a_wrong_one_fails() {
     );
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json.as_array().unwrap().iter().filter(|r| r["passed"] == false).count(), 1);
+}
+
+#[test]
+fn charnwood_example_configuration_is_valid_and_proves_itself() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/charnwood");
+    let o = scorecard(&["validate", "--project", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("8 indicators") && out.contains("1 partners"), "{out}");
+    let o = scorecard(&["test", "--project", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Four perspectives, each indicator under a goal.
+    let text = std::fs::read_to_string(root.join("indicators/charnwood.toml")).unwrap();
+    let perspectives: std::collections::BTreeSet<&str> =
+        text.lines().filter_map(|l| l.strip_prefix("perspective = ")).collect();
+    assert_eq!(perspectives.len(), 4, "{perspectives:?}");
+    assert_eq!(text.matches("\nperspective = ").count(), text.matches("\ngoal = ").count());
 }

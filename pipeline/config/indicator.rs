@@ -22,6 +22,10 @@ pub struct IndicatorDef {
     pub name: String,
     /// Balanced-scorecard perspective ("Financial", "Internal management", ...).
     pub perspective: String,
+    /// The scorecard goal the indicator measures, under its perspective (Charnwood's
+    /// "AIM | SCORECARD GOAL | MEASURE"); optional.
+    #[serde(default)]
+    pub goal: String,
     pub unit: Unit,
     /// Whether higher or lower values are better.
     pub polarity: Polarity,

@@ -40,6 +40,7 @@ pub struct IndicatorInfo {
     pub id: String,
     pub name: String,
     pub perspective: String,
+    pub goal: String,
     pub unit: String,
     pub polarity: String,
     pub decimals: u8,
@@ -395,6 +396,7 @@ impl ReportModel {
                 id: d.id().to_string(),
                 name: d.name.clone(),
                 perspective: d.perspective.clone(),
+                goal: d.goal.clone(),
                 unit: d.unit.as_str().to_string(),
                 polarity: match d.polarity {
                     Polarity::Higher => "Higher is better".into(),
