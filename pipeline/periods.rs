@@ -1,7 +1,9 @@
-//! UK financial-year periods: months M01 (April) to M12 (March), quarters Q1-Q4 and years.
+//! UK financial-year periods: months M01 (April) to M12 (March), quarters Q1-Q4, years, the
+//! year to date and the rolling 12 months to a month end.
 //!
 //! Takes dates; gives the periods they fall in, their labels (`2025/26 M07`, `2025/26 Q2`,
-//! `2025/26`) and their first and last days. Every stage uses these so that labels agree.
+//! `2025/26`, `2025/26 M07 YTD`, `2025/26 M07 R12`) and their first and last days. Every stage
+//! uses these so that labels agree.
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -13,6 +15,10 @@ pub enum PeriodKind {
     Month,
     Quarter,
     Year,
+    /// 1 April to the end of month `number`.
+    YearToDate,
+    /// The 12 months ending with month `number` (crossing into the year before).
+    Rolling12,
 }
 
 /// One reporting period of a financial year.
@@ -21,7 +27,8 @@ pub struct Period {
     /// First calendar year of the financial year (2025 for 2025/26).
     pub fy: i32,
     pub kind: PeriodKind,
-    /// 1-12 for months, 1-4 for quarters, 0 for years.
+    /// 1-12 for months (and the last month of a year to date or rolling 12 months), 1-4 for
+    /// quarters, 0 for years.
     pub number: u32,
 }
 
@@ -34,6 +41,12 @@ impl Period {
     }
     pub fn year(fy: i32) -> Period {
         Period { fy, kind: PeriodKind::Year, number: 0 }
+    }
+    pub fn year_to_date(fy: i32, m: u32) -> Period {
+        Period { fy, kind: PeriodKind::YearToDate, number: m }
+    }
+    pub fn rolling12(fy: i32, m: u32) -> Period {
+        Period { fy, kind: PeriodKind::Rolling12, number: m }
     }
 
     /// The financial month (M01 = April) containing a date.
@@ -49,29 +62,36 @@ impl Period {
             PeriodKind::Month => format!("{fy} M{:02}", self.number),
             PeriodKind::Quarter => format!("{fy} Q{}", self.number),
             PeriodKind::Year => fy,
+            PeriodKind::YearToDate => format!("{fy} M{:02} YTD", self.number),
+            PeriodKind::Rolling12 => format!("{fy} M{:02} R12", self.number),
         }
     }
 
-    /// Financial months (1-12) the period covers.
-    pub fn months(&self) -> std::ops::RangeInclusive<u32> {
+    /// The month indexes (see [`Period::month_index`]) the period covers.
+    pub fn month_indexes(&self) -> std::ops::RangeInclusive<i32> {
+        let at = |m: u32| self.fy * 12 + m as i32 - 1;
         match self.kind {
-            PeriodKind::Month => self.number..=self.number,
-            PeriodKind::Quarter => (self.number - 1) * 3 + 1..=self.number * 3,
-            PeriodKind::Year => 1..=12,
+            PeriodKind::Month => at(self.number)..=at(self.number),
+            PeriodKind::Quarter => at((self.number - 1) * 3 + 1)..=at(self.number * 3),
+            PeriodKind::Year => at(1)..=at(12),
+            PeriodKind::YearToDate => at(1)..=at(self.number),
+            PeriodKind::Rolling12 => at(self.number) - 11..=at(self.number),
         }
     }
 
     /// The last financial month of the period (snapshot indicators take its value).
     pub fn last_month(&self) -> Period {
-        Period::month(self.fy, *self.months().end())
+        Period::from_month_index(*self.month_indexes().end())
     }
 
     pub fn start(&self) -> NaiveDate {
-        month_start(self.fy, *self.months().start())
+        let first = Period::from_month_index(*self.month_indexes().start());
+        month_start(first.fy, first.number)
     }
 
     pub fn end(&self) -> NaiveDate {
-        let next = month_start(self.fy, *self.months().end()).checked_add_months(chrono::Months::new(1));
+        let last = self.last_month();
+        let next = month_start(last.fy, last.number).checked_add_months(chrono::Months::new(1));
         next.and_then(|d| d.pred_opt()).expect("valid date")
     }
 
@@ -89,10 +109,17 @@ impl Period {
         };
         let fy = parse_financial_year(year)?;
         let number = |s: &str, max: u32| s.parse::<u32>().ok().filter(|n| (1..=max).contains(n));
-        match rest.chars().next().map(|c| c.to_ascii_uppercase()) {
-            None => Some(Period::year(fy)),
-            Some('M') => number(&rest[1..], 12).map(|m| Period::month(fy, m)),
-            Some('Q') => number(&rest[1..], 4).map(|q| Period::quarter(fy, q)),
+        let (rest, suffix) = match rest.split_once(' ') {
+            Some((r, s)) => (r, s.trim().to_ascii_uppercase()),
+            None => (rest, String::new()),
+        };
+        let month = |s: &str| number(&s[1..], 12);
+        match (rest.chars().next().map(|c| c.to_ascii_uppercase()), suffix.as_str()) {
+            (None, "") => Some(Period::year(fy)),
+            (Some('M'), "") => month(rest).map(|m| Period::month(fy, m)),
+            (Some('M'), "YTD") => month(rest).map(|m| Period::year_to_date(fy, m)),
+            (Some('M'), "R12") => month(rest).map(|m| Period::rolling12(fy, m)),
+            (Some('Q'), "") => number(&rest[1..], 4).map(|q| Period::quarter(fy, q)),
             _ => None,
         }
     }
@@ -153,14 +180,19 @@ pub fn parse_financial_year(s: &str) -> Option<i32> {
 
 /// Every month, quarter and year that has ended on or before `as_of`, from the month of
 /// `first` to the month of `last` (both inclusive), in a stable order: by year, then months,
-/// quarters, the year.
-pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate) -> Vec<Period> {
+/// quarters, the year. With `cumulative`, also the year to date and the rolling 12 months
+/// to each month end (those whose 12 months lie inside the data).
+pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate, cumulative: bool) -> Vec<Period> {
     let lo = Period::month_of(first).month_index();
     let hi = Period::month_of(last.min(as_of)).month_index();
     let mut out = Vec::new();
     for i in lo..=hi {
         let m = Period::from_month_index(i);
         out.push(m);
+        if cumulative {
+            out.push(Period::year_to_date(m.fy, m.number));
+            out.push(Period::rolling12(m.fy, m.number));
+        }
         if m.number.is_multiple_of(3) {
             out.push(Period::quarter(m.fy, m.number / 3));
         }
@@ -178,7 +210,13 @@ mod tests {
 
     #[test]
     fn labels_read_back() {
-        for p in [Period::month(2025, 7), Period::quarter(2024, 4), Period::year(2023)] {
+        for p in [
+            Period::month(2025, 7),
+            Period::quarter(2024, 4),
+            Period::year(2023),
+            Period::year_to_date(2025, 3),
+            Period::rolling12(2025, 2),
+        ] {
             assert_eq!(Period::parse(&p.label()), Some(p));
         }
         assert_eq!(Period::parse("2025/26 m7"), Some(Period::month(2025, 7)));
@@ -188,6 +226,22 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn year_to_date_and_rolling_twelve_months() {
+        let ytd = Period::year_to_date(2025, 7);
+        assert_eq!((ytd.label().as_str(), ytd.start(), ytd.end()), ("2025/26 M07 YTD", d(2025, 4, 1), d(2025, 10, 31)));
+        let r12 = Period::rolling12(2025, 2);
+        assert_eq!((r12.label().as_str(), r12.start(), r12.end()), ("2025/26 M02 R12", d(2024, 6, 1), d(2025, 5, 31)));
+        assert_eq!(r12.month_indexes().count(), 12);
+        // Rolling 12 months only once 12 months of data exist.
+        let p = complete_periods(d(2024, 4, 30), d(2025, 5, 31), d(2025, 6, 10), true);
+        let labels: Vec<String> = p.iter().filter(|p| p.kind == PeriodKind::Rolling12).map(Period::label).collect();
+        assert_eq!(labels, ["2024/25 M12 R12", "2025/26 M01 R12", "2025/26 M02 R12"]);
+        assert!(!complete_periods(d(2024, 4, 30), d(2025, 5, 31), d(2025, 6, 10), false)
+            .iter()
+            .any(|p| p.kind == PeriodKind::YearToDate));
     }
 
     #[test]
@@ -217,7 +271,7 @@ mod tests {
 
     #[test]
     fn only_complete_periods_up_to_as_of() {
-        let ps = complete_periods(d(2025, 4, 30), d(2025, 10, 31), d(2025, 10, 15));
+        let ps = complete_periods(d(2025, 4, 30), d(2025, 10, 31), d(2025, 10, 15), false);
         let labels: Vec<String> = ps.iter().map(Period::label).collect();
         assert_eq!(
             labels,
@@ -232,7 +286,7 @@ mod tests {
                 "2025/26 Q2"
             ]
         );
-        let ps = complete_periods(d(2024, 4, 30), d(2025, 3, 31), d(2026, 1, 1));
+        let ps = complete_periods(d(2024, 4, 30), d(2025, 3, 31), d(2026, 1, 1), false);
         assert!(ps.contains(&Period::year(2024)));
         assert_eq!(ps.len(), 12 + 4 + 1);
     }

@@ -77,6 +77,7 @@ fn new_claim_days(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
         }
     }
     let first_month = demo.extracts.iter().map(|x| midx(x.as_at)).min().unwrap();
+    let last_month = demo.extracts.iter().map(|x| midx(x.as_at)).max().unwrap();
     let mut sums: HashMap<(String, String), (f64, f64)> = HashMap::new();
     for r in latest.values() {
         let Some(decided) = r.decided else { continue };
@@ -87,8 +88,14 @@ fn new_claim_days(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
         let m = midx(decided);
         let fy = m.div_euclid(12);
         let q = m.rem_euclid(12) / 3 + 1;
+        // The year to date to every later month of the year, and the rolling 12 months to
+        // each of the next 12 months whose window lies inside the data.
+        let ytd = (m..=fy * 12 + 11).map(|k| format!("{} YTD", label(k)));
+        let r12 =
+            (m..m + 12).filter(|k| k - 11 >= first_month && *k <= last_month).map(|k| format!("{} R12", label(k)));
+        let periods: Vec<String> = [label(m), qlabel(fy, q), ylabel(fy)].into_iter().chain(ytd).chain(r12).collect();
         for partner in [r.partner, "ALL"] {
-            for period in [label(m), qlabel(fy, q), ylabel(fy)] {
+            for period in periods.clone() {
                 let e = sums.entry((partner.to_string(), period)).or_default();
                 e.0 += days;
                 e.1 += 1.0;

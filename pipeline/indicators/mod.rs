@@ -124,7 +124,9 @@ pub fn compute_one(
 /// Turns monthly series into values for every complete period, with targets and RAG.
 fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: NaiveDate) -> Vec<IndicatorValue> {
     let Some((first, last)) = s.coverage else { return Vec::new() };
-    let periods = complete_periods(first, last, as_of);
+    // Flow indicators also get the year to date and the rolling 12 months; for snapshots
+    // those would repeat the month's own value.
+    let periods = complete_periods(first, last, as_of, s.aggregation == compute::Aggregation::Flow);
     let mut partners: Vec<String> =
         if s.by_partner { project.settings.partner.iter().map(|p| p.code.clone()).collect() } else { Vec::new() };
     partners.push(ALL.to_string());
@@ -140,8 +142,8 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
             match s.aggregation {
                 compute::Aggregation::Snapshot => m.get(&p.last_month().month_index()).copied(),
                 compute::Aggregation::Flow => p
-                    .months()
-                    .filter_map(|k| m.get(&Period::month(p.fy, k).month_index()).copied())
+                    .month_indexes()
+                    .filter_map(|k| m.get(&k).copied())
                     .fold(None, |acc: Option<Parts>, x| Some(acc.unwrap_or_default() + x)),
             }
         };
@@ -151,7 +153,7 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
             let last_year = parts_of(&Period { fy: p.fy - 1, ..*p }).and_then(|x| s.value_of(&x));
             let month = match p.kind {
                 PeriodKind::Year => None,
-                _ => Some(*p.months().end()),
+                _ => Some(p.last_month().number),
             };
             let target = project.targets.lookup(def.id(), partner, p.fy, month);
             let rag = match (value, target) {
@@ -280,6 +282,10 @@ mod tests {
         assert_eq!(value(&values, id, "E07000010", "2025/26 M03"), None);
         // The quarter is over all items decided in it: (1 + 50) / 2.
         assert_eq!(value(&values, id, "E07000010", "2025/26 Q1"), Some(25.5));
+        // The year to date sums the months so far; a month with no items adds nothing.
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M02 YTD"), Some(25.5));
+        assert_eq!(value(&values, id, "E07000010", "2025/26 M03 YTD"), Some(25.5));
+        assert!(!values.iter().any(|v| v.period.kind == PeriodKind::Rolling12), "12 months of data are needed");
         assert_eq!(value(&values, id, ALL, "2025/26 Q1"), Some(25.5));
         assert_eq!(value(&values, "hb_change_events_days", "E07000010", "2025/26 M01"), Some(2.0));
         assert_eq!(value(&values, id, "E07000143", "2025/26 Q1"), None, "Breckland has no items");
