@@ -147,3 +147,65 @@ fn check_gives_every_real_file_a_verdict() {
     clean.sort();
     assert_eq!(clean, ["ct_receipts", "ctr_billing"], "files whose names carry their date are read as they are");
 }
+
+/// Hart District Council's real corporate KPI return (two quarters of 2014/15) loads through
+/// the shipped `sources/returns.toml`, recognised by its header, each quarter taken from the
+/// file's date; indicators read it as returned values.
+#[test]
+fn hart_kpi_return_loads_as_returned_values() {
+    let Some(hart) = shared_data("uk/hartdc") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for sub in ["sources", "indicators", "drop"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("sources/returns.toml"), dir.join("sources/returns.toml"))
+        .unwrap();
+    std::fs::write(
+        dir.join("scorecard.toml"),
+        "[organisation]\nname = \"Hart District Council\"\nshort_name = \"Hart\"\n\
+         [[partner]]\ncode = \"E07000089\"\nname = \"Hart\"\n[limits]\nsettle_seconds = 0\n",
+    )
+    .unwrap();
+    let indicator = |id: &str, code: &str, unit: &str, polarity: &str| {
+        format!(
+            "[[indicator]]\nid = \"{id}\"\nname = \"{code}\"\nperspective = \"Financial\"\nunit = \"{unit}\"\n\
+             polarity = \"{polarity}\"\ndefinition = \"Hart {code}\"\ndata_source = \"Hart KPI return\"\n\
+             method = {{ kind = \"returned\", source = \"returns\", code = \"{code}\", period = \"quarter_before_as_at\" }}\n"
+        )
+    };
+    std::fs::write(
+        dir.join("indicators/hart.toml"),
+        [
+            indicator("ctax_collection_rate", "RB06", "percent", "higher"),
+            indicator("nndr_collection_rate", "RB05", "percent", "higher"),
+            indicator("hb_new_claims_days", "RB07", "days", "lower"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    for f in std::fs::read_dir(&hart).unwrap() {
+        let p = f.unwrap().path();
+        if p.to_string_lossy().ends_with("_DERIVED.csv") {
+            std::fs::copy(&p, dir.join("drop").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let (code, json) = run_json(dir, "2014-11-10");
+    assert_eq!(code, 0, "{json:#}");
+    for f in json["files"].as_array().unwrap() {
+        assert_eq!((f["status"].as_str(), f["source"].as_str()), (Some("accepted"), Some("returns")), "{f}");
+        assert_eq!(f["rows_read"], 45, "45 KPIs in each return: {f}");
+    }
+    let csv = std::fs::read_to_string(dir.join("output/scorecard-Hart-2014-11-10.csv")).unwrap();
+    let value = |id: &str, period: &str| -> String {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},E07000089,{period},")))
+            .unwrap_or_else(|| panic!("{id} {period}\n{csv}"));
+        line.split(',').nth(5).unwrap().to_string()
+    };
+    assert_eq!(value("ctax_collection_rate", "2014/15 Q1"), "30.50");
+    assert_eq!(value("ctax_collection_rate", "2014/15 Q2"), "59.30");
+    assert_eq!(value("nndr_collection_rate", "2014/15 Q2"), "57.40");
+    assert_eq!(value("hb_new_claims_days", "2014/15 Q1"), "19.94");
+}

@@ -160,6 +160,16 @@ pub enum Method {
         #[serde(default = "default_decided")]
         decided: String,
     },
+    /// A value returned as a value (a KPI return, a survey result): the `value` of the rows of
+    /// a returns `source` whose `indicator` column is `code`, per partner and period. Without a
+    /// period column, each row's period is the one `period` names, ended last before its
+    /// extract's as-at date.
+    Returned {
+        source: String,
+        code: String,
+        #[serde(default)]
+        period: ReturnedPeriod,
+    },
     /// Numerator / denominator x `scale` (or the numerator alone, without a denominator) over
     /// the rows of `source` that pass `where`, per partner and month:
     /// `period = "snapshot"`: the latest extract inside each month (accounts, caseloads);
@@ -188,6 +198,21 @@ fn default_decided() -> String {
 }
 fn one() -> f64 {
     1.0
+}
+
+/// Where a returned value's period comes from.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnedPeriod {
+    /// The source's `period` column (`2025/26 Q2`, `2025/26 M07`, `2025/26`).
+    #[default]
+    Column,
+    /// The quarter that ended last before the extract's as-at date.
+    QuarterBeforeAsAt,
+    /// The month that ended last before the as-at date.
+    MonthBeforeAsAt,
+    /// The financial year that ended last before the as-at date.
+    YearBeforeAsAt,
 }
 
 /// How a `ratio` indicator takes its rows for a month.
@@ -239,6 +264,7 @@ impl Method {
             Method::CollectionRate { source, .. }
             | Method::ProcessingDays { source, .. }
             | Method::OutstandingItems { source, .. }
+            | Method::Returned { source, .. }
             | Method::Ratio { source, .. } => vec![source],
             Method::SicknessDaysPerFte { staff_source, absence_source } => vec![staff_source, absence_source],
             Method::TurnoverPct { staff_source } => vec![staff_source],
@@ -263,6 +289,13 @@ impl Method {
             }
             Method::OutstandingItems { source, received, decided } => {
                 vec![(source.as_str(), vec![received.as_str(), decided.as_str()])]
+            }
+            Method::Returned { source, period, .. } => {
+                let mut f = vec!["indicator", "value"];
+                if *period == ReturnedPeriod::Column {
+                    f.push("period");
+                }
+                vec![(source.as_str(), f)]
             }
             Method::Ratio { source, date, filter, numerator, denominator, .. } => {
                 let mut f: Vec<&str> = filter.keys().map(String::as_str).collect();

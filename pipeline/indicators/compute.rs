@@ -64,6 +64,7 @@ pub fn series(project: &Project, def: &IndicatorDef, store: &Store, as_of: Naive
         Method::OutstandingItems { source, received, decided } => {
             outstanding_items(project, store, source, received, decided, as_of)
         }
+        Method::Returned { .. } => unreachable!("returned values are read by `returned`"),
         Method::Ratio { source, period, date, filter, numerator, denominator, scale } => {
             let spec = RatioSpec {
                 period: *period,
@@ -536,4 +537,99 @@ fn turnover_pct(project: &Project, store: &Store, staff: &str, as_of: NaiveDate)
     let mut months = MonthlyParts::new();
     months.insert(ALL.to_string(), all);
     Ok(Series { months, coverage: cov, ..empty })
+}
+
+/// One returned value.
+#[derive(Debug, Clone)]
+pub struct Returned {
+    pub partner: String,
+    pub period: Period,
+    pub value: f64,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+}
+
+/// The values of one indicator code in a returns source: per partner (the row's partner; else
+/// the project's only partner, or the partnership) and period (the row's, or the one ended
+/// last before its extract's as-at date); where several extracts return the same partner and
+/// period, the latest wins.
+pub fn returned(
+    project: &Project,
+    store: &Store,
+    source: &str,
+    code: &str,
+    rule: crate::config::ReturnedPeriod,
+    as_of: NaiveDate,
+) -> Result<Vec<Returned>, Error> {
+    use crate::config::ReturnedPeriod as R;
+    let Some(df) = store.load(source, as_of)? else { return Ok(Vec::new()) };
+    let text = |name: &str| -> Result<Option<StringChunked>, Error> {
+        Ok(match df.column(name) {
+            Ok(c) => Some(c.cast(&DataType::String)?.str()?.clone()),
+            Err(_) => None,
+        })
+    };
+    let number = |name: &str| -> Result<Option<Float64Chunked>, Error> {
+        Ok(match df.column(name) {
+            Ok(c) => Some(c.cast(&DataType::Float64)?.f64()?.clone()),
+            Err(_) => None,
+        })
+    };
+    let (codes, partners, periods) = (text("indicator")?, text("partner")?, text("period")?);
+    let (values, nums, dens) = (number("value")?, number("numerator")?, number("denominator")?);
+    let as_at = df.column("as_at")?.cast(&DataType::Int32)?;
+    let as_at = as_at.i32()?;
+    let default_partner = match project.settings.partner.as_slice() {
+        [one] => one.code.clone(),
+        _ => ALL.to_string(),
+    };
+    let mut latest: BTreeMap<(String, Period), (i32, Returned)> = BTreeMap::new();
+    for i in 0..df.height() {
+        let matches = codes.as_ref().and_then(|c| c.get(i)).is_some_and(|c| c.trim().eq_ignore_ascii_case(code));
+        let (Some(value), Some(day)) = (values.as_ref().and_then(|v| v.get(i)), as_at.get(i)) else { continue };
+        if !matches {
+            continue;
+        }
+        let date = crate::check::date_from_days(day);
+        let before = |p: Period| p.end() < date;
+        let period = match rule {
+            R::Column => periods.as_ref().and_then(|p| p.get(i)).and_then(Period::parse),
+            R::MonthBeforeAsAt => {
+                let m = Period::month_of(date);
+                Some(if before(m) { m } else { Period::from_month_index(m.month_index() - 1) })
+            }
+            R::QuarterBeforeAsAt => {
+                let m = Period::month_of(date);
+                let q = Period::quarter(m.fy, m.number.div_ceil(3));
+                Some(if before(q) {
+                    q
+                } else if q.number > 1 {
+                    Period::quarter(q.fy, q.number - 1)
+                } else {
+                    Period::quarter(q.fy - 1, 4)
+                })
+            }
+            R::YearBeforeAsAt => {
+                let fy = Period::month_of(date).fy;
+                Some(if before(Period::year(fy)) { Period::year(fy) } else { Period::year(fy - 1) })
+            }
+        };
+        let Some(period) = period else { continue };
+        let partner =
+            partners.as_ref().and_then(|p| p.get(i)).map(str::to_string).unwrap_or_else(|| default_partner.clone());
+        let r = Returned {
+            partner: partner.clone(),
+            period,
+            value,
+            numerator: nums.as_ref().and_then(|n| n.get(i)),
+            denominator: dens.as_ref().and_then(|d| d.get(i)),
+        };
+        match latest.get(&(partner.clone(), period)) {
+            Some((d, _)) if *d > day => {}
+            _ => {
+                latest.insert((partner, period), (day, r));
+            }
+        }
+    }
+    Ok(latest.into_values().map(|(_, r)| r).collect())
 }

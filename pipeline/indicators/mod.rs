@@ -114,11 +114,99 @@ pub fn compute_one(
     store: &Store,
     as_of: NaiveDate,
 ) -> Result<Vec<IndicatorValue>, IndicatorError> {
+    if let crate::config::Method::Returned { source, code, period } = def.method.get_ref() {
+        let rows = compute::returned(project, store, source, code, *period, as_of).map_err(|e| match e {
+            compute::Error::Store(s) => IndicatorError::Store(s),
+            compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
+        })?;
+        let scale = if def.unit == crate::config::Unit::Percent { 100.0 } else { 1.0 };
+        return Ok(returned_values(project, def, rows, scale));
+    }
     let series = compute::series(project, def, store, as_of).map_err(|e| match e {
         compute::Error::Store(s) => IndicatorError::Store(s),
         compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
     })?;
     Ok(to_values(project, def, series, as_of))
+}
+
+/// One figure with its target, RAG and direction of travel from the same period last year.
+#[allow(clippy::too_many_arguments)]
+fn figure(
+    project: &Project,
+    def: &IndicatorDef,
+    partner: &str,
+    period: Period,
+    value: Option<f64>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    last_year: Option<f64>,
+) -> IndicatorValue {
+    // A change smaller than half the last decimal shown is no change, unless the definition
+    // says otherwise.
+    let precision = def.direction_precision.unwrap_or(0.5 * 10f64.powi(-(def.decimals as i32)));
+    let month = match period.kind {
+        PeriodKind::Year => None,
+        _ => Some(period.last_month().number),
+    };
+    let target = project.targets.lookup(def.id(), partner, period.fy, month);
+    let rag = match (value, target) {
+        (Some(v), Some(t)) => Some(judge(v, t, def.polarity, &def.tolerance())),
+        _ => None,
+    };
+    let direction = match (value, last_year) {
+        (Some(v), Some(b)) => Some(Direction::of(v, b, def.polarity, precision)),
+        _ => None,
+    };
+    IndicatorValue {
+        indicator_id: def.id().to_string(),
+        partner_code: partner.to_string(),
+        period,
+        value,
+        numerator: value.and(numerator),
+        denominator: value.and(denominator),
+        target,
+        rag,
+        last_year,
+        direction,
+    }
+}
+
+/// Figures from returned values: as returned per partner and period; for the partnership,
+/// the returned partnership row if there is one, else sum of numerators over sum of
+/// denominators where every partner returned both.
+fn returned_values(
+    project: &Project,
+    def: &IndicatorDef,
+    rows: Vec<compute::Returned>,
+    scale: f64,
+) -> Vec<IndicatorValue> {
+    let mut by: BTreeMap<(String, Period), &compute::Returned> = BTreeMap::new();
+    for r in &rows {
+        by.insert((r.partner.clone(), r.period), r);
+    }
+    let mut all: BTreeMap<(String, Period), (Option<f64>, Option<f64>, Option<f64>)> =
+        by.iter().map(|((p, per), r)| ((p.clone(), *per), (Some(r.value), r.numerator, r.denominator))).collect();
+    let partners: Vec<&str> = project.settings.partner.iter().map(|p| p.code.as_str()).collect();
+    let periods: std::collections::BTreeSet<Period> = by.keys().map(|(_, p)| *p).collect();
+    for period in periods {
+        if partners.len() < 2 || all.contains_key(&(ALL.to_string(), period)) {
+            continue;
+        }
+        let parts: Option<Vec<(f64, f64)>> = partners
+            .iter()
+            .map(|p| by.get(&(p.to_string(), period)).and_then(|r| Some((r.numerator?, r.denominator?))))
+            .collect();
+        if let Some(parts) = parts {
+            let (n, d) = parts.iter().fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+            all.insert((ALL.to_string(), period), ((d != 0.0).then(|| n / d * scale), Some(n), Some(d)));
+        }
+    }
+    all.iter()
+        .map(|((partner, period), (value, n, d))| {
+            let last_year = all.get(&(partner.clone(), Period { fy: period.fy - 1, ..*period })).and_then(|x| x.0);
+            figure(project, def, partner, *period, *value, *n, *d, last_year)
+        })
+        .collect()
 }
 
 /// Turns monthly series into values for every complete period, with targets and RAG.
@@ -131,10 +219,6 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
         if s.by_partner { project.settings.partner.iter().map(|p| p.code.clone()).collect() } else { Vec::new() };
     partners.push(ALL.to_string());
     let mut out = Vec::new();
-    // A change smaller than half the last decimal shown is no change, unless the definition
-    // says otherwise.
-    let precision = def.direction_precision.unwrap_or(0.5 * 10f64.powi(-(def.decimals as i32)));
-    let tolerance = def.tolerance();
     for partner in &partners {
         let months = s.months.get(partner.as_str());
         let parts_of = |p: &Period| -> Option<Parts> {
@@ -151,31 +235,8 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
             let parts = parts_of(p);
             let value = parts.as_ref().and_then(|x| s.value_of(x));
             let last_year = parts_of(&Period { fy: p.fy - 1, ..*p }).and_then(|x| s.value_of(&x));
-            let month = match p.kind {
-                PeriodKind::Year => None,
-                _ => Some(p.last_month().number),
-            };
-            let target = project.targets.lookup(def.id(), partner, p.fy, month);
-            let rag = match (value, target) {
-                (Some(v), Some(t)) => Some(judge(v, t, def.polarity, &tolerance)),
-                _ => None,
-            };
-            let direction = match (value, last_year) {
-                (Some(v), Some(b)) => Some(Direction::of(v, b, def.polarity, precision)),
-                _ => None,
-            };
-            out.push(IndicatorValue {
-                indicator_id: def.id().to_string(),
-                partner_code: partner.clone(),
-                period: *p,
-                value,
-                numerator: value.and(parts.map(|x| x.numerator)),
-                denominator: if s.count_only { None } else { value.and(parts.map(|x| x.denominator)) },
-                target,
-                rag,
-                last_year,
-                direction,
-            });
+            let denominator = if s.count_only { None } else { parts.map(|x| x.denominator) };
+            out.push(figure(project, def, partner, *p, value, parts.map(|x| x.numerator), denominator, last_year));
         }
     }
     out
