@@ -184,7 +184,9 @@ fn returned_values(
     for r in &rows {
         by.insert((r.partner.clone(), r.period), r);
     }
-    let mut all: BTreeMap<(String, Period), (Option<f64>, Option<f64>, Option<f64>)> =
+    // Value, numerator and denominator by partner and period.
+    type Figures = BTreeMap<(String, Period), (Option<f64>, Option<f64>, Option<f64>)>;
+    let mut all: Figures =
         by.iter().map(|((p, per), r)| ((p.clone(), *per), (Some(r.value), r.numerator, r.denominator))).collect();
     let partners: Vec<&str> = project.settings.partner.iter().map(|p| p.code.as_str()).collect();
     let periods: std::collections::BTreeSet<Period> = by.keys().map(|(_, p)| *p).collect();
