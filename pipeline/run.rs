@@ -338,7 +338,19 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
     };
     let quality = render::model::source_quality(project, store.extracts(), &records, &summary.files, as_of);
     summary.stale = quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
-    let model = ReportModel::build(project, &values, summary.files.clone(), store.extracts().to_vec(), quality, as_of);
+    let breakdowns = match indicators::breakdowns(project, &store, as_of) {
+        Ok(b) => b,
+        Err(e) => return fail(summary, format!("computing breakdowns: {e}")),
+    };
+    let model = ReportModel::build(
+        project,
+        &values,
+        summary.files.clone(),
+        store.extracts().to_vec(),
+        quality,
+        &breakdowns,
+        as_of,
+    );
     let template_path = project.root.join("report-templates").join("committee.typ");
     let (template, template_name) = match std::fs::read_to_string(&template_path) {
         Ok(t) => (t, template_path.display().to_string()),

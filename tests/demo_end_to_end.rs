@@ -412,6 +412,21 @@ fn demo_figures_match_an_independent_computation() {
     assert!(missing.contains(&("hb_accuracy_rate".into(), "E07000244".into(), "2025/26 M12".into())), "{missing:?}");
     assert!(!missing.iter().any(|m| m.0 == "nndr_collection_rate" && m.1 == "E07000143" && m.2 == "2025/26 M12"));
     assert!(wb.sheet_names().contains(&"Scorecard".to_string()));
+    // The collection rate broken down by payment method, for March 2026, computed here from
+    // the demo's rows: Breckland's direct-debit payers.
+    let demo = generate(scorecard::demo::SEED);
+    let march = demo.extracts.iter().rfind(|x| matches!(x.body, Body::Revenues(_))).unwrap();
+    let Body::Revenues(rows) = &march.body else { unreachable!() };
+    let (c, d) = rows
+        .iter()
+        .filter(|r| r.partner == "E07000143" && r.tax_type == "CTAX" && r.liability_year == fy_of(march.as_at))
+        .filter(|r| r.payment_method == "Direct Debit")
+        .fold((0.0, 0.0), |a, r| (a.0 + r.collected, a.1 + r.net_debit));
+    let breakdowns = wb.worksheet_range("Breakdowns").unwrap();
+    let header = breakdowns.rows().position(|r| r[0] == "Payment Method").expect("payment method breakdown");
+    let dd = breakdowns.rows().skip(header).find(|r| r[0] == "Direct Debit").unwrap();
+    let Data::Float(got) = dd[1] else { panic!("{dd:?}") };
+    assert!((got - c / d * 100.0).abs() < 1e-9, "Breckland direct debit {got} vs {}", c / d * 100.0);
 
     // The PDF: a real PDF, tagged, and it says the data is synthetic.
     let pdf = std::fs::read(&pdf_path).unwrap();

@@ -59,6 +59,9 @@ pub struct IndicatorDef {
     pub direction_precision: Option<f64>,
     /// How it is computed.
     pub method: Spanned<Method>,
+    /// Columns of its source(s) to break the latest figures down by (team, work type, ward).
+    #[serde(default)]
+    pub breakdown: Vec<String>,
     /// Worked examples that prove the definition (`scorecard test`).
     #[serde(default)]
     pub example: Vec<Example>,
@@ -500,6 +503,18 @@ impl IndicatorDef {
                             def.path.display()
                         ),
                     );
+                }
+            }
+        }
+        for b in &self.breakdown {
+            for source in self.method.get_ref().sources() {
+                if let Some(def) = sources.iter().find(|s| s.id() == source) {
+                    if def.column(b).is_none() {
+                        push(
+                            self.id.span(),
+                            format!("breakdown `{b}` is not a column of source `{source}`, which this indicator reads"),
+                        );
+                    }
                 }
             }
         }

@@ -107,6 +107,39 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
     Ok(out)
 }
 
+/// Distinct values a breakdown shows at most.
+pub const MAX_BREAKDOWN_VALUES: usize = 40;
+
+/// One indicator's figures restricted to one value of a breakdown column.
+#[derive(Debug, Clone)]
+pub struct BreakdownValues {
+    pub indicator_id: String,
+    pub column: String,
+    pub label: String,
+    pub values: Vec<IndicatorValue>,
+}
+
+/// Every indicator's breakdowns: the indicator recomputed on the rows of each value of each
+/// of its `breakdown` columns.
+pub fn breakdowns(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<BreakdownValues>, IndicatorError> {
+    let mut out = Vec::new();
+    for def in &project.indicators {
+        let sources = def.method.get_ref().sources();
+        for column in &def.breakdown {
+            let Some(first) = sources.first() else { continue };
+            for label in store.distinct(first, column, as_of, MAX_BREAKDOWN_VALUES)? {
+                let only = sources
+                    .iter()
+                    .map(|s| crate::store::Only { source: s.to_string(), column: column.clone(), value: label.clone() })
+                    .collect();
+                let values = compute_one(project, def, &store.only(only), as_of)?;
+                out.push(BreakdownValues { indicator_id: def.id().to_string(), column: column.clone(), label, values });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Computes one indicator for every partner and complete period.
 pub fn compute_one(
     project: &Project,

@@ -55,7 +55,7 @@ mod tests {
             warnings: 0,
             feedback: None,
         }];
-        ReportModel::build(&p, &values, files, Vec::new(), Vec::new(), date("2026-04-15"))
+        ReportModel::build(&p, &values, files, Vec::new(), Vec::new(), &[], date("2026-04-15"))
     }
 
     #[test]

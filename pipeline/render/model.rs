@@ -110,6 +110,27 @@ pub struct ScorecardRow {
     pub cells: Vec<ValueRow>,
 }
 
+/// One indicator's latest month broken down by the values of a column.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownTable {
+    pub indicator_id: String,
+    pub name: String,
+    /// The column broken down by (as its header reads, and its field), and the period shown.
+    pub column: String,
+    pub field: String,
+    pub period: String,
+    pub rows: Vec<BreakdownRow>,
+}
+
+/// One value of the breakdown column: its figure for each partner and the partnership (in
+/// the order of the model's `partners`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownRow {
+    pub label: String,
+    pub cells: Vec<String>,
+    pub values: Vec<Option<f64>>,
+}
+
 /// A trend row: one indicator's partnership values over recent quarters.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendRow {
@@ -259,6 +280,8 @@ pub struct ReportModel {
     /// This run's files that were not accepted, with the reasons.
     pub attention: Vec<FileReport>,
     pub lineage: Vec<StoredExtract>,
+    /// Breakdowns of indicators' latest months by a column of their source.
+    pub breakdowns: Vec<BreakdownTable>,
     /// Red and amber results of the scorecard's latest month, with their commentary or
     /// marked as missing it (exception reporting).
     pub exceptions: Vec<ValueRow>,
@@ -275,6 +298,7 @@ impl ReportModel {
         files: Vec<FileReport>,
         lineage: Vec<StoredExtract>,
         quality: Vec<SourceQuality>,
+        breakdowns: &[crate::indicators::BreakdownValues],
         as_of: NaiveDate,
     ) -> ReportModel {
         let settings = &project.settings;
@@ -442,6 +466,45 @@ impl ReportModel {
             })
             .collect();
         let attention = files.iter().filter(|f| f.status != "accepted").cloned().collect();
+        let mut breakdown_tables: Vec<BreakdownTable> = Vec::new();
+        for b in breakdowns {
+            let Some(row) = scorecard.iter().find(|r| r.indicator_id == b.indicator_id) else { continue };
+            let def = project.indicators.iter().find(|d| d.id() == b.indicator_id).expect("indicator of a breakdown");
+            let values: Vec<Option<f64>> = partners
+                .iter()
+                .map(|p| {
+                    b.values
+                        .iter()
+                        .find(|v| v.partner_code == p.code && v.period.label() == row.period)
+                        .and_then(|v| v.value)
+                })
+                .collect();
+            let line = BreakdownRow {
+                label: b.label.clone(),
+                cells: values.iter().map(|v| value_text(*v, def.unit, def.decimals)).collect(),
+                values,
+            };
+            match breakdown_tables.iter_mut().find(|t| t.indicator_id == b.indicator_id && t.field == b.column) {
+                Some(t) => t.rows.push(line),
+                None => breakdown_tables.push(BreakdownTable {
+                    indicator_id: b.indicator_id.clone(),
+                    name: def.name.clone(),
+                    // The column as the source system heads it.
+                    column: def
+                        .method
+                        .get_ref()
+                        .sources()
+                        .first()
+                        .and_then(|s| project.source(s))
+                        .and_then(|s| s.column(&b.column))
+                        .and_then(|c| c.headers.first().cloned())
+                        .unwrap_or_else(|| b.column.clone()),
+                    field: b.column.clone(),
+                    period: row.period.clone(),
+                    rows: vec![line],
+                }),
+            }
+        }
         let exceptions = scorecard
             .iter()
             .flat_map(|r: &ScorecardRow| r.cells.iter())
@@ -469,6 +532,7 @@ impl ReportModel {
             source_summary,
             attention,
             lineage,
+            breakdowns: breakdown_tables,
             exceptions,
             quality,
             characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),

@@ -276,6 +276,31 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
         ws.autofit();
     }
 
+    // Breakdowns of the latest month by a column of the source.
+    if !m.breakdowns.is_empty() {
+        let ws = wb.add_worksheet().set_name("Breakdowns")?;
+        let bold = Format::new().set_bold();
+        let mut row = 0;
+        for (k, b) in m.breakdowns.iter().enumerate() {
+            let info = m.indicators.iter().find(|x| x.id == b.indicator_id).expect("indicator");
+            let fmt = unit_format(&info.unit, info.decimals);
+            ws.write_string_with_format(row, 0, fit(&format!("{} by {} ({})", b.name, b.column, b.period)), &bold)?;
+            let mut headers: Vec<&str> = vec![b.column.as_str()];
+            headers.extend(m.partners.iter().map(|p| p.name.as_str()));
+            let rows = b
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut cells = vec![text(&r.label)];
+                    cells.extend(r.values.iter().map(|v| v.map(|x| X::Num(x, fmt.clone())).unwrap_or(text("no data"))));
+                    cells
+                })
+                .collect();
+            row = write_table(ws, row + 1, &format!("Breakdown{}", k + 1), &headers, rows)?;
+        }
+        ws.autofit();
+    }
+
     // Data quality by source: the data in use, staleness and the latest scores.
     {
         let ws = wb.add_worksheet().set_name("Data quality")?;

@@ -36,7 +36,7 @@ pub struct StoredExtract {
     pub sums: std::collections::BTreeMap<String, f64>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
     extracts: Vec<StoredExtract>,
@@ -56,6 +56,16 @@ pub enum StoreError {
 pub struct Store {
     dir: PathBuf,
     manifest: Manifest,
+    /// Rows kept when loading (a breakdown's view of the store); all rows when empty.
+    only: Vec<Only>,
+}
+
+/// A restriction of one source's rows to one value of a column, for breakdowns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Only {
+    pub source: String,
+    pub column: String,
+    pub value: String,
 }
 
 impl Store {
@@ -67,7 +77,31 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
             Err(source) => return Err(StoreError::Io { path, source }),
         };
-        Ok(Store { dir: dir.to_path_buf(), manifest })
+        Ok(Store { dir: dir.to_path_buf(), manifest, only: Vec::new() })
+    }
+
+    /// A read-only view of the store whose loads keep only the rows matching `only`.
+    pub fn only(&self, only: Vec<Only>) -> Store {
+        Store { dir: self.dir.clone(), manifest: self.manifest.clone(), only }
+    }
+
+    /// The distinct values of a column of a source (as text, blanks left out), in order, at
+    /// most `limit` of them.
+    pub fn distinct(
+        &self,
+        source: &str,
+        column: &str,
+        as_of: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some(df) = self.load(source, as_of)? else { return Ok(Vec::new()) };
+        let path = self.dir.join(source);
+        let err = |source| StoreError::Polars { path: path.clone(), source };
+        let Ok(c) = df.column(column) else { return Ok(Vec::new()) };
+        let c = c.cast(&DataType::String).map_err(err)?;
+        let values: std::collections::BTreeSet<String> =
+            c.str().map_err(err)?.iter().flatten().map(str::to_string).collect();
+        Ok(values.into_iter().take(limit).collect())
     }
 
     /// Every extract in the store, in the order they were loaded.
@@ -192,9 +226,12 @@ impl Store {
             return Ok(None);
         }
         let path = self.dir.join(source);
-        let df = concat(frames, UnionArgs::default())
-            .and_then(|lf| lf.collect())
-            .map_err(|source| StoreError::Polars { path, source })?;
+        let mut lf =
+            concat(frames, UnionArgs::default()).map_err(|source| StoreError::Polars { path: path.clone(), source })?;
+        for o in self.only.iter().filter(|o| o.source == source) {
+            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
+        }
+        let df = lf.collect().map_err(|source| StoreError::Polars { path, source })?;
         Ok(Some(df))
     }
 }
