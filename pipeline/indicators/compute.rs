@@ -204,22 +204,17 @@ fn collection_rate(
     tax_type: &str,
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
-    let Some(Input { df, partner, group, empty, .. }) =
-        input(project, store, source, Aggregation::Snapshot, 100.0, as_of)?
+    let Some(Input { df, partner, empty, .. }) = input(project, store, source, Aggregation::Snapshot, 100.0, as_of)?
     else {
         return Ok(Series::none(Aggregation::Snapshot, 100.0, true));
     };
-    let lf = df.lazy().with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")]);
-    // The extract with the latest as-at date inside each month (per partner).
-    let latest = lf.clone().group_by(group.clone()).agg([col("as_at").max()]);
-    let mut on = group.clone();
-    on.push(col("as_at"));
-    let monthly = lf
-        .join(latest, on.clone(), on, JoinArgs::new(JoinType::Inner))
-        .filter(col("tax_type").eq(lit(tax_type)).and(col("liability_year").eq(col("fy"))))
-        .group_by(group)
-        .agg([col("collected").sum().alias("num"), col("net_debit").sum().alias("den")])
-        .collect()?;
+    let this_year = col("tax_type").eq(lit(tax_type)).and(col("liability_year").eq(col("fy")));
+    let sum_of = |field: &str| when(this_year.clone()).then(col(field)).otherwise(lit(0.0)).sum();
+    let keys = ["tax_type".to_string(), "liability_year".to_string()];
+    let sums = ["collected".to_string(), "net_debit".to_string()];
+    let monthly =
+        latest_in_month(df.lazy(), partner.as_deref(), &keys, &sums, sum_of("collected"), sum_of("net_debit"))
+            .collect()?;
     let mut months = collect_parts(&monthly, partner.as_deref())?;
     if partner.is_some() {
         add_partnership(&mut months, &partner_codes(project));
@@ -370,23 +365,97 @@ fn all_of(def: &SourceDef, filter: &BTreeMap<String, String>) -> Expr {
     filter.iter().fold(lit(true), |acc, (f, v)| acc.and(condition(def, f, v)))
 }
 
-/// An aggregate as a polars expression over the rows of a group. (Counts use `len()` or a
-/// per-row condition: a bare literal would count once per group, not once per row.)
-fn aggregate(def: &SourceDef, a: &Aggregate) -> Expr {
+/// An aggregate as a polars expression over the rows of a group, counting only rows that
+/// also meet `rows` (a group-level filter; `None` when the rows were filtered already).
+/// (Counts use `len()` or a per-row condition: a bare literal would count once per group,
+/// not once per row.)
+fn aggregate(def: &SourceDef, a: &Aggregate, rows: Option<Expr>) -> Expr {
+    let cond = match (a.filter.is_empty(), rows) {
+        (true, None) => None,
+        (false, None) => Some(all_of(def, &a.filter)),
+        (true, Some(r)) => Some(r),
+        (false, Some(r)) => Some(r.and(all_of(def, &a.filter))),
+    };
     let value = match a.of {
-        AggregateKind::Count if a.filter.is_empty() => return len().cast(DataType::Float64),
-        AggregateKind::Count => return all_of(def, &a.filter).cast(DataType::Float64).sum(),
+        AggregateKind::Count => {
+            return match cond {
+                None => len().cast(DataType::Float64),
+                Some(c) => c.cast(DataType::Float64).sum(),
+            }
+        }
         AggregateKind::Sum => col(a.field.as_deref().unwrap_or_default()).cast(DataType::Float64),
         AggregateKind::Days => {
             (days(a.to.as_deref().unwrap_or_default()) - days(a.from.as_deref().unwrap_or_default()) + lit(1))
                 .cast(DataType::Float64)
         }
     };
-    if a.filter.is_empty() {
-        value.sum()
-    } else {
-        when(all_of(def, &a.filter)).then(value).otherwise(lit(0.0)).sum()
+    match cond {
+        None => value.sum(),
+        Some(c) => when(c).then(value).otherwise(lit(0.0)).sum(),
     }
+}
+
+/// Snapshot sums from the extract with the latest as-at date inside each month (per
+/// partner). The rows are first summed per extract, partner and value of every column the
+/// conditions read (`keys`; the `sums` fields summed, the rows counted in `_n`), so the
+/// conditions and sums then run on a few hundred rows rather than millions; only then is
+/// each month's latest extract picked (no join of the rows). `num` and `den` are written
+/// against that summary: counts sum `_n`, sums sum the pre-summed fields.
+fn latest_in_month(
+    lf: LazyFrame,
+    partner: Option<&str>,
+    keys: &[String],
+    sums: &[String],
+    num: Expr,
+    den: Expr,
+) -> LazyFrame {
+    let mut per_extract = vec![col("as_at")];
+    let mut per_month = vec![col("midx")];
+    if let Some(p) = partner {
+        per_extract.push(col(p));
+        per_month.push(col(p));
+    }
+    let mut summary_keys = per_extract.clone();
+    summary_keys.extend(keys.iter().filter(|k| Some(k.as_str()) != partner).map(|k| col(k.as_str())));
+    let mut summed = vec![len().cast(DataType::Float64).alias("_n")];
+    summed.extend(sums.iter().map(|f| col(f.as_str()).cast(DataType::Float64).sum()));
+    let mut per_extract_month = per_extract.clone();
+    per_extract_month.push(col("midx"));
+    lf.group_by(summary_keys)
+        .agg(summed)
+        .with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")])
+        .group_by(per_extract_month)
+        .agg([num.alias("num"), den.alias("den")])
+        .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
+        .group_by(per_month)
+        .agg([col("num").last(), col("den").last()])
+}
+
+/// An aggregate over a [`latest_in_month`] summary: counts add up `_n`.
+fn summary_aggregate(def: &SourceDef, a: &Aggregate, rows: Expr) -> Expr {
+    let cond = if a.filter.is_empty() { rows } else { rows.and(all_of(def, &a.filter)) };
+    let value = match a.of {
+        AggregateKind::Count => col("_n"),
+        AggregateKind::Sum => col(a.field.as_deref().unwrap_or_default()),
+        // Not offered for snapshots (validated); counted as rows if it ever is.
+        AggregateKind::Days => col("_n"),
+    };
+    when(cond).then(value).otherwise(lit(0.0)).sum()
+}
+
+/// The columns a snapshot ratio's conditions read, and the fields it sums.
+fn snapshot_columns(spec: &RatioSpec) -> (Vec<String>, Vec<String>) {
+    let mut keys: Vec<String> = spec.filter.keys().cloned().collect();
+    let mut sums = Vec::new();
+    for a in std::iter::once(spec.numerator).chain(spec.denominator) {
+        keys.extend(a.filter.keys().cloned());
+        sums.extend(a.field.iter().cloned());
+    }
+    keys.sort();
+    keys.dedup();
+    sums.sort();
+    sums.dedup();
+    (keys, sums)
 }
 
 /// A general ratio: filters, then numerator and denominator per partner and month.
@@ -408,13 +477,21 @@ fn ratio(
         return Ok(Series::none(aggregation, scale, true));
     };
     empty.count_only = spec.denominator.is_none();
-    let rows = match spec.period {
+    let den_of = |rows: Option<Expr>| match (spec.denominator, rows) {
+        (Some(d), rows) => aggregate(def, d, rows),
+        (None, None) => len().cast(DataType::Float64),
+        (None, Some(r)) => r.cast(DataType::Float64).sum(),
+    };
+    let monthly = match spec.period {
         PeriodRule::Snapshot => {
-            let lf = df.lazy().with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")]);
-            let latest = lf.clone().group_by(group.clone()).agg([col("as_at").max()]);
-            let mut on = group.clone();
-            on.push(col("as_at"));
-            lf.join(latest, on.clone(), on, JoinArgs::new(JoinType::Inner))
+            let rows = all_of(def, spec.filter);
+            let num = summary_aggregate(def, spec.numerator, rows.clone());
+            let den = match spec.denominator {
+                Some(d) => summary_aggregate(def, d, rows),
+                None => col("_n").sum(),
+            };
+            let (keys, sums) = snapshot_columns(spec);
+            latest_in_month(df.lazy(), partner.as_deref(), &keys, &sums, num, den).collect()?
         }
         PeriodRule::Flow => {
             let date = spec.date.unwrap_or_default();
@@ -422,14 +499,12 @@ fn ratio(
             versions
                 .filter(col(date).is_not_null().and(days(date).lt_eq(lit(days_since_epoch(as_of)))))
                 .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])
+                .filter(all_of(def, spec.filter))
+                .group_by(group)
+                .agg([aggregate(def, spec.numerator, None).alias("num"), den_of(None).alias("den")])
+                .collect()?
         }
     };
-    let mut aggs = vec![aggregate(def, spec.numerator).alias("num")];
-    aggs.push(match spec.denominator {
-        Some(d) => aggregate(def, d).alias("den"),
-        None => len().cast(DataType::Float64).alias("den"),
-    });
-    let monthly = rows.filter(all_of(def, spec.filter)).group_by(group).agg(aggs).collect()?;
     let mut months = collect_parts(&monthly, partner.as_deref())?;
     if partner.is_some() {
         match aggregation {
@@ -467,38 +542,65 @@ fn outstanding_items(
         return Ok(Series::none(Aggregation::Snapshot, 1.0, true));
     };
     let Some((first, last)) = empty.coverage else { return Ok(empty) };
-    let mut months = MonthlyParts::new();
-    let codes = partner_codes(project);
-    for m in Period::month_of(first).month_index()..=Period::month_of(last).month_index() {
-        let end = days_since_epoch(Period::from_month_index(m).end());
-        let known = df.clone().lazy().filter(days("as_at").lt_eq(lit(end))).collect()?;
-        if known.height() == 0 {
+    let (lo_month, hi_month) = (Period::month_of(first).month_index(), Period::month_of(last).month_index());
+    // Every version of every item, in key then as-at order. A version is the one known at
+    // each month end from its extract's month until the month before the item's next
+    // version; within that span the item is open from the month it was received until the
+    // month before it was decided. Each version adds its open months to a running count
+    // (one pass, instead of rebuilding the known versions at every month end).
+    let mut cols: Vec<Expr> = key.iter().map(|k| col(k.as_str()).cast(DataType::String)).collect();
+    let mut order: Vec<PlSmallStr> = key.iter().map(|k| PlSmallStr::from(k.as_str())).collect();
+    order.push("as_at".into());
+    cols.extend([days("as_at").alias("_as_at"), days(received).alias("_received"), days(decided).alias("_decided")]);
+    if let Some(p) = &partner {
+        cols.push(col(p.as_str()).cast(DataType::String).alias("_partner"));
+    }
+    let rows =
+        df.lazy().sort(order, SortMultipleOptions::default().with_maintain_order(true)).select(cols).collect()?;
+    let int = |name: &str| -> Result<Int32Chunked, Error> { Ok(rows.column(name)?.i32()?.clone()) };
+    let (as_at, got, done) = (int("_as_at")?, int("_received")?, int("_decided")?);
+    let keys: Vec<StringChunked> =
+        key.iter().map(|k| rows.column(k).and_then(|c| c.str().cloned())).collect::<Result<_, _>>()?;
+    let who = match &partner {
+        Some(_) => Some(rows.column("_partner")?.str()?.clone()),
+        None => None,
+    };
+    let month = |d: Option<i32>| d.map(|d| Period::month_of(crate::check::date_from_days(d)).month_index());
+    let same_key = |i: usize, j: usize| keys.iter().all(|k| k.get(i) == k.get(j));
+    let span = (hi_month - lo_month + 2) as usize;
+    let mut change: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for i in 0..rows.height() {
+        let (Some(a), Some(r)) = (month(as_at.get(i)), month(got.get(i))) else { continue };
+        let next = (i + 1 < rows.height() && same_key(i, i + 1)).then(|| month(as_at.get(i + 1))).flatten();
+        let from = a.max(r).max(lo_month);
+        let to = [next.map(|n| n - 1), month(done.get(i)).map(|d| d - 1), Some(hi_month)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(hi_month);
+        if from > to {
             continue;
         }
-        let mut by: Vec<Expr> = Vec::new();
-        if let Some(p) = &partner {
-            by.push(col(p.as_str()));
-        }
-        let open = latest_versions(known, &key)
-            .filter(days(received).lt_eq(lit(end)).and(col(decided).is_null().or(days(decided).gt(lit(end)))));
-        let counts = if by.is_empty() {
-            open.select([len().cast(DataType::Float64).alias("num")]).collect()?
-        } else {
-            open.group_by(by).agg([len().cast(DataType::Float64).alias("num")]).collect()?
-        };
-        let num = counts.column("num")?.cast(&DataType::Float64)?;
-        let num = num.f64()?;
-        let who = match &partner {
-            Some(p) => Some(counts.column(p)?.str()?.clone()),
-            None => None,
-        };
+        let code = who.as_ref().and_then(|w| w.get(i)).unwrap_or(ALL).to_string();
+        let c = change.entry(code).or_insert_with(|| vec![0; span]);
+        c[(from - lo_month) as usize] += 1;
+        c[(to - lo_month + 1) as usize] -= 1;
+    }
+    let codes = partner_codes(project);
+    let mut whom: Vec<String> = if partner.is_some() { codes.clone() } else { vec![ALL.to_string()] };
+    whom.extend(change.keys().filter(|k| !codes.contains(k) && k.as_str() != ALL).cloned());
+    if partner.is_none() {
+        whom.dedup();
+    }
+    let mut months = MonthlyParts::new();
+    for code in whom {
         // Every partner counts zero in a month none of its items is open.
-        for code in codes.iter().filter(|_| partner.is_some()) {
-            months.entry(code.clone()).or_default().insert(m, Parts { numerator: 0.0, denominator: 1.0 });
-        }
-        for i in 0..counts.height() {
-            let code = who.as_ref().and_then(|w| w.get(i)).unwrap_or(ALL).to_string();
-            months.entry(code).or_default().insert(m, Parts { numerator: num.get(i).unwrap_or(0.0), denominator: 1.0 });
+        let mut open = 0i64;
+        let c = change.get(&code);
+        let series = months.entry(code.clone()).or_default();
+        for m in lo_month..=hi_month {
+            open += c.map_or(0, |c| c[(m - lo_month) as usize]);
+            series.insert(m, Parts { numerator: open as f64, denominator: 1.0 });
         }
     }
     if partner.is_some() {

@@ -58,6 +58,9 @@ pub struct Store {
     manifest: Manifest,
     /// Rows kept when loading (a breakdown's view of the store); all rows when empty.
     only: Vec<Only>,
+    /// Sources already read, by source and as-of date, shared with views: every indicator
+    /// of a source reads its Parquet files once per run.
+    cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, NaiveDate), Option<DataFrame>>>>,
 }
 
 /// A restriction of one source's rows to one value of a column, for breakdowns.
@@ -77,12 +80,12 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
             Err(source) => return Err(StoreError::Io { path, source }),
         };
-        Ok(Store { dir: dir.to_path_buf(), manifest, only: Vec::new() })
+        Ok(Store { dir: dir.to_path_buf(), manifest, only: Vec::new(), cache: Default::default() })
     }
 
     /// A read-only view of the store whose loads keep only the rows matching `only`.
     pub fn only(&self, only: Vec<Only>) -> Store {
-        Store { dir: self.dir.clone(), manifest: self.manifest.clone(), only }
+        Store { dir: self.dir.clone(), manifest: self.manifest.clone(), only, cache: self.cache.clone() }
     }
 
     /// The distinct values of a column of a source (as text, blanks left out), in order, at
@@ -161,6 +164,9 @@ impl Store {
             loaded_on,
             sums: x.sums.clone(),
         };
+        if let Ok(mut c) = self.cache.lock() {
+            c.retain(|(source, _), _| source != &x.source_id);
+        }
         self.manifest.extracts.retain(|e| e.parquet != rel);
         self.manifest.extracts.push(entry.clone());
         self.manifest.extracts.sort_by(|a, b| (&a.source, a.as_at).cmp(&(&b.source, b.as_at)));
@@ -213,6 +219,33 @@ impl Store {
     /// All rows of a source from extracts dated on or before `as_of`, as one table with an
     /// `as_at` column; `None` if there are none.
     pub fn load(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
+        let key = (source.to_string(), as_of);
+        let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
+        let all = match cached {
+            Some(df) => df,
+            None => {
+                let df = self.read(source, as_of)?;
+                if let Ok(mut c) = self.cache.lock() {
+                    c.insert(key, df.clone());
+                }
+                df
+            }
+        };
+        let Some(df) = all else { return Ok(None) };
+        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
+        if only.is_empty() {
+            return Ok(Some(df));
+        }
+        let mut lf = df.lazy();
+        for o in only {
+            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
+        }
+        let path = self.dir.join(source);
+        Ok(Some(lf.collect().map_err(|source| StoreError::Polars { path, source })?))
+    }
+
+    /// Reads a source's Parquet files dated on or before `as_of` into one table.
+    fn read(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
         let mut frames = Vec::new();
         for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
             let path = self.dir.join(&e.parquet);
@@ -226,12 +259,9 @@ impl Store {
             return Ok(None);
         }
         let path = self.dir.join(source);
-        let mut lf =
-            concat(frames, UnionArgs::default()).map_err(|source| StoreError::Polars { path: path.clone(), source })?;
-        for o in self.only.iter().filter(|o| o.source == source) {
-            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
-        }
-        let df = lf.collect().map_err(|source| StoreError::Polars { path, source })?;
+        let df = concat(frames, UnionArgs::default())
+            .and_then(|lf| lf.collect())
+            .map_err(|source| StoreError::Polars { path, source })?;
         Ok(Some(df))
     }
 }
