@@ -204,17 +204,15 @@ fn collection_rate(
     tax_type: &str,
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
-    let Some(Input { df, partner, empty, .. }) = input(project, store, source, Aggregation::Snapshot, 100.0, as_of)?
-    else {
+    let partner = project.source(source).and_then(|s| s.partner_field()).map(str::to_string);
+    let Some((summary, cov)) = summary_input(store, source, as_of)? else {
         return Ok(Series::none(Aggregation::Snapshot, 100.0, true));
     };
+    let mut empty = Series::none(Aggregation::Snapshot, 100.0, partner.is_some());
+    empty.coverage = cov;
     let this_year = col("tax_type").eq(lit(tax_type)).and(col("liability_year").eq(col("fy")));
     let sum_of = |field: &str| when(this_year.clone()).then(col(field)).otherwise(lit(0.0)).sum();
-    let keys = ["tax_type".to_string(), "liability_year".to_string()];
-    let sums = ["collected".to_string(), "net_debit".to_string()];
-    let monthly =
-        latest_in_month(df.lazy(), partner.as_deref(), &keys, &sums, sum_of("collected"), sum_of("net_debit"))
-            .collect()?;
+    let monthly = latest_in_month(summary, partner.as_deref(), sum_of("collected"), sum_of("net_debit")).collect()?;
     let mut months = collect_parts(&monthly, partner.as_deref())?;
     if partner.is_some() {
         add_partnership(&mut months, &partner_codes(project));
@@ -396,39 +394,75 @@ fn aggregate(def: &SourceDef, a: &Aggregate, rows: Option<Expr>) -> Expr {
 }
 
 /// Snapshot sums from the extract with the latest as-at date inside each month (per
-/// partner). The rows are first summed per extract, partner and value of every column the
-/// conditions read (`keys`; the `sums` fields summed, the rows counted in `_n`), so the
-/// conditions and sums then run on a few hundred rows rather than millions; only then is
-/// each month's latest extract picked (no join of the rows). `num` and `den` are written
-/// against that summary: counts sum `_n`, sums sum the pre-summed fields.
-fn latest_in_month(
-    lf: LazyFrame,
-    partner: Option<&str>,
-    keys: &[String],
-    sums: &[String],
-    num: Expr,
-    den: Expr,
-) -> LazyFrame {
-    let mut per_extract = vec![col("as_at")];
+/// partner), from the source's summary ([`Store::summary`]: rows already summed per extract
+/// and value of every column the conditions read, counted in `_n`), so the conditions run on
+/// a few hundred rows rather than millions and no rows are joined. `num` and `den` are
+/// written against the summary: counts add up `_n`, sums add up the pre-summed fields.
+fn latest_in_month(summary: DataFrame, partner: Option<&str>, num: Expr, den: Expr) -> LazyFrame {
+    let mut per_extract = vec![col("as_at"), col("midx")];
     let mut per_month = vec![col("midx")];
     if let Some(p) = partner {
         per_extract.push(col(p));
         per_month.push(col(p));
     }
-    let mut summary_keys = per_extract.clone();
-    summary_keys.extend(keys.iter().filter(|k| Some(k.as_str()) != partner).map(|k| col(k.as_str())));
-    let mut summed = vec![len().cast(DataType::Float64).alias("_n")];
-    summed.extend(sums.iter().map(|f| col(f.as_str()).cast(DataType::Float64).sum()));
-    let mut per_extract_month = per_extract.clone();
-    per_extract_month.push(col("midx"));
-    lf.group_by(summary_keys)
-        .agg(summed)
+    summary
+        .lazy()
         .with_columns([month_index("as_at").alias("midx"), financial_year("as_at").alias("fy")])
-        .group_by(per_extract_month)
+        .group_by(per_extract)
         .agg([num.alias("num"), den.alias("den")])
         .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
         .group_by(per_month)
         .agg([col("num").last(), col("den").last()])
+}
+
+/// What the summaries of snapshot sources must keep for every indicator and breakdown of the
+/// project: the partner column, the columns conditions read, breakdown columns, and the
+/// fields summed.
+pub fn plan_summaries(project: &Project, store: &Store) {
+    let mut plans: BTreeMap<String, crate::store::Plan> = BTreeMap::new();
+    for def in &project.indicators {
+        let (source, keys, sums) = match def.method.get_ref() {
+            Method::CollectionRate { source, .. } => (
+                source.as_str(),
+                vec!["tax_type".to_string(), "liability_year".to_string()],
+                vec!["collected".to_string(), "net_debit".to_string()],
+            ),
+            Method::Ratio { source, period: PeriodRule::Snapshot, filter, numerator, denominator, .. } => {
+                let spec = RatioSpec {
+                    period: PeriodRule::Snapshot,
+                    date: None,
+                    filter,
+                    numerator,
+                    denominator: denominator.as_deref(),
+                };
+                let (keys, sums) = snapshot_columns(&spec);
+                (source.as_str(), keys, sums)
+            }
+            _ => continue,
+        };
+        let plan = plans.entry(source.to_string()).or_default();
+        plan.keys.extend(keys);
+        plan.keys.extend(def.breakdown.iter().cloned());
+        plan.keys.extend(project.source(source).and_then(|s| s.partner_field()).map(str::to_string));
+        plan.sums.extend(sums);
+    }
+    for (source, mut plan) in plans {
+        plan.keys.sort();
+        plan.keys.dedup();
+        plan.sums.sort();
+        plan.sums.dedup();
+        store.plan(&source, plan);
+    }
+}
+
+/// First and last as-at dates of the data read.
+type Coverage = Option<(NaiveDate, NaiveDate)>;
+
+/// The summary of a snapshot source, and its coverage.
+fn summary_input(store: &Store, source: &str, as_of: NaiveDate) -> Result<Option<(DataFrame, Coverage)>, Error> {
+    let Some(summary) = store.summary(source, as_of)? else { return Ok(None) };
+    let cov = coverage(&summary)?;
+    Ok(Some((summary, cov)))
 }
 
 /// An aggregate over a [`latest_in_month`] summary: counts add up `_n`.
@@ -472,6 +506,27 @@ fn ratio(
         PeriodRule::Snapshot => Aggregation::Snapshot,
         PeriodRule::Flow => Aggregation::Flow,
     };
+    if spec.period == PeriodRule::Snapshot {
+        let partner = def.partner_field();
+        let Some((summary, coverage)) = summary_input(store, source, as_of)? else {
+            return Ok(Series::none(aggregation, scale, true));
+        };
+        let rows = all_of(def, spec.filter);
+        let num = summary_aggregate(def, spec.numerator, rows.clone());
+        let den = match spec.denominator {
+            Some(d) => summary_aggregate(def, d, rows),
+            None => col("_n").sum(),
+        };
+        let monthly = latest_in_month(summary, partner, num, den).collect()?;
+        let mut months = collect_parts(&monthly, partner)?;
+        if partner.is_some() {
+            add_partnership(&mut months, &partner_codes(project));
+        }
+        let mut s = Series::none(aggregation, scale, partner.is_some());
+        s.coverage = coverage;
+        s.count_only = spec.denominator.is_none();
+        return Ok(Series { months, ..s });
+    }
     let Some(Input { df, partner, group, mut empty, key }) = input(project, store, source, aggregation, scale, as_of)?
     else {
         return Ok(Series::none(aggregation, scale, true));
@@ -482,35 +537,21 @@ fn ratio(
         (None, None) => len().cast(DataType::Float64),
         (None, Some(r)) => r.cast(DataType::Float64).sum(),
     };
-    let monthly = match spec.period {
-        PeriodRule::Snapshot => {
-            let rows = all_of(def, spec.filter);
-            let num = summary_aggregate(def, spec.numerator, rows.clone());
-            let den = match spec.denominator {
-                Some(d) => summary_aggregate(def, d, rows),
-                None => col("_n").sum(),
-            };
-            let (keys, sums) = snapshot_columns(spec);
-            latest_in_month(df.lazy(), partner.as_deref(), &keys, &sums, num, den).collect()?
-        }
-        PeriodRule::Flow => {
-            let date = spec.date.unwrap_or_default();
-            let versions = if key.is_empty() { df.lazy() } else { latest_versions(df, &key) };
-            versions
-                .filter(col(date).is_not_null().and(days(date).lt_eq(lit(days_since_epoch(as_of)))))
-                .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])
-                .filter(all_of(def, spec.filter))
-                .group_by(group)
-                .agg([aggregate(def, spec.numerator, None).alias("num"), den_of(None).alias("den")])
-                .collect()?
-        }
+    // Flow: the latest version of each record, placed in the month of its date.
+    let monthly = {
+        let date = spec.date.unwrap_or_default();
+        let versions = if key.is_empty() { df.lazy() } else { latest_versions(df, &key) };
+        versions
+            .filter(col(date).is_not_null().and(days(date).lt_eq(lit(days_since_epoch(as_of)))))
+            .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])
+            .filter(all_of(def, spec.filter))
+            .group_by(group)
+            .agg([aggregate(def, spec.numerator, None).alias("num"), den_of(None).alias("den")])
+            .collect()?
     };
     let mut months = collect_parts(&monthly, partner.as_deref())?;
     if partner.is_some() {
-        match aggregation {
-            Aggregation::Snapshot => add_partnership(&mut months, &partner_codes(project)),
-            Aggregation::Flow => sum_partners(&mut months),
-        }
+        sum_partners(&mut months);
     }
     Ok(Series { months, ..empty })
 }

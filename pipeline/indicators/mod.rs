@@ -147,6 +147,7 @@ pub fn compute_one(
     store: &Store,
     as_of: NaiveDate,
 ) -> Result<Vec<IndicatorValue>, IndicatorError> {
+    compute::plan_summaries(project, store);
     if let crate::config::Method::Returned { source, code, period } = def.method.get_ref() {
         let rows = compute::returned(project, store, source, code, *period, as_of).map_err(|e| match e {
             compute::Error::Store(s) => IndicatorError::Store(s),

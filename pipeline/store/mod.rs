@@ -60,7 +60,22 @@ pub struct Store {
     only: Vec<Only>,
     /// Sources already read, by source and as-of date, shared with views: every indicator
     /// of a source reads its Parquet files once per run.
-    cache: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, NaiveDate), Option<DataFrame>>>>,
+    cache: Shared<(String, NaiveDate), Option<DataFrame>>,
+    /// Summaries of snapshot sources (see [`Store::summary`]): what to group by and sum, and
+    /// the summaries made.
+    plans: Shared<String, Plan>,
+    summaries: Shared<(String, NaiveDate), Option<DataFrame>>,
+}
+
+/// A map shared by a store and its views.
+type Shared<K, V> = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, V>>>;
+
+/// What a source's summary keeps: the columns it is grouped by (besides `as_at`) and the
+/// columns it sums; rows are counted in `_n`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub keys: Vec<String>,
+    pub sums: Vec<String>,
 }
 
 /// A restriction of one source's rows to one value of a column, for breakdowns.
@@ -80,12 +95,79 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
             Err(source) => return Err(StoreError::Io { path, source }),
         };
-        Ok(Store { dir: dir.to_path_buf(), manifest, only: Vec::new(), cache: Default::default() })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            manifest,
+            only: Vec::new(),
+            cache: Default::default(),
+            plans: Default::default(),
+            summaries: Default::default(),
+        })
     }
 
     /// A read-only view of the store whose loads keep only the rows matching `only`.
     pub fn only(&self, only: Vec<Only>) -> Store {
-        Store { dir: self.dir.clone(), manifest: self.manifest.clone(), only, cache: self.cache.clone() }
+        Store {
+            dir: self.dir.clone(),
+            manifest: self.manifest.clone(),
+            only,
+            cache: self.cache.clone(),
+            plans: self.plans.clone(),
+            summaries: self.summaries.clone(),
+        }
+    }
+
+    /// Sets what the summary of a source keeps (the union of what its snapshot indicators and
+    /// breakdowns read).
+    pub fn plan(&self, source: &str, plan: Plan) {
+        let changed = match self.plans.lock() {
+            Ok(mut p) => p.insert(source.to_string(), plan.clone()).as_ref() != Some(&plan),
+            Err(_) => true,
+        };
+        if changed {
+            if let Ok(mut s) = self.summaries.lock() {
+                s.retain(|(src, _), _| src != source);
+            }
+        }
+    }
+
+    /// A source's rows summed per extract (`as_at`) and value of the planned keys, counted in
+    /// `_n`: a few hundred rows in place of millions, made once per run and shared by every
+    /// snapshot indicator of the source. A view's restrictions apply to the summary when
+    /// their columns are planned keys, else to the rows before summing.
+    pub fn summary(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
+        let plan = self.plans.lock().ok().and_then(|p| p.get(source).cloned()).unwrap_or_default();
+        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
+        let path = self.dir.join(source);
+        let err = |source| StoreError::Polars { path: path.clone(), source };
+        let summarise = |df: DataFrame| -> Result<DataFrame, StoreError> {
+            let mut by = vec![col("as_at")];
+            by.extend(plan.keys.iter().map(|k| col(k.as_str())));
+            let mut aggs = vec![len().cast(DataType::Float64).alias("_n")];
+            aggs.extend(plan.sums.iter().map(|f| col(f.as_str()).cast(DataType::Float64).sum()));
+            df.lazy().group_by(by).agg(aggs).collect().map_err(err)
+        };
+        if only.iter().any(|o| !plan.keys.contains(&o.column)) {
+            return self.load(source, as_of)?.map(summarise).transpose();
+        }
+        let key = (source.to_string(), as_of);
+        let cached = self.summaries.lock().ok().and_then(|c| c.get(&key).cloned());
+        let full = match cached {
+            Some(s) => s,
+            None => {
+                let all = self.only(Vec::new()).load(source, as_of)?.map(summarise).transpose()?;
+                if let Ok(mut c) = self.summaries.lock() {
+                    c.insert(key, all.clone());
+                }
+                all
+            }
+        };
+        let Some(full) = full else { return Ok(None) };
+        let mut lf = full.lazy();
+        for o in only {
+            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
+        }
+        Ok(Some(lf.collect().map_err(err)?))
     }
 
     /// The distinct values of a column of a source (as text, blanks left out), in order, at
@@ -165,6 +247,9 @@ impl Store {
             sums: x.sums.clone(),
         };
         if let Ok(mut c) = self.cache.lock() {
+            c.retain(|(source, _), _| source != &x.source_id);
+        }
+        if let Ok(mut c) = self.summaries.lock() {
             c.retain(|(source, _), _| source != &x.source_id);
         }
         self.manifest.extracts.retain(|e| e.parquet != rel);
