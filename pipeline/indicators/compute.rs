@@ -232,7 +232,11 @@ fn processing_days(
     else {
         return Ok(Series::none(Aggregation::Flow, 1.0, true));
     };
-    let monthly = latest_versions(df, &key)
+    drop(df);
+    let monthly = store
+        .latest(source, as_of, &key)?
+        .map(|d| d.lazy())
+        .unwrap_or_else(|| DataFrame::empty().lazy())
         .filter(
             col("work_type")
                 .eq(lit(work_type))
@@ -540,7 +544,11 @@ fn ratio(
     // Flow: the latest version of each record, placed in the month of its date.
     let monthly = {
         let date = spec.date.unwrap_or_default();
-        let versions = if key.is_empty() { df.lazy() } else { latest_versions(df, &key) };
+        let versions = if key.is_empty() {
+            df.lazy()
+        } else {
+            store.latest(source, as_of, &key)?.map(|d| d.lazy()).unwrap_or_else(|| df.lazy())
+        };
         versions
             .filter(col(date).is_not_null().and(days(date).lt_eq(lit(days_since_epoch(as_of)))))
             .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])

@@ -122,6 +122,7 @@ pub struct BreakdownValues {
 /// Every indicator's breakdowns: the indicator recomputed on the rows of each value of each
 /// of its `breakdown` columns.
 pub fn breakdowns(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<BreakdownValues>, IndicatorError> {
+    compute::plan_summaries(project, store);
     let mut out = Vec::new();
     for def in &project.indicators {
         let sources = def.method.get_ref().sources();

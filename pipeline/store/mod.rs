@@ -65,6 +65,8 @@ pub struct Store {
     /// the summaries made.
     plans: Shared<String, Plan>,
     summaries: Shared<(String, NaiveDate), Option<DataFrame>>,
+    /// The latest version of every record of a source (see [`Store::latest`]).
+    latest: Shared<(String, NaiveDate), Option<DataFrame>>,
 }
 
 /// A map shared by a store and its views.
@@ -102,6 +104,7 @@ impl Store {
             cache: Default::default(),
             plans: Default::default(),
             summaries: Default::default(),
+            latest: Default::default(),
         })
     }
 
@@ -114,7 +117,51 @@ impl Store {
             cache: self.cache.clone(),
             plans: self.plans.clone(),
             summaries: self.summaries.clone(),
+            latest: self.latest.clone(),
         }
+    }
+
+    /// The latest version of every record of a records source (the row from the extract with
+    /// the latest as-at date, by `key`), made once per run and shared by the views; a view's
+    /// restrictions apply to the latest versions (a breakdown by outcome counts items by their
+    /// latest outcome).
+    pub fn latest(&self, source: &str, as_of: NaiveDate, key: &[String]) -> Result<Option<DataFrame>, StoreError> {
+        let path = self.dir.join(source);
+        let err = |source| StoreError::Polars { path: path.clone(), source };
+        let cache_key = (source.to_string(), as_of);
+        let cached = self.latest.lock().ok().and_then(|c| c.get(&cache_key).cloned());
+        let all = match cached {
+            Some(df) => df,
+            None => {
+                let df = match self.only(Vec::new()).load(source, as_of)? {
+                    Some(df) if !key.is_empty() => Some(
+                        df.lazy()
+                            .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
+                            .unique_stable_generic(
+                                Some(key.iter().map(|k| col(k.as_str())).collect()),
+                                UniqueKeepStrategy::Last,
+                            )
+                            .collect()
+                            .map_err(err)?,
+                    ),
+                    other => other,
+                };
+                if let Ok(mut c) = self.latest.lock() {
+                    c.insert(cache_key, df.clone());
+                }
+                df
+            }
+        };
+        let Some(df) = all else { return Ok(None) };
+        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
+        if only.is_empty() {
+            return Ok(Some(df));
+        }
+        let mut lf = df.lazy();
+        for o in only {
+            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
+        }
+        Ok(Some(lf.collect().map_err(err)?))
     }
 
     /// Sets what the summary of a source keeps (the union of what its snapshot indicators and
@@ -155,7 +202,37 @@ impl Store {
         let full = match cached {
             Some(s) => s,
             None => {
-                let all = self.only(Vec::new()).load(source, as_of)?.map(summarise).transpose()?;
+                // One small summary file per extract and plan, kept beside its Parquet file
+                // (made on first use and reused by later runs), so a run reads a few hundred
+                // summary rows per extract instead of the extract itself.
+                let plan_id = crate::ingest::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
+                let mut frames = Vec::new();
+                for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
+                    let data = self.dir.join(&e.parquet);
+                    let kept = data.with_extension(format!("summary-{}.parquet", &plan_id[..12]));
+                    let df = match std::fs::File::open(&kept).ok().and_then(|f| ParquetReader::new(f).finish().ok()) {
+                        Some(df) => df,
+                        None => {
+                            let file = std::fs::File::open(&data)
+                                .map_err(|source| StoreError::Io { path: data.clone(), source })?;
+                            let rows = ParquetReader::new(file)
+                                .finish()
+                                .map_err(|source| StoreError::Polars { path: data.clone(), source })?;
+                            let mut df = summarise(rows)?;
+                            let mut bytes = Vec::new();
+                            ParquetWriter::new(&mut bytes).finish(&mut df).map_err(err)?;
+                            // A summary that cannot be kept is made again next time.
+                            let _ = write_atomic(&kept, &bytes);
+                            df
+                        }
+                    };
+                    frames.push(df.lazy());
+                }
+                let all = if frames.is_empty() {
+                    None
+                } else {
+                    Some(concat(frames, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?)
+                };
                 if let Ok(mut c) = self.summaries.lock() {
                     c.insert(key, all.clone());
                 }
@@ -179,7 +256,12 @@ impl Store {
         as_of: NaiveDate,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
-        let Some(df) = self.load(source, as_of)? else { return Ok(Vec::new()) };
+        // From the source's summary when it keeps the column (a few hundred rows), else from
+        // the rows.
+        let planned =
+            self.plans.lock().ok().is_some_and(|p| p.get(source).is_some_and(|p| p.keys.iter().any(|k| k == column)));
+        let table = if planned { self.summary(source, as_of)? } else { self.load(source, as_of)? };
+        let Some(df) = table else { return Ok(Vec::new()) };
         let path = self.dir.join(source);
         let err = |source| StoreError::Polars { path: path.clone(), source };
         let Ok(c) = df.column(column) else { return Ok(Vec::new()) };
@@ -219,6 +301,16 @@ impl Store {
                 .unwrap_or_else(|| "unknown".into());
             let dest = crate::publish::free_path(&replaced, &format!("{}-{old_sha}.parquet", x.as_at));
             std::fs::rename(&path, &dest).map_err(io(&path))?;
+            // Summaries of the replaced extract are derived data: remove them (they are made
+            // again from the new extract when next needed).
+            let stem = format!("{}.summary-", x.as_at);
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(&x.source_id)) {
+                for e in entries.flatten() {
+                    if e.file_name().to_string_lossy().starts_with(&stem) {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
         }
         let mut df = x.table.clone();
         let n = df.height();
@@ -250,6 +342,9 @@ impl Store {
             c.retain(|(source, _), _| source != &x.source_id);
         }
         if let Ok(mut c) = self.summaries.lock() {
+            c.retain(|(source, _), _| source != &x.source_id);
+        }
+        if let Ok(mut c) = self.latest.lock() {
             c.retain(|(source, _), _| source != &x.source_id);
         }
         self.manifest.extracts.retain(|e| e.parquet != rel);
