@@ -450,6 +450,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::{checked, date, project, REVENUES_HEADER};
+    use std::path::Path;
 
     #[test]
     fn put_load_and_replace() {
@@ -503,6 +504,37 @@ mod tests {
         assert_eq!(kept.len(), 2, "one record per run");
         let pattern = kept[0].checks.iter().find(|c| c.id == "pattern:account_ref").unwrap();
         assert_eq!((pattern.failing, pattern.failures.len()), (150, crate::check::RECORD_LISTED));
+    }
+
+    #[test]
+    fn summaries_are_kept_and_made_again_when_an_extract_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        let mut store = Store::open(&store_dir).unwrap();
+        let plan = Plan { keys: vec!["council".into()], sums: vec!["collected".into()] };
+        let as_at = date("2025-10-31");
+        let row = |collected: &'static str| vec!["Fenland", "CTAX", "CT1000001", "2025/26", "100", collected];
+        store.put(&checked(&p, "revenues", as_at, &REVENUES_HEADER, &[row("50")]), as_at).unwrap();
+        store.plan("revenues", plan.clone());
+        let sum = |s: &Store| {
+            s.summary("revenues", as_at).unwrap().unwrap().column("collected").unwrap().f64().unwrap().sum()
+        };
+        assert_eq!(sum(&store), Some(50.0));
+        let kept = |d: &Path| {
+            std::fs::read_dir(d.join("revenues"))
+                .unwrap()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().contains(".summary-"))
+                .count()
+        };
+        assert_eq!(kept(&store_dir), 1, "the summary is kept beside the extract");
+        // A corrected extract for the same date: its summary, not the old one, is used.
+        store.put(&checked(&p, "revenues", as_at, &REVENUES_HEADER, &[row("70")]), as_at).unwrap();
+        assert_eq!(kept(&store_dir), 0, "the replaced extract's summary is removed");
+        let reopened = Store::open(&store_dir).unwrap();
+        reopened.plan("revenues", plan);
+        assert_eq!(sum(&reopened), Some(70.0));
     }
 
     #[test]
