@@ -101,7 +101,7 @@ fn shipped_indicator_examples_pass_and_a_wrong_one_fails() {
     let root = env!("CARGO_MANIFEST_DIR");
     let o = scorecard(&["test", "--project", root]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("examples: 6 passed, 0 failed"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("examples: 7 passed, 0 failed"), "{}", stderr(&o));
 
     let dir = demo_project();
     let project = dir.path().join("demo");

@@ -163,6 +163,15 @@ pub enum Method {
         #[serde(default = "default_decided")]
         decided: String,
     },
+    /// One indicator's value divided by another's, for the same partner and period, times
+    /// `scale` (unit costs: the cost of collecting council tax per chargeable account). Both
+    /// must be defined before this one.
+    PerUnit {
+        numerator: String,
+        denominator: String,
+        #[serde(default = "one")]
+        scale: f64,
+    },
     /// A value returned as a value (a KPI return, a survey result): the `value` of the rows of
     /// a returns `source` whose `indicator` column is `code`, per partner and period. Without a
     /// period column, each row's period is the one `period` names, ended last before its
@@ -271,6 +280,7 @@ impl Method {
             | Method::Ratio { source, .. } => vec![source],
             Method::SicknessDaysPerFte { staff_source, absence_source } => vec![staff_source, absence_source],
             Method::TurnoverPct { staff_source } => vec![staff_source],
+            Method::PerUnit { .. } => Vec::new(),
         }
     }
 
@@ -290,6 +300,7 @@ impl Method {
             Method::TurnoverPct { staff_source } => {
                 vec![(staff_source.as_str(), vec!["employee_id", "start_date", "leaving_date"])]
             }
+            Method::PerUnit { .. } => Vec::new(),
             Method::OutstandingItems { source, received, decided } => {
                 vec![(source.as_str(), vec![received.as_str(), decided.as_str()])]
             }

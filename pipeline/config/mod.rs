@@ -95,8 +95,22 @@ impl Project {
             &mut errors,
         );
         let source_ids: BTreeSet<&str> = sources.iter().map(|s| s.id.get_ref().as_str()).collect();
-        for i in &indicators {
+        for (pos, i) in indicators.iter().enumerate() {
             i.validate(&sources, &source_ids, sources_complete, &mut errors);
+            if let Method::PerUnit { numerator, denominator, .. } = i.method.get_ref() {
+                for id in [numerator, denominator] {
+                    if !indicators[..pos].iter().any(|d| d.id() == id) {
+                        errors.push(ConfigError::at_span(
+                            &i.path,
+                            i.method.span(),
+                            &format!(
+                                "indicator `{}`: per_unit reads `{id}`, which must be an indicator defined before it",
+                                i.id()
+                            ),
+                        ));
+                    }
+                }
+            }
         }
         let indicator_ids: BTreeSet<&str> = indicators.iter().map(|i| i.id.get_ref().as_str()).collect();
         let partner_codes: BTreeSet<&str> =

@@ -14,11 +14,13 @@ use std::path::Path;
 pub const SEED: u64 = 20_230_401;
 
 /// Shipped definition files, embedded so the binary can write a project anywhere.
-pub const SHIPPED_FILES: [(&str, &str); 8] = [
+pub const SHIPPED_FILES: [(&str, &str); 10] = [
     ("sources/revenues.toml", include_str!("../../sources/revenues.toml")),
     ("sources/benefits.toml", include_str!("../../sources/benefits.toml")),
     ("sources/hr_staff.toml", include_str!("../../sources/hr_staff.toml")),
     ("sources/hr_absence.toml", include_str!("../../sources/hr_absence.toml")),
+    ("sources/budget.toml", include_str!("../../sources/budget.toml")),
+    ("sources/returns.toml", include_str!("../../sources/returns.toml")),
     ("indicators/arp.toml", include_str!("../../indicators/arp.toml")),
     ("targets.toml", include_str!("../../targets.toml")),
     ("report-templates/committee.typ", include_str!("../../report-templates/committee.typ")),

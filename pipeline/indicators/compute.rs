@@ -65,6 +65,7 @@ pub fn series(project: &Project, def: &IndicatorDef, store: &Store, as_of: Naive
             outstanding_items(project, store, source, received, decided, as_of)
         }
         Method::Returned { .. } => unreachable!("returned values are read by `returned`"),
+        Method::PerUnit { .. } => unreachable!("per-unit values are made from other indicators by `compute_all`"),
         Method::Ratio { source, period, date, filter, numerator, denominator, scale } => {
             let spec = RatioSpec {
                 period: *period,

@@ -102,9 +102,43 @@ pub enum IndicatorError {
 pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<IndicatorValue>, IndicatorError> {
     let mut out = Vec::new();
     for def in &project.indicators {
-        out.extend(compute_one(project, def, store, as_of)?);
+        let values = match def.method.get_ref() {
+            crate::config::Method::PerUnit { numerator, denominator, scale } => {
+                per_unit(project, def, &out, numerator, denominator, *scale)
+            }
+            _ => compute_one(project, def, store, as_of)?,
+        };
+        out.extend(values);
     }
     Ok(out)
+}
+
+/// One indicator's values divided by another's, partner by partner and period by period;
+/// no value where either is missing or the divisor is zero.
+fn per_unit(
+    project: &Project,
+    def: &IndicatorDef,
+    done: &[IndicatorValue],
+    numerator: &str,
+    denominator: &str,
+    scale: f64,
+) -> Vec<IndicatorValue> {
+    let of = |id: &str| -> BTreeMap<(String, Period), Option<f64>> {
+        done.iter().filter(|v| v.indicator_id == id).map(|v| ((v.partner_code.clone(), v.period), v.value)).collect()
+    };
+    let (num, den) = (of(numerator), of(denominator));
+    let ratio = |key: &(String, Period)| match (num.get(key).copied().flatten(), den.get(key).copied().flatten()) {
+        (Some(n), Some(d)) if d != 0.0 => Some((n / d * scale, n, d)),
+        _ => None,
+    };
+    num.keys()
+        .filter(|k| den.contains_key(*k))
+        .map(|key| {
+            let now = ratio(key);
+            let last_year = ratio(&(key.0.clone(), Period { fy: key.1.fy - 1, ..key.1 })).map(|x| x.0);
+            figure(project, def, &key.0, key.1, now.map(|x| x.0), now.map(|x| x.1), now.map(|x| x.2), last_year)
+        })
+        .collect()
 }
 
 /// Distinct values a breakdown shows at most.
@@ -149,6 +183,15 @@ pub fn compute_one(
     as_of: NaiveDate,
 ) -> Result<Vec<IndicatorValue>, IndicatorError> {
     compute::plan_summaries(project, store);
+    if let crate::config::Method::PerUnit { numerator, denominator, scale } = def.method.get_ref() {
+        let mut inputs = Vec::new();
+        for id in [numerator, denominator] {
+            if let Some(d) = project.indicators.iter().find(|d| d.id() == id) {
+                inputs.extend(compute_one(project, d, store, as_of)?);
+            }
+        }
+        return Ok(per_unit(project, def, &inputs, numerator, denominator, *scale));
+    }
     if let crate::config::Method::Returned { source, code, period } = def.method.get_ref() {
         let rows = compute::returned(project, store, source, code, *period, as_of).map_err(|e| match e {
             compute::Error::Store(s) => IndicatorError::Store(s),
@@ -342,6 +385,31 @@ mod tests {
             .find(|v| v.indicator_id == id && v.partner_code == "E07000010" && v.period.label() == "2025/26 M01")
             .unwrap();
         assert_eq!(f.rag, Some(Rag::Red));
+    }
+
+    #[test]
+    fn unit_cost_divides_one_indicator_by_another_per_partner_and_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let mut store = Store::open(&dir.path().join("store")).unwrap();
+        let d = date("2025-04-30");
+        let accounts: Vec<Vec<&str>> = ["CT1000001", "CT1000002", "CT1000003", "CT1000004"]
+            .iter()
+            .map(|r| vec!["Fenland", "CTAX", *r, "2025/26", "1000", "100"])
+            .collect();
+        store.put(&checked(&p, "revenues", d, &REVENUES_HEADER, &accounts), d).unwrap();
+        let budget = vec![
+            vec!["Fenland", "R100", "Council Tax", "1000", "90", "1200"],
+            vec!["Fenland", "R200", "Benefits", "5000", "400", "4000"],
+        ];
+        let header = ["Council", "Cost Centre", "Service", "Annual Budget", "Actual to Date", "Forecast Outturn"];
+        store.put(&checked(&p, "budget", d, &header, &budget), d).unwrap();
+        let values = compute_all(&p, &store, date("2025-05-10")).unwrap();
+        // £1,200 forecast on collecting council tax over 4 accounts: £300 an account.
+        assert_eq!(value(&values, "ctax_cost_per_account", "E07000010", "2025/26 M01"), Some(300.0));
+        assert_eq!(value(&values, "budget_forecast_pct", "E07000010", "2025/26 M01"), Some(5200.0 / 6000.0 * 100.0));
+        // Breckland has no accounts and no budget: no value, never a division by zero.
+        assert_eq!(value(&values, "ctax_cost_per_account", "E07000143", "2025/26 M01"), None);
     }
 
     #[test]
