@@ -297,6 +297,41 @@ fn turnover(demo: &DemoData, out: &mut Expected) {
     }
 }
 
+/// Budget: forecast outturn against budget, and the cost of collecting council tax per
+/// current-year council tax account, from each month's extracts.
+fn budget_and_unit_cost(demo: &DemoData, out: &mut Expected) {
+    let mut accounts: HashMap<(i32, &str), f64> = HashMap::new();
+    for x in &demo.extracts {
+        let Body::Revenues(rows) = &x.body else { continue };
+        let fy = fy_of(x.as_at);
+        for r in rows.iter().filter(|r| r.tax_type == "CTAX" && r.liability_year == fy) {
+            for key in [r.partner, "ALL"] {
+                *accounts.entry((midx(x.as_at), key)).or_default() += 1.0;
+            }
+        }
+    }
+    for x in &demo.extracts {
+        let Body::Budget(rows) = &x.body else { continue };
+        let m = midx(x.as_at);
+        let mut sums: HashMap<&str, (f64, f64, f64)> = HashMap::new();
+        for r in rows {
+            for key in [r.partner, "ALL"] {
+                let e = sums.entry(key).or_default();
+                e.0 += r.forecast_outturn;
+                e.1 += r.annual_budget;
+                if r.service == "Council Tax" {
+                    e.2 += r.forecast_outturn;
+                }
+            }
+        }
+        for (partner, (forecast, budget, ctax_cost)) in sums {
+            snapshot(out, "budget_forecast_pct", partner, m, forecast / budget * 100.0);
+            let n = accounts[&(m, partner)];
+            snapshot(out, "ctax_cost_per_account", partner, m, ctax_cost / n);
+        }
+    }
+}
+
 fn expected() -> Expected {
     let demo = generate(scorecard::demo::SEED);
     let as_of = NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").unwrap();
@@ -308,6 +343,7 @@ fn expected() -> Expected {
     benefit_flows(&demo, as_of, &mut out);
     outstanding(&demo, &mut out);
     turnover(&demo, &mut out);
+    budget_and_unit_cost(&demo, &mut out);
     out
 }
 
@@ -316,7 +352,7 @@ fn demo_figures_match_an_independent_computation() {
     let dir = demo_project();
     let project = dir.path().join("demo");
     let dropped = std::fs::read_dir(project.join("drop")).unwrap().count();
-    assert_eq!(dropped, 4 * 36, "three years of monthly extracts from four sources");
+    assert_eq!(dropped, 5 * 36, "three years of monthly extracts from five sources");
 
     let (code, json) = run_json(&project, AS_OF);
     assert_eq!(code, 0, "{json:#}");

@@ -31,6 +31,18 @@ pub struct RevenueRow {
     pub payment_method: &'static str,
 }
 
+/// One cost centre of one partner in a budget-monitoring extract.
+#[derive(Debug, Clone)]
+pub struct BudgetRow {
+    pub partner: &'static str,
+    pub council_text: &'static str,
+    pub cost_centre: String,
+    pub service: &'static str,
+    pub annual_budget: f64,
+    pub actual_to_date: f64,
+    pub forecast_outturn: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct WorkItemRow {
     pub partner: &'static str,
@@ -66,6 +78,7 @@ pub struct AbsenceRow {
 
 #[derive(Debug, Clone)]
 pub enum Body {
+    Budget(Vec<BudgetRow>),
     Revenues(Vec<RevenueRow>),
     Benefits(Vec<WorkItemRow>),
     Staff(Vec<StaffRow>),
@@ -434,6 +447,52 @@ fn hr(rng: &mut fastrand::Rng) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
     (staff_out, absence_out)
 }
 
+/// The partnership's cost centres: code, service, annual budget of the first year (£).
+const COST_CENTRES: [(&str, &str, f64); 5] = [
+    ("R100", "Council Tax", 410_000.0),
+    ("R110", "Business Rates", 120_000.0),
+    ("R200", "Benefits", 650_000.0),
+    ("R300", "Recovery", 180_000.0),
+    ("R400", "Customer Services", 300_000.0),
+];
+
+/// Monthly budget-monitoring extracts: each partner's cost centres, the year's budget, the
+/// spend to date and the forecast outturn (drifting as the year goes on).
+fn budget(rng: &mut fastrand::Rng) -> Vec<DemoExtract> {
+    let mut out = Vec::new();
+    for fy in FIRST_FY..FIRST_FY + YEARS {
+        let growth = 1.0 + 0.03 * (fy - FIRST_FY) as f64;
+        let drift: Vec<f64> = (0..PARTNERS.len() * COST_CENTRES.len()).map(|_| 0.97 + rng.f64() * 0.08).collect();
+        for m in 1..=12u32 {
+            let as_at = last_working_day(fy, m);
+            let mut rows = Vec::new();
+            for (p, (code, name, _, ctax, _)) in PARTNERS.iter().enumerate() {
+                let size = *ctax as f64 / 1500.0;
+                for (k, (cc, service, base)) in COST_CENTRES.iter().enumerate() {
+                    let budget = round2(base * size * growth);
+                    let forecast = round2(budget * (1.0 + (drift[p * COST_CENTRES.len() + k] - 1.0) * m as f64 / 12.0));
+                    rows.push(BudgetRow {
+                        partner: code,
+                        council_text: name,
+                        cost_centre: format!("{cc}-{}", p + 1),
+                        service,
+                        annual_budget: budget,
+                        actual_to_date: round2(forecast * m as f64 / 12.0 * (0.95 + rng.f64() * 0.1)),
+                        forecast_outturn: forecast,
+                    });
+                }
+            }
+            out.push(DemoExtract {
+                file_name: format!("budget_monitoring_{}.xlsx", as_at.format("%Y%m%d")),
+                source: "budget",
+                as_at,
+                body: Body::Budget(rows),
+            });
+        }
+    }
+    out
+}
+
 /// Generates every demo extract from a seed.
 pub fn generate(seed: u64) -> DemoData {
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -442,6 +501,7 @@ pub fn generate(seed: u64) -> DemoData {
     let (staff, absence) = hr(&mut rng);
     extracts.extend(staff);
     extracts.extend(absence);
+    extracts.extend(budget(&mut rng));
     extracts.sort_by(|a, b| (a.as_at, a.source).cmp(&(b.as_at, b.source)));
     DemoData { extracts }
 }

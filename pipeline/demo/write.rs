@@ -3,7 +3,7 @@
 //! day-first text dates, headers renamed between system versions, a CSV with a byte-order
 //! mark, and council names spelt more than one way.
 
-use super::data::{AbsenceRow, Body, DemoExtract, RevenueRow, StaffRow, WorkItemRow, FIRST_FY};
+use super::data::{AbsenceRow, Body, BudgetRow, DemoExtract, RevenueRow, StaffRow, WorkItemRow, FIRST_FY};
 use rust_xlsxwriter::{DocProperties, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
@@ -14,6 +14,7 @@ pub fn write_extract(dir: &Path, x: &DemoExtract) -> anyhow::Result<()> {
         Body::Benefits(rows) => benefits_csv(x, rows),
         Body::Staff(rows) => staff_xlsx(x, rows)?,
         Body::Absence(rows) => absence_xlsx(x, rows)?,
+        Body::Budget(rows) => budget_xlsx(x, rows)?,
     };
     crate::publish::write_atomic(&dir.join(&x.file_name), &bytes)?;
     Ok(())
@@ -171,6 +172,29 @@ fn absence_xlsx(x: &DemoExtract, rows: &[AbsenceRow]) -> Result<Vec<u8>, XlsxErr
         }
         ws.write_number_with_format(row, 3, r.fte_days_lost, &days)?;
         ws.write_string(row, 4, r.reason)?;
+    }
+    wb.save_to_buffer()
+}
+
+fn budget_xlsx(x: &DemoExtract, rows: &[BudgetRow]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = new_workbook(x);
+    let ws = wb.add_worksheet().set_name("Budget")?;
+    let bold = Format::new().set_bold();
+    let num = Format::new().set_num_format("#,##0.00");
+    ws.write_string_with_format(0, 0, "Budget monitoring report - revenues and benefits partnership", &bold)?;
+    ws.write_string(1, 0, format!("Report run on {}", x.as_at.format("%d/%m/%Y")))?;
+    let headers = ["Council", "Cost Centre", "Service", "Annual Budget", "Actual to Date", "Forecast Outturn"];
+    for (j, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(3, j as u16, *h, &bold)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = 4 + i as u32;
+        ws.write_string(row, 0, r.council_text)?;
+        ws.write_string(row, 1, &r.cost_centre)?;
+        ws.write_string(row, 2, r.service)?;
+        ws.write_number_with_format(row, 3, r.annual_budget, &num)?;
+        ws.write_number_with_format(row, 4, r.actual_to_date, &num)?;
+        ws.write_number_with_format(row, 5, r.forecast_outturn, &num)?;
     }
     wb.save_to_buffer()
 }
