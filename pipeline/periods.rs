@@ -180,16 +180,18 @@ pub fn parse_financial_year(s: &str) -> Option<i32> {
 
 /// Every month, quarter and year that has ended on or before `as_of`, from the month of
 /// `first` to the month of `last` (both inclusive), in a stable order: by year, then months,
-/// quarters, the year. With `cumulative`, also the year to date and the rolling 12 months
-/// to each month end (those whose 12 months lie inside the data).
-pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate, cumulative: bool) -> Vec<Period> {
+/// quarters, the year. With `flow` (figures that add up over their months), a quarter or year
+/// is given only when all its months lie inside the data, and so are the year to date and
+/// the rolling 12 months to each month end; otherwise (snapshots, which take their last
+/// month's figure) a quarter or year is given when its last month lies inside the data.
+pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate, flow: bool) -> Vec<Period> {
     let lo = Period::month_of(first).month_index();
     let hi = Period::month_of(last.min(as_of)).month_index();
     let mut out = Vec::new();
     for i in lo..=hi {
         let m = Period::from_month_index(i);
         out.push(m);
-        if cumulative {
+        if flow {
             out.push(Period::year_to_date(m.fy, m.number));
             out.push(Period::rolling12(m.fy, m.number));
         }
@@ -200,7 +202,8 @@ pub fn complete_periods(first: NaiveDate, last: NaiveDate, as_of: NaiveDate, cum
             out.push(Period::year(m.fy));
         }
     }
-    out.retain(|p| p.end() <= as_of && p.start() >= Period::month_of(first).start());
+    let start = Period::month_of(first).start();
+    out.retain(|p| p.end() <= as_of && (if flow { p.start() } else { p.last_month().start() }) >= start);
     out
 }
 

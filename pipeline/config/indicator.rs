@@ -29,6 +29,10 @@ pub struct IndicatorDef {
     pub unit: Unit,
     /// Whether higher or lower values are better.
     pub polarity: Polarity,
+    /// How often the indicator is reported: `monthly` (default: months, quarters, years),
+    /// `quarterly` (quarters and years) or `annual` (years).
+    #[serde(default)]
+    pub frequency: Frequency,
     /// Decimal places shown in reports (the CSV always has at least two).
     #[serde(default = "default_decimals")]
     pub decimals: u8,
@@ -225,6 +229,36 @@ pub enum ReturnedPeriod {
     MonthBeforeAsAt,
     /// The financial year that ended last before the as-at date.
     YearBeforeAsAt,
+}
+
+/// How often an indicator is reported.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    #[default]
+    Monthly,
+    Quarterly,
+    Annual,
+}
+
+impl Frequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::Monthly => "Monthly",
+            Frequency::Quarterly => "Quarterly",
+            Frequency::Annual => "Annual",
+        }
+    }
+
+    /// Whether a period of this kind is reported at this frequency.
+    pub fn reports(self, kind: crate::periods::PeriodKind) -> bool {
+        use crate::periods::PeriodKind::*;
+        match self {
+            Frequency::Monthly => true,
+            Frequency::Quarterly => matches!(kind, Quarter | Year),
+            Frequency::Annual => kind == Year,
+        }
+    }
 }
 
 /// How a `ratio` indicator takes its rows for a month.

@@ -17,8 +17,8 @@ mod waiver;
 pub use commentary::{commentary_path, Commentary};
 pub use diagnostic::ConfigError;
 pub use indicator::{
-    Aggregate, AggregateKind, Example, Expect, Given, IndicatorDef, Method, PeriodRule, Polarity, ReturnedPeriod,
-    Tolerance, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,
+    Aggregate, AggregateKind, Example, Expect, Frequency, Given, IndicatorDef, Method, PeriodRule, Polarity,
+    ReturnedPeriod, Tolerance, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,
 };
 pub use rule::{Characteristic, Check, CheckDef, CheckKind, DateBound, Op, Rule, Severity, Sum, NI_BAD_PREFIXES};
 pub use settings::{Folders, Limits, Organisation, Partner, ReportSettings, Settings};

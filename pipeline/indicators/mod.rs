@@ -110,6 +110,11 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
         };
         out.extend(values);
     }
+    // Each indicator is reported at its own frequency (a per-unit figure may be made from
+    // another indicator's months first).
+    out.retain(|v| {
+        project.indicators.iter().find(|d| d.id() == v.indicator_id).is_none_or(|d| d.frequency.reports(v.period.kind))
+    });
     Ok(out)
 }
 
@@ -198,13 +203,17 @@ pub fn compute_one(
             compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
         })?;
         let scale = if def.unit == crate::config::Unit::Percent { 100.0 } else { 1.0 };
-        return Ok(returned_values(project, def, rows, scale));
+        let mut values = returned_values(project, def, rows, scale);
+        values.retain(|v| def.frequency.reports(v.period.kind));
+        return Ok(values);
     }
     let series = compute::series(project, def, store, as_of).map_err(|e| match e {
         compute::Error::Store(s) => IndicatorError::Store(s),
         compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
     })?;
-    Ok(to_values(project, def, series, as_of))
+    let mut values = to_values(project, def, series, as_of);
+    values.retain(|v| def.frequency.reports(v.period.kind));
+    Ok(values)
 }
 
 /// One figure with its target, RAG and direction of travel from the same period last year.
@@ -410,6 +419,27 @@ mod tests {
         assert_eq!(value(&values, "budget_forecast_pct", "E07000010", "2025/26 M01"), Some(5200.0 / 6000.0 * 100.0));
         // Breckland has no accounts and no budget: no value, never a division by zero.
         assert_eq!(value(&values, "ctax_cost_per_account", "E07000143", "2025/26 M01"), None);
+    }
+
+    #[test]
+    fn a_quarterly_indicator_reports_quarters_and_years_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = project(&dir.path().join("p"));
+        let mut store = Store::open(&dir.path().join("store")).unwrap();
+        for (d, c) in [("2025-04-30", "10"), ("2025-05-30", "20"), ("2025-06-30", "30")] {
+            let rows = vec![vec!["Fenland", "CTAX", "CT1000001", "2025/26", "100", c]];
+            store.put(&checked(&p, "revenues", date(d), &REVENUES_HEADER, &rows), date(d)).unwrap();
+        }
+        let def = p.indicators.iter_mut().find(|d| d.id() == "ctax_collection_rate").unwrap();
+        def.frequency = crate::config::Frequency::Quarterly;
+        let values = compute_all(&p, &store, date("2025-07-10")).unwrap();
+        let periods: Vec<String> = values
+            .iter()
+            .filter(|v| v.indicator_id == "ctax_collection_rate" && v.partner_code == "E07000010")
+            .map(|v| v.period.label())
+            .collect();
+        assert_eq!(periods, ["2025/26 Q1"]);
+        assert_eq!(value(&values, "ctax_collection_rate", "E07000010", "2025/26 Q1"), Some(30.0));
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub struct IndicatorInfo {
     pub name: String,
     pub perspective: String,
     pub goal: String,
+    pub frequency: String,
     pub unit: String,
     pub polarity: String,
     pub decimals: u8,
@@ -421,6 +422,7 @@ impl ReportModel {
                 name: d.name.clone(),
                 perspective: d.perspective.clone(),
                 goal: d.goal.clone(),
+                frequency: d.frequency.as_str().to_string(),
                 unit: d.unit.as_str().to_string(),
                 polarity: match d.polarity {
                     Polarity::Higher => "Higher is better".into(),

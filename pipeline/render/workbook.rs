@@ -227,6 +227,7 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
                     text(&i.owner),
                     text(&i.polarity),
                     text(&i.unit),
+                    text(&i.frequency),
                     text(&i.tolerance),
                 ]
             })
@@ -240,6 +241,7 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             "Owner",
             "Polarity",
             "Unit",
+            "Frequency",
             "Tolerance",
         ];
         write_table(ws, 0, "Definitions", &headers, rows)?;
