@@ -208,6 +208,25 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         Err(e) => return fail(summary, format!("cannot list the drop folder {}: {e}", folders.drop.display())),
     };
 
+    // Commentary dropped with the extracts: checked like the project's commentary.csv, kept
+    // in the store (so it stays in use) and archived, or quarantined with every bad row.
+    let (commentary, entries): (Vec<ingest::Entry>, Vec<ingest::Entry>) =
+        entries.into_iter().partition(|e| e.kind == EntryKind::Candidate && crate::config::is_commentary_file(&e.name));
+    let archive_dir = folders.archive.join(as_of.to_string());
+    let quarantine_dir = folders.quarantine.join(as_of.to_string());
+    for e in commentary {
+        summary.files.push(take_commentary(project, &store, &e, &archive_dir, &quarantine_dir));
+    }
+    let mut project = project.clone();
+    for (path, bytes) in store.commentary_files() {
+        let mut errors = Vec::new();
+        let rows =
+            crate::config::parse_commentary(&path, &bytes, &project.indicators, &project.settings.partner, &mut errors);
+        project.commentary.extend(rows);
+        summary.errors.extend(errors.iter().map(|e| format!("kept commentary: {e}")));
+    }
+    let project = &project;
+
     // Read and check every candidate in parallel; nothing is moved yet.
     let history = store.extracts().to_vec();
     let judged: Vec<(ingest::Entry, Option<Judged>)> = entries
@@ -218,8 +237,6 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         })
         .collect();
 
-    let archive_dir = folders.archive.join(as_of.to_string());
-    let quarantine_dir = folders.quarantine.join(as_of.to_string());
     let feedback_dir = folders.output.join("feedback").join(as_of.to_string());
     let mut error_findings = 0usize;
     for (entry, j) in judged {
@@ -372,6 +389,76 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
     summary
+}
+
+/// Checks a dropped commentary file: kept in the store and archived when every row is good,
+/// quarantined with every bad row named otherwise.
+fn take_commentary(
+    project: &Project,
+    store: &Store,
+    e: &ingest::Entry,
+    archive_dir: &Path,
+    quarantine_dir: &Path,
+) -> FileReport {
+    let mut report = FileReport {
+        name: e.name.clone(),
+        source: Some("commentary".into()),
+        status: String::new(),
+        reason: String::new(),
+        as_at: None,
+        rows_read: None,
+        rows_accepted: None,
+        rows_rejected: None,
+        moved_to: None,
+        warnings: 0,
+        feedback: None,
+    };
+    let bytes = match std::fs::read(&e.path) {
+        Ok(b) => b,
+        Err(err) => {
+            report.status = "skipped".into();
+            report.reason = format!("cannot read the file: {err}; it stays in the drop folder for the next run");
+            return report;
+        }
+    };
+    let mut errors = Vec::new();
+    let rows =
+        crate::config::parse_commentary(&e.path, &bytes, &project.indicators, &project.settings.partner, &mut errors);
+    report.rows_read = Some(rows.len() + errors.len());
+    if !errors.is_empty() {
+        let reason = format!(
+            "{}: the commentary file has {} problem(s), so none of it is used: {}",
+            e.name,
+            errors.len(),
+            errors.iter().map(|e| format!("line {}: {}", e.line, e.message)).collect::<Vec<_>>().join("; ")
+        );
+        report.status = "quarantined".into();
+        match publish::quarantine(&e.path, quarantine_dir, &reason) {
+            Ok(dest) => {
+                report.moved_to = Some(dest.display().to_string());
+                report.reason = reason;
+            }
+            Err(err) => {
+                report.status = "skipped".into();
+                report.reason =
+                    format!("{reason} (could not move it to the quarantine: {err}; it stays in the drop folder)");
+            }
+        }
+        return report;
+    }
+    if let Err(err) = store.put_commentary(&e.name, &bytes) {
+        report.status = "skipped".into();
+        report.reason = format!("could not keep the commentary: {err}; it stays in the drop folder for the next run");
+        return report;
+    }
+    report.status = "accepted".into();
+    report.rows_accepted = Some(rows.len());
+    report.reason = format!("{} comment(s) kept", rows.len());
+    match publish::move_into(&e.path, archive_dir) {
+        Ok(dest) => report.moved_to = Some(dest.display().to_string()),
+        Err(err) => report.reason.push_str(&format!(" (kept, but could not archive it: {err})")),
+    }
+    report
 }
 
 /// Keeps the record of an extract's checks in the store and writes its feedback workbook to

@@ -68,3 +68,46 @@ fn bad_and_unknown_files_are_quarantined_with_reasons() {
     // Outputs are still written.
     assert_eq!(json["outputs"].as_array().unwrap().len(), 3);
 }
+
+/// Commentary dropped with the extracts is checked, kept and used in later runs; a file with
+/// a bad row is quarantined naming the line.
+#[test]
+fn dropped_commentary_is_kept_or_quarantined_with_its_lines() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let drop = project.join("drop");
+    for f in std::fs::read_dir(&drop).unwrap() {
+        let p = f.unwrap().path();
+        if !p.file_name().unwrap().to_string_lossy().starts_with("revenues_20250430") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    std::fs::remove_file(project.join("commentary.csv")).unwrap();
+    std::fs::write(
+        drop.join("commentary_may.csv"),
+        "indicator,partner,period,explanation,action,owner\nctax_collection_rate,Breckland,2025/26 M01,Annual bills went out late.,Reminders brought forward.,Head of Revenues\n",
+    )
+    .unwrap();
+    std::fs::write(
+        drop.join("commentary_bad.csv"),
+        "indicator,partner,period,explanation,action,owner\nctax_collection_rate,Norwich,2025/26 M01,x,y,z\nno_such_indicator,ALL,2025/26,x,y,z\n",
+    )
+    .unwrap();
+    let (code, json) = run_json(&project, "2025-05-07");
+    assert_eq!(code, 1, "the bad commentary file is quarantined: {json:#}");
+    let file = |name: &str| json["files"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap().clone();
+    assert_eq!(file("commentary_may.csv")["status"], "accepted");
+    let bad = file("commentary_bad.csv");
+    assert_eq!(bad["status"], "quarantined");
+    let reason = bad["reason"].as_str().unwrap();
+    assert!(reason.contains("line 2") && reason.contains("Norwich") && reason.contains("line 3"), "{reason}");
+    let csv =
+        |as_of: &str| std::fs::read_to_string(project.join(format!("output/scorecard-ARP-demo-{as_of}.csv"))).unwrap();
+    let row = |text: &str| {
+        text.lines().find(|l| l.starts_with("ctax_collection_rate,E07000143,2025/26 M01,")).unwrap().to_string()
+    };
+    assert!(row(&csv("2025-05-07")).contains("Annual bills went out late."), "{}", row(&csv("2025-05-07")));
+    // The next run, with nothing new, still uses the kept commentary.
+    let (_, _) = run_json(&project, "2025-05-08");
+    assert!(row(&csv("2025-05-08")).contains("Reminders brought forward."));
+}

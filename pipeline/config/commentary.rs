@@ -1,5 +1,5 @@
 //! `commentary.csv`: what the indicator owners say about a result, kept in the project
-//! folder: `indicator,partner,period,explanation,action,owner`, one row per indicator,
+//! folder (or dropped with the extracts as `commentary*.csv`, kept in the store): `indicator,partner,period,explanation,action,owner`, one row per indicator,
 //! partner (code, name or `ALL`) and period (`2025/26 Q3`, `2025/26 M09`, `2025/26`). Red
 //! and amber results without a row are listed as "commentary missing".
 
@@ -35,7 +35,24 @@ pub(super) fn load(
     errors: &mut Vec<ConfigError>,
 ) -> Vec<Commentary> {
     let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
-    let text = crate::ingest::decode_text(&bytes);
+    parse(path, &bytes, indicators, partners, errors)
+}
+
+/// Is this the name of a commentary file dropped with the extracts (`commentary*.csv`)?
+pub fn is_commentary_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("commentary") && lower.ends_with(".csv")
+}
+
+/// Reads commentary from a file's bytes (named `path` in messages), reporting every bad row.
+pub fn parse(
+    path: &Path,
+    bytes: &[u8],
+    indicators: &[IndicatorDef],
+    partners: &[Partner],
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Commentary> {
+    let text = crate::ingest::decode_text(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let at = |line: usize, msg: String| ConfigError { file: path.to_path_buf(), line, column: 0, message: msg };
     match reader.headers() {

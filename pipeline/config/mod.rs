@@ -14,7 +14,7 @@ mod source;
 mod target;
 mod waiver;
 
-pub use commentary::{commentary_path, Commentary};
+pub use commentary::{commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
 pub use diagnostic::ConfigError;
 pub use indicator::{
     Aggregate, AggregateKind, Example, Expect, Frequency, Given, IndicatorDef, Method, PeriodRule, Polarity,

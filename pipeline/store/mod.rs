@@ -372,6 +372,22 @@ impl Store {
         Ok(path)
     }
 
+    /// Keeps a commentary file dropped with the extracts (`commentary/<name>.<sha12>.csv`).
+    pub fn put_commentary(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+        let sha = crate::ingest::sha256_hex(bytes);
+        let path = self.dir.join("commentary").join(crate::publish::kept_name(name, &sha));
+        write_atomic(&path, bytes).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        Ok(path)
+    }
+
+    /// Every kept commentary file, oldest name first: (path, bytes).
+    pub fn commentary_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("commentary")) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+        files.sort();
+        files.into_iter().filter_map(|p| std::fs::read(&p).ok().map(|b| (p, b))).collect()
+    }
+
     /// Every kept quality record, by source and as-at date. A record that cannot be read is
     /// an error naming it.
     pub fn quality_records(&self) -> Result<Vec<QualityRecord>, StoreError> {
