@@ -5,11 +5,13 @@
 //! The modules follow the data flow of one nightly run:
 //! [`config`] (definitions as data) -> [`ingest`] (drop folder to raw grids) -> [`check`]
 //! (grids to typed, checked tables and findings) -> [`store`] (history of accepted extracts in
-//! Parquet) -> [`indicators`] (values, targets and RAG per period and partner) -> [`render`]
+//! Parquet) -> [`indicators`] (values, targets and RAG per period and partner; [`benchmark`]
+//! places them among comparator councils) -> [`render`]
 //! (workbook, CSV and PDF bytes from one report model) -> [`publish`] (atomic writes, archive
 //! and quarantine). [`run`] strings the stages together; [`preflight`] checks files before
 //! they are dropped; [`demo`] writes a complete synthetic project to try it on.
 
+pub mod benchmark;
 pub mod check;
 pub mod cli;
 pub mod config;

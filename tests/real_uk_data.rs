@@ -114,6 +114,57 @@ fn government_tables_read_through_toml_definitions() {
     assert_eq!(value_where(&df, "council", "Aberdeen City", "ct_due"), 129975737.0);
     let corp7 = value_where(&df, "council", "Scotland", "corp7");
     assert!((corp7 - 94.77059572474982).abs() < 1e-9, "{corp7}");
+    lgbf_corp7_recomputed_and_ranked(&df);
+}
+
+/// CORP 7 (council tax collected in year) recomputed from its numerator and denominator for
+/// every council equals the published figure; each council's rank and quartile among the 32
+/// Scottish councils (the Scotland row is an aggregate, never ranked) agree with a count made
+/// here independently of `scorecard::benchmark`.
+fn lgbf_corp7_recomputed_and_ranked(df: &DataFrame) {
+    use scorecard::benchmark::{position, quantile_inc};
+    use scorecard::config::Polarity;
+    let councils = df.column("council").unwrap().str().unwrap();
+    let get = |c: &str| df.column(c).unwrap().f64().unwrap().clone();
+    let (published, received, due) = (get("corp7"), get("ct_received"), get("ct_due"));
+    let mut rates = Vec::new();
+    for i in 0..df.height() {
+        let name = councils.get(i).unwrap().trim();
+        let (Some(p), Some(r), Some(d)) = (published.get(i), received.get(i), due.get(i)) else { continue };
+        assert!((r / d * 100.0 - p).abs() < 1e-6, "{name}: {} recomputed, {p} published", r / d * 100.0);
+        if name != "Scotland" {
+            rates.push((name.to_string(), p));
+        }
+    }
+    assert_eq!(rates.len(), 32, "32 councils, the Scotland aggregate left out");
+    let group: Vec<f64> = rates.iter().map(|(_, v)| *v).collect();
+    let mut sorted = group.clone();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    // QUARTILE.INC by hand: position (n - 1) p, interpolated.
+    let at = |p: f64| {
+        let h = 31.0 * p;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        sorted[lo] + (h - h.floor()) * (sorted[hi] - sorted[lo])
+    };
+    assert_eq!(quantile_inc(&sorted, 0.75), Some(at(0.75)));
+    for (name, v) in &rates {
+        let p = position(*v, &group, Polarity::Higher).unwrap();
+        assert_eq!(p.rank, 1 + group.iter().filter(|x| *x > v).count(), "{name}");
+        let quartile = if *v >= at(0.75) {
+            1
+        } else if *v >= at(0.5) {
+            2
+        } else if *v >= at(0.25) {
+            3
+        } else {
+            4
+        };
+        assert_eq!(p.quartile, quartile, "{name}");
+        assert_eq!(p.group_size, 32);
+    }
+    let aberdeen = rates.iter().find(|(n, _)| n == "Aberdeen City").unwrap().1;
+    let p = position(aberdeen, &group, Polarity::Higher).unwrap();
+    assert!(p.rank > 16 && p.quartile >= 3, "Aberdeen City collects below the median: {p:?}");
 }
 
 /// `scorecard check` on every file in `../shared/data/uk`: each ends with a verdict, and a
