@@ -291,3 +291,31 @@ fn oflog_medians_are_reproduced() {
         assert!((ours - published).abs() <= 1e-8 * published.abs().max(1.0), "{y} {c}: {ours} against {published}");
     }
 }
+
+/// Oflog's nearest-neighbour lists, checked against mySociety's register: the known duplicate
+/// (E07000112 in one list) and the codes abolished in 2023 (Allerdale, E07000026) are reported
+/// and left out, never silently used.
+#[test]
+fn nearest_neighbour_lists_report_their_problems() {
+    let (Some(oflog), Some(names)) =
+        (shared_data("uk/oflog-automated-text"), shared_data("uk/uk_local_authority_names_and_codes"))
+    else {
+        return;
+    };
+    use scorecard::benchmark::groups::{check_group, Register};
+    let register = Register::from_csv(&std::fs::read(names.join("uk_local_authorities_current.csv")).unwrap()).unwrap();
+    let lists: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&std::fs::read(oflog.join("NN.json")).unwrap()).unwrap();
+    assert_eq!(lists.len(), 348);
+    let mut problems = Vec::new();
+    for (owner, members) in &lists {
+        let g = check_group(owner, members, &register);
+        assert!(g.members.iter().all(|m| register.current.contains_key(m) || m == owner), "{owner}");
+        let distinct: std::collections::BTreeSet<&String> = g.members.iter().collect();
+        assert_eq!(distinct.len(), g.members.len(), "{owner}: distinct members");
+        problems.extend(g.problems);
+    }
+    let text = problems.join("\n");
+    assert!(text.contains("E07000112 appears more than once"), "{text}");
+    assert!(text.contains("E07000026") && text.contains("Allerdale"), "{text}");
+}

@@ -7,6 +7,8 @@
 //! over several years, the change in rank. Reading published comparator tables and naming
 //! comparator groups build on this (issue 6).
 
+pub mod groups;
+
 use crate::config::Polarity;
 use serde::Serialize;
 

@@ -1,0 +1,122 @@
+//! Comparator groups checked against the register of UK local authorities: a named list (such
+//! as CIPFA or Oflog nearest neighbours) can repeat a council, name one that has been
+//! abolished or renumbered, or name a code nobody issued. Such problems are reported, and only
+//! current, distinct councils are used.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the register says about the GSS codes it knows.
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    /// Current authorities: code -> name.
+    pub current: BTreeMap<String, String>,
+    /// Codes no longer in use: code -> what became of them, in words.
+    pub former: BTreeMap<String, String>,
+}
+
+impl Register {
+    /// Reads mySociety's `uk_local_authorities_current.csv` (`gss-code`, `official-name`,
+    /// `current-authority`, `end-date`, `replaced-by`, `former-gss-codes`).
+    pub fn from_csv(bytes: &[u8]) -> Result<Register, String> {
+        let mut reader = csv::Reader::from_reader(bytes);
+        let header = reader.headers().map_err(|e| e.to_string())?.clone();
+        let col =
+            |name: &str| header.iter().position(|h| h == name).ok_or(format!("the register has no `{name}` column"));
+        let (gss, name, current, end, replaced, formers) = (
+            col("gss-code")?,
+            col("official-name")?,
+            col("current-authority")?,
+            col("end-date")?,
+            col("replaced-by")?,
+            col("former-gss-codes")?,
+        );
+        let mut out = Register::default();
+        let mut renamed = Vec::new();
+        for r in reader.records() {
+            let r = r.map_err(|e| e.to_string())?;
+            let code = r[gss].trim().to_string();
+            if code.is_empty() {
+                continue;
+            }
+            if r[current].trim().eq_ignore_ascii_case("true") {
+                out.current.insert(code.clone(), r[name].trim().to_string());
+                for old in r[formers].split([',', ';', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
+                    renamed.push((old.to_string(), format!("now {} ({code})", r[name].trim())));
+                }
+            } else {
+                let mut what = format!("{}, ended {}", r[name].trim(), r[end].trim());
+                if !r[replaced].trim().is_empty() {
+                    what.push_str(&format!(", replaced by {}", r[replaced].trim()));
+                }
+                out.former.insert(code, what);
+            }
+        }
+        for (old, what) in renamed {
+            out.former.entry(old).or_insert(what);
+        }
+        Ok(out)
+    }
+}
+
+/// A comparator group as it can be used, and what was wrong with the list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedGroup {
+    /// Current, distinct councils, the owner first.
+    pub members: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+/// Checks a comparator list for `owner` against the register.
+pub fn check_group(owner: &str, members: &[String], register: &Register) -> CheckedGroup {
+    let mut seen = BTreeSet::new();
+    let mut out = CheckedGroup { members: vec![owner.to_string()], problems: Vec::new() };
+    seen.insert(owner.to_string());
+    if !members.iter().any(|m| m == owner) {
+        out.problems.push(format!("the list for {owner} does not include {owner} itself; it is added"));
+    }
+    for m in members {
+        let m = m.trim();
+        if m == owner {
+            continue;
+        }
+        if !seen.insert(m.to_string()) {
+            out.problems.push(format!("{m} appears more than once in the list for {owner}; counted once"));
+            continue;
+        }
+        if register.current.contains_key(m) {
+            out.members.push(m.to_string());
+        } else if let Some(what) = register.former.get(m) {
+            out.problems.push(format!("{m} in the list for {owner} is no longer in use ({what}); left out"));
+        } else {
+            out.problems.push(format!("{m} in the list for {owner} is not a code the register knows; left out"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn register() -> Register {
+        let csv = "gss-code,official-name,current-authority,end-date,replaced-by,former-gss-codes\n\
+                   E07000143,Breckland Council,True,,,\n\
+                   E07000244,East Suffolk Council,True,,,\"E07000205,E07000206\"\n\
+                   E07000026,Allerdale Borough Council,False,2023-04-01,CBD,\n";
+        Register::from_csv(csv.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn duplicates_abolished_renumbered_and_unknown_codes_are_reported() {
+        let list: Vec<String> =
+            ["E07000244", "E07000244", "E07000026", "E07000205", "X99"].iter().map(|s| s.to_string()).collect();
+        let g = check_group("E07000143", &list, &register());
+        assert_eq!(g.members, ["E07000143", "E07000244"]);
+        let text = g.problems.join("\n");
+        assert!(text.contains("does not include E07000143 itself"), "{text}");
+        assert!(text.contains("E07000244 appears more than once"), "{text}");
+        assert!(text.contains("E07000026") && text.contains("Allerdale") && text.contains("2023-04-01"), "{text}");
+        assert!(text.contains("E07000205") && text.contains("now East Suffolk Council"), "{text}");
+        assert!(text.contains("X99 in the list for E07000143 is not a code the register knows"), "{text}");
+    }
+}
