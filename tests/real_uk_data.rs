@@ -319,3 +319,54 @@ fn nearest_neighbour_lists_report_their_problems() {
     assert!(text.contains("E07000112 appears more than once"), "{text}");
     assert!(text.contains("E07000026") && text.contains("Allerdale"), "{text}");
 }
+
+/// The LGBF dataset names councils without codes: its councils map to Scottish GSS codes
+/// (S12...) through the register's lookups, the one spelling the lookups lack is reported and
+/// placed by an alias, and its Scotland row is recognised as an aggregate, never a council.
+#[test]
+fn council_names_map_to_codes_and_aggregates_are_recognised() {
+    let (Some(lgbf), Some(names)) =
+        (shared_data("uk/LGBF_Analysis"), shared_data("uk/uk_local_authority_names_and_codes"))
+    else {
+        return;
+    };
+    use scorecard::benchmark::groups::{is_aggregate, NameLookup};
+    let lookup = NameLookup::from_csv(
+        &std::fs::read(names.join("lookup_name_to_registry.csv")).unwrap(),
+        &std::fs::read(names.join("lookup_gss_to_registry.csv")).unwrap(),
+    )
+    .unwrap();
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(lgbf.join("new bnch data.xlsx")).unwrap();
+    let sheet = wb.sheet_names().into_iter().find(|s| s == "Raw Data").unwrap_or_else(|| wb.sheet_names()[0].clone());
+    let range = wb.worksheet_range(&sheet).unwrap();
+    let mut rows = range.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = header.iter().position(|h| h.trim() == "Local Authority").expect("Local Authority column");
+    let (mut codes, mut aggregates, mut unknown) = (std::collections::BTreeSet::new(), Vec::new(), Vec::new());
+    for r in rows {
+        let name = r[col].to_string();
+        if name.trim().is_empty() {
+            continue;
+        }
+        if is_aggregate(&name) {
+            aggregates.push(name);
+            continue;
+        }
+        match lookup.code(&name) {
+            Some(code) => {
+                assert!(code.starts_with('S'), "{name}: {code}");
+                codes.insert(code.to_string());
+            }
+            None => unknown.push(name),
+        }
+    }
+    // One spelling is not in the register's lookups; it is reported, and an alias (as the
+    // performance officer would add) places it.
+    assert_eq!(unknown, ["Edinburgh City"]);
+    let mut lookup = lookup;
+    lookup.alias("Edinburgh City", "S12000036");
+    codes.insert(lookup.code("Edinburgh City").unwrap().to_string());
+    assert_eq!(codes.len(), 32, "32 distinct Scottish councils");
+    assert_eq!(aggregates, ["Scotland"]);
+}

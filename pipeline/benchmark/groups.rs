@@ -120,3 +120,85 @@ mod tests {
         assert!(text.contains("X99 in the list for E07000143 is not a code the register knows"), "{text}");
     }
 }
+
+/// Names of areas that published tables list beside councils but are totals, never councils
+/// to rank: nations, England's regions and "all councils" lines.
+pub const AGGREGATE_NAMES: [&str; 20] = [
+    "england",
+    "scotland",
+    "wales",
+    "northern ireland",
+    "great britain",
+    "united kingdom",
+    "england and wales",
+    "north east",
+    "north west",
+    "yorkshire and the humber",
+    "east midlands",
+    "west midlands",
+    "east of england",
+    "east",
+    "london",
+    "inner london",
+    "outer london",
+    "south east",
+    "south west",
+    "all councils",
+];
+
+/// Council names mapped to GSS codes through mySociety's lookups (name -> register code ->
+/// GSS code), matching names ignoring case, spacing and punctuation.
+#[derive(Debug, Clone, Default)]
+pub struct NameLookup {
+    by_name: BTreeMap<String, String>,
+}
+
+impl NameLookup {
+    /// Reads `lookup_name_to_registry.csv` (`la-name`, `local-authority-code`) and
+    /// `lookup_gss_to_registry.csv` (`gss-code`, `local-authority-code`).
+    pub fn from_csv(names: &[u8], gss: &[u8]) -> Result<NameLookup, String> {
+        let pairs = |bytes: &[u8], a: &str, b: &str| -> Result<Vec<(String, String)>, String> {
+            let mut reader = csv::Reader::from_reader(bytes);
+            let header = reader.headers().map_err(|e| e.to_string())?.clone();
+            let col = |n: &str| header.iter().position(|h| h == n).ok_or(format!("no `{n}` column"));
+            let (i, j) = (col(a)?, col(b)?);
+            reader
+                .records()
+                .map(|r| r.map(|r| (r[i].trim().to_string(), r[j].trim().to_string())).map_err(|e| e.to_string()))
+                .collect()
+        };
+        // A registry code can have held several GSS codes; the last listed is kept.
+        let gss_of: BTreeMap<String, String> =
+            pairs(gss, "gss-code", "local-authority-code")?.into_iter().map(|(g, c)| (c, g)).collect();
+        let mut by_name = BTreeMap::new();
+        for (name, code) in pairs(names, "la-name", "local-authority-code")? {
+            if let Some(g) = gss_of.get(&code) {
+                by_name.insert(name_key(&name), g.clone());
+            }
+        }
+        Ok(NameLookup { by_name })
+    }
+
+    /// Adds a spelling the lookups lack (a table's "Edinburgh City" for the register's "City of
+    /// Edinburgh").
+    pub fn alias(&mut self, name: &str, code: &str) {
+        self.by_name.insert(name_key(name), code.to_string());
+    }
+
+    /// The GSS code of a council named in a table; `None` for an unknown name.
+    pub fn code(&self, name: &str) -> Option<&str> {
+        self.by_name.get(&name_key(name)).map(String::as_str)
+    }
+}
+
+/// A council name as the lookup compares it: ignoring case, spacing and punctuation, with
+/// `&` read as "and" ("Argyll & Bute" is "Argyll and Bute").
+fn name_key(name: &str) -> String {
+    crate::ingest::normalise_header(&name.replace('&', " and "))
+}
+
+/// Is this row name a total (a nation, a region, "all councils") rather than a council?
+pub fn is_aggregate(name: &str) -> bool {
+    let n = name_key(name);
+    AGGREGATE_NAMES.iter().any(|a| name_key(a) == n)
+}
