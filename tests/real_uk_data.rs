@@ -117,8 +117,9 @@ fn government_tables_read_through_toml_definitions() {
     lgbf_corp7_recomputed_and_ranked(&df);
 }
 
-/// CORP 7 (council tax collected in year) recomputed from its numerator and denominator for
-/// every council equals the published figure; each council's rank and quartile among the 32
+/// CORP 7 (council tax collected in year) and CORP 6b (sickness days per non-teacher employee)
+/// recomputed from their numerators and denominators for every council equal the published
+/// figures; each council's rank and quartile among the 32
 /// Scottish councils (the Scotland row is an aggregate, never ranked) agree with a count made
 /// here independently of `scorecard::benchmark`.
 fn lgbf_corp7_recomputed_and_ranked(df: &DataFrame) {
@@ -137,6 +138,15 @@ fn lgbf_corp7_recomputed_and_ranked(df: &DataFrame) {
         }
     }
     assert_eq!(rates.len(), 32, "32 councils, the Scotland aggregate left out");
+    // CORP 6b (sickness days per non-teacher employee) from its own numerator and denominator.
+    let (corp6b, days, fte) = (get("corp6b"), get("days_lost_other"), get("fte_other"));
+    let mut checked = 0;
+    for i in 0..df.height() {
+        let (Some(p), Some(d), Some(f)) = (corp6b.get(i), days.get(i), fte.get(i)) else { continue };
+        assert!((d / f - p).abs() < 1e-6, "{}: CORP 6b {} recomputed, {p} published", councils.get(i).unwrap(), d / f);
+        checked += 1;
+    }
+    assert!(checked >= 32, "CORP 6b checked for {checked} rows");
     let group: Vec<f64> = rates.iter().map(|(_, v)| *v).collect();
     let mut sorted = group.clone();
     sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -369,4 +379,69 @@ fn council_names_map_to_codes_and_aggregates_are_recognised() {
     codes.insert(lookup.code("Edinburgh City").unwrap().to_string());
     assert_eq!(codes.len(), 32, "32 distinct Scottish councils");
     assert_eq!(aggregates, ["Scotland"]);
+}
+
+/// Every year of the LGBF dataset: CORP 7 and CORP 6b recomputed from their numerator and
+/// denominator columns for every council agree with the published values, to the precision
+/// published (a few are cut to two decimals); cells suppressed with `*` or blank are left out.
+#[test]
+fn lgbf_corp7_and_corp6b_every_council_and_year() {
+    let Some(lgbf) = shared_data("uk/LGBF_Analysis") else { return };
+    use calamine::{Data, Reader};
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(lgbf.join("new bnch data.xlsx")).unwrap();
+    let sheet = wb.sheet_names().into_iter().find(|s| s == "Raw Data").unwrap_or_else(|| wb.sheet_names()[0].clone());
+    let range = wb.worksheet_range(&sheet).unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string().trim().to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let num = |c: &Data| match c {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        Data::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let (mut compared, mut years, mut cut) = (0, 0, 0);
+    for y in 2010..2021 {
+        let label = format!("{y}-{:02}", (y + 1) % 100);
+        for (measure, numerator, denominator, scale) in [
+            ("CORP 7", "Income Received from CT", "Income Due (Excluding Reliefs + Rebates)", 100.0),
+            ("CORP 6b", "Days Lost - Other", "FTE Staff (Other)", 1.0),
+        ] {
+            let (Some(m), Some(n), Some(d)) = (
+                col(&format!("{measure} {label}")),
+                col(&format!("{numerator} {label}")),
+                col(&format!("{denominator} {label}")),
+            ) else {
+                continue;
+            };
+            years += 1;
+            for r in &rows[1..] {
+                let (Some(published), Some(n), Some(d)) = (num(&r[m]), num(&r[n]), num(&r[d])) else { continue };
+                if d == 0.0 {
+                    continue;
+                }
+                let ours = n / d * scale;
+                // Some years publish the figure cut to two decimals (94.75 for 94.7568):
+                // agreement is then to one unit of the last decimal published.
+                let decimals = (0..=2).find(|k| {
+                    let x = published * 10f64.powi(*k);
+                    (x - x.round()).abs() < 1e-6
+                });
+                let tolerance = match decimals {
+                    Some(k) => 10f64.powi(-k) + 1e-9,
+                    None => 1e-6 * published.abs().max(1.0),
+                };
+                cut += decimals.is_some() as usize;
+                assert!(
+                    (ours - published).abs() <= tolerance,
+                    "{measure} {label} {}: {ours} against {published}",
+                    r[0]
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(years >= 18, "measure-years found: {years}");
+    assert!(compared > 500, "values compared: {compared}");
+    assert!(cut * 4 < compared, "most values are published in full ({cut} of {compared} cut)");
 }

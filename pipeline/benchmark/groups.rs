@@ -202,3 +202,21 @@ pub fn is_aggregate(name: &str) -> bool {
     let n = name_key(name);
     AGGREGATE_NAMES.iter().any(|a| name_key(a) == n)
 }
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_map_ignoring_case_punctuation_and_ampersands() {
+        let names = "la-name,local-authority-code\nArgyll and Bute Council,AGB\nArgyll and Bute,AGB\n";
+        let gss = "gss-code,local-authority-code\nS12000035,AGB\n";
+        let mut lookup = NameLookup::from_csv(names.as_bytes(), gss.as_bytes()).unwrap();
+        assert_eq!(lookup.code("ARGYLL & BUTE"), Some("S12000035"));
+        assert_eq!(lookup.code("Edinburgh City"), None, "unknown names are not guessed");
+        lookup.alias("Edinburgh City", "S12000036");
+        assert_eq!(lookup.code("edinburgh city"), Some("S12000036"));
+        assert!(is_aggregate("Scotland") && is_aggregate("YORKSHIRE AND THE HUMBER") && is_aggregate("London"));
+        assert!(!is_aggregate("Breckland"));
+    }
+}
