@@ -15,7 +15,7 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 use scorecard::check::{days_since_epoch, CheckedExtract, Verdict};
 use scorecard::demo::data::{AbsenceRow, Body, DemoExtract, RevenueRow, StaffRow, WorkItemRow};
-use scorecard::periods::{fiscal_month, month_start};
+use scorecard::periods::month_start;
 use std::path::Path;
 use std::time::Instant;
 
@@ -274,7 +274,6 @@ fn main() {
     let as_at = last_day(fy, m);
     let drop = root.join("month");
     std::fs::create_dir_all(&drop).unwrap();
-    let _ = fiscal_month(as_at);
     for (source, body) in [
         ("revenues", Body::Revenues(revenue)),
         ("benefits", Body::Benefits(work)),
@@ -288,12 +287,7 @@ fn main() {
                 if source == "benefits" { "benefits_workitems" } else { source },
                 as_at.format("%Y%m%d")
             ),
-            source: match source {
-                "revenues" => "revenues",
-                "benefits" => "benefits",
-                "hr_staff" => "hr_staff",
-                _ => "hr_absence",
-            },
+            source,
             as_at,
             body,
         };
