@@ -240,19 +240,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
     let feedback_dir = folders.output.join("feedback").join(as_of.to_string());
     let mut error_findings = 0usize;
     for (entry, j) in judged {
-        let mut report = FileReport {
-            name: entry.name.clone(),
-            source: None,
-            status: String::new(),
-            reason: String::new(),
-            as_at: None,
-            rows_read: None,
-            rows_accepted: None,
-            rows_rejected: None,
-            moved_to: None,
-            warnings: 0,
-            feedback: None,
-        };
+        let mut report = FileReport::new(&entry.name);
         let quarantine_with = |report: &mut FileReport, reason: String| {
             report.status = "quarantined".into();
             match publish::quarantine(&entry.path, &quarantine_dir, &reason) {
@@ -400,19 +388,7 @@ fn take_commentary(
     archive_dir: &Path,
     quarantine_dir: &Path,
 ) -> FileReport {
-    let mut report = FileReport {
-        name: e.name.clone(),
-        source: Some("commentary".into()),
-        status: String::new(),
-        reason: String::new(),
-        as_at: None,
-        rows_read: None,
-        rows_accepted: None,
-        rows_rejected: None,
-        moved_to: None,
-        warnings: 0,
-        feedback: None,
-    };
+    let mut report = FileReport { source: Some("commentary".into()), ..FileReport::new(&e.name) };
     let bytes = match std::fs::read(&e.path) {
         Ok(b) => b,
         Err(err) => {

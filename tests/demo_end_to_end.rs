@@ -5,7 +5,7 @@
 use crate::common::*;
 use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
-use scorecard::demo::data::{generate, Body, DemoData};
+use scorecard::demo::data::{generate, Body, DemoData, DemoExtract, WorkItemRow};
 use std::collections::{BTreeMap, HashMap};
 
 const AS_OF: &str = "2026-05-15";
@@ -67,15 +67,25 @@ fn collection_rates(demo: &DemoData, out: &mut Expected) {
     }
 }
 
-fn new_claim_days(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
-    // The latest version of each item: extracts are in as-at order, so later ones overwrite.
+/// Work item key: council, claim reference, work type, date received.
+type ItemKey = (&'static str, String, &'static str, NaiveDate);
+
+/// The latest version of each benefit work item in these extracts (taken in as-at order, so
+/// later versions overwrite earlier ones).
+fn item_versions<'a>(extracts: impl IntoIterator<Item = &'a DemoExtract>) -> HashMap<ItemKey, WorkItemRow> {
     let mut latest = HashMap::new();
-    for x in &demo.extracts {
+    for x in extracts {
         let Body::Benefits(rows) = &x.body else { continue };
         for r in rows {
             latest.insert((r.partner, r.claim_ref.clone(), r.work_type, r.received), r.clone());
         }
     }
+    latest
+}
+
+fn new_claim_days(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
+    // The latest version of each item: extracts are in as-at order, so later ones overwrite.
+    let latest = item_versions(&demo.extracts);
     let first_month = demo.extracts.iter().map(|x| midx(x.as_at)).min().unwrap();
     let last_month = demo.extracts.iter().map(|x| midx(x.as_at)).max().unwrap();
     let mut sums: HashMap<(String, String), (f64, f64)> = HashMap::new();
@@ -203,13 +213,7 @@ fn revenues_counts(demo: &DemoData, out: &mut Expected) {
 /// Benefit flows from the latest version of each item: accuracy over items decided in each
 /// period, and items received in each period.
 fn benefit_flows(demo: &DemoData, as_of: NaiveDate, out: &mut Expected) {
-    let mut latest = HashMap::new();
-    for x in &demo.extracts {
-        let Body::Benefits(rows) = &x.body else { continue };
-        for r in rows {
-            latest.insert((r.partner, r.claim_ref.clone(), r.work_type, r.received), r.clone());
-        }
-    }
+    let latest = item_versions(&demo.extracts);
     let first_month = demo.extracts.iter().map(|x| midx(x.as_at)).min().unwrap();
     let periods = |m: i32| [label(m), qlabel(m.div_euclid(12), m.rem_euclid(12) / 3 + 1), ylabel(m.div_euclid(12))];
     let mut accuracy: HashMap<(String, String), (f64, f64)> = HashMap::new();
@@ -248,13 +252,7 @@ fn outstanding(demo: &DemoData, out: &mut Expected) {
     for x in &extracts {
         let m = midx(x.as_at);
         let end = month_end(m);
-        let mut known = HashMap::new();
-        for y in extracts.iter().filter(|y| y.as_at <= end) {
-            let Body::Benefits(rows) = &y.body else { continue };
-            for r in rows {
-                known.insert((r.partner, r.claim_ref.clone(), r.work_type, r.received), r.clone());
-            }
-        }
+        let known = item_versions(extracts.iter().copied().filter(|y| y.as_at <= end));
         let mut n: HashMap<&str, f64> = HashMap::new();
         for r in known.values().filter(|r| r.received <= end && r.decided.is_none_or(|d| d > end)) {
             *n.entry(r.partner).or_default() += 1.0;

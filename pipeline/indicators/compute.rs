@@ -368,17 +368,11 @@ fn all_of(def: &SourceDef, filter: &BTreeMap<String, String>) -> Expr {
     filter.iter().fold(lit(true), |acc, (f, v)| acc.and(condition(def, f, v)))
 }
 
-/// An aggregate as a polars expression over the rows of a group, counting only rows that
-/// also meet `rows` (a group-level filter; `None` when the rows were filtered already).
-/// (Counts use `len()` or a per-row condition: a bare literal would count once per group,
-/// not once per row.)
-fn aggregate(def: &SourceDef, a: &Aggregate, rows: Option<Expr>) -> Expr {
-    let cond = match (a.filter.is_empty(), rows) {
-        (true, None) => None,
-        (false, None) => Some(all_of(def, &a.filter)),
-        (true, Some(r)) => Some(r),
-        (false, Some(r)) => Some(r.and(all_of(def, &a.filter))),
-    };
+/// An aggregate as a polars expression over the rows of a group (rows already filtered by
+/// the ratio's `where`; the aggregate's own `where` applies here). Counts use `len()` or a
+/// per-row condition: a bare literal would count once per group, not once per row.
+fn aggregate(def: &SourceDef, a: &Aggregate) -> Expr {
+    let cond = (!a.filter.is_empty()).then(|| all_of(def, &a.filter));
     let value = match a.of {
         AggregateKind::Count => {
             return match cond {
@@ -537,10 +531,9 @@ fn ratio(
         return Ok(Series::none(aggregation, scale, true));
     };
     empty.count_only = spec.denominator.is_none();
-    let den_of = |rows: Option<Expr>| match (spec.denominator, rows) {
-        (Some(d), rows) => aggregate(def, d, rows),
-        (None, None) => len().cast(DataType::Float64),
-        (None, Some(r)) => r.cast(DataType::Float64).sum(),
+    let den = match spec.denominator {
+        Some(d) => aggregate(def, d),
+        None => len().cast(DataType::Float64),
     };
     // Flow: the latest version of each record, placed in the month of its date.
     let monthly = {
@@ -555,7 +548,7 @@ fn ratio(
             .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])
             .filter(all_of(def, spec.filter))
             .group_by(group)
-            .agg([aggregate(def, spec.numerator, None).alias("num"), den_of(None).alias("den")])
+            .agg([aggregate(def, spec.numerator).alias("num"), den.alias("den")])
             .collect()?
     };
     let mut months = collect_parts(&monthly, partner.as_deref())?;

@@ -43,17 +43,9 @@ mod tests {
             v("ALL", Period::quarter(2025, 4), Some(95.5), Some(Rag::Amber)),
         ];
         let files = vec![FileReport {
-            name: "=HYPERLINK(\"http://x\")".into(),
-            source: None,
             status: "quarantined".into(),
             reason: "#panic(\"evaluated\") *not bold*".into(),
-            as_at: None,
-            rows_read: None,
-            rows_accepted: None,
-            rows_rejected: None,
-            moved_to: None,
-            warnings: 0,
-            feedback: None,
+            ..FileReport::new("=HYPERLINK(\"http://x\")")
         }];
         ReportModel::build(&p, &values, files, Vec::new(), Vec::new(), &[], date("2026-04-15"))
     }

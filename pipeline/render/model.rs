@@ -29,6 +29,25 @@ pub struct FileReport {
     pub feedback: Option<String>,
 }
 
+impl FileReport {
+    /// A file of the drop folder, nothing yet known about it.
+    pub fn new(name: &str) -> FileReport {
+        FileReport {
+            name: name.to_string(),
+            source: None,
+            status: String::new(),
+            reason: String::new(),
+            as_at: None,
+            rows_read: None,
+            rows_accepted: None,
+            rows_rejected: None,
+            moved_to: None,
+            warnings: 0,
+            feedback: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PartnerRef {
     pub code: String,

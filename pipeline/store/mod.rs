@@ -60,17 +60,42 @@ pub struct Store {
     only: Vec<Only>,
     /// Sources already read, by source and as-of date, shared with views: every indicator
     /// of a source reads its Parquet files once per run.
-    cache: Shared<(String, NaiveDate), Option<DataFrame>>,
+    cache: Tables,
     /// Summaries of snapshot sources (see [`Store::summary`]): what to group by and sum, and
     /// the summaries made.
     plans: Shared<String, Plan>,
-    summaries: Shared<(String, NaiveDate), Option<DataFrame>>,
+    summaries: Tables,
     /// The latest version of every record of a source (see [`Store::latest`]).
-    latest: Shared<(String, NaiveDate), Option<DataFrame>>,
+    latest: Tables,
 }
 
 /// A map shared by a store and its views.
 type Shared<K, V> = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, V>>>;
+
+/// Tables made once per run, by source and as-of date.
+type Tables = Shared<(String, NaiveDate), Option<DataFrame>>;
+
+/// One Parquet file of the store, read whole.
+fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
+    let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+    ParquetReader::new(file).finish().map_err(|source| StoreError::Polars { path: path.to_path_buf(), source })
+}
+
+/// The table cached under `key`, or the one `make` gives (then cached).
+fn cached(
+    tables: &Tables,
+    key: (String, NaiveDate),
+    make: impl FnOnce() -> Result<Option<DataFrame>, StoreError>,
+) -> Result<Option<DataFrame>, StoreError> {
+    if let Some(df) = tables.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(df);
+    }
+    let df = make()?;
+    if let Ok(mut c) = tables.lock() {
+        c.insert(key, df.clone());
+    }
+    Ok(df)
+}
 
 /// What a source's summary keeps: the columns it is grouped by (besides `as_at`) and the
 /// columns it sums; rows are counted in `_n`.
@@ -121,6 +146,20 @@ impl Store {
         }
     }
 
+    /// A table restricted to this view's rows of `source` (unchanged outside a view).
+    fn restrict(&self, source: &str, df: DataFrame) -> Result<DataFrame, StoreError> {
+        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
+        if only.is_empty() {
+            return Ok(df);
+        }
+        let mut lf = df.lazy();
+        for o in only {
+            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
+        }
+        let path = self.dir.join(source);
+        lf.collect().map_err(|source| StoreError::Polars { path, source })
+    }
+
     /// The latest version of every record of a records source (the row from the extract with
     /// the latest as-at date, by `key`), made once per run and shared by the views; a view's
     /// restrictions apply to the latest versions (a breakdown by outcome counts items by their
@@ -128,40 +167,21 @@ impl Store {
     pub fn latest(&self, source: &str, as_of: NaiveDate, key: &[String]) -> Result<Option<DataFrame>, StoreError> {
         let path = self.dir.join(source);
         let err = |source| StoreError::Polars { path: path.clone(), source };
-        let cache_key = (source.to_string(), as_of);
-        let cached = self.latest.lock().ok().and_then(|c| c.get(&cache_key).cloned());
-        let all = match cached {
-            Some(df) => df,
-            None => {
-                let df = match self.only(Vec::new()).load(source, as_of)? {
-                    Some(df) if !key.is_empty() => Some(
-                        df.lazy()
-                            .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
-                            .unique_stable_generic(
-                                Some(key.iter().map(|k| col(k.as_str())).collect()),
-                                UniqueKeepStrategy::Last,
-                            )
-                            .collect()
-                            .map_err(err)?,
-                    ),
-                    other => other,
-                };
-                if let Ok(mut c) = self.latest.lock() {
-                    c.insert(cache_key, df.clone());
-                }
-                df
-            }
-        };
-        let Some(df) = all else { return Ok(None) };
-        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
-        if only.is_empty() {
-            return Ok(Some(df));
-        }
-        let mut lf = df.lazy();
-        for o in only {
-            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
-        }
-        Ok(Some(lf.collect().map_err(err)?))
+        let all =
+            cached(&self.latest, (source.to_string(), as_of), || match self.only(Vec::new()).load(source, as_of)? {
+                Some(df) if !key.is_empty() => Ok(Some(
+                    df.lazy()
+                        .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
+                        .unique_stable_generic(
+                            Some(key.iter().map(|k| col(k.as_str())).collect()),
+                            UniqueKeepStrategy::Last,
+                        )
+                        .collect()
+                        .map_err(err)?,
+                )),
+                other => Ok(other),
+            })?;
+        all.map(|df| self.restrict(source, df)).transpose()
     }
 
     /// Sets what the summary of a source keeps (the union of what its snapshot indicators and
@@ -197,54 +217,34 @@ impl Store {
         if only.iter().any(|o| !plan.keys.contains(&o.column)) {
             return self.load(source, as_of)?.map(summarise).transpose();
         }
-        let key = (source.to_string(), as_of);
-        let cached = self.summaries.lock().ok().and_then(|c| c.get(&key).cloned());
-        let full = match cached {
-            Some(s) => s,
-            None => {
-                // One small summary file per extract and plan, kept beside its Parquet file
-                // (made on first use and reused by later runs), so a run reads a few hundred
-                // summary rows per extract instead of the extract itself.
-                let plan_id = crate::ingest::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
-                let mut frames = Vec::new();
-                for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
-                    let data = self.dir.join(&e.parquet);
-                    let kept = data.with_extension(format!("summary-{}.parquet", &plan_id[..12]));
-                    let df = match std::fs::File::open(&kept).ok().and_then(|f| ParquetReader::new(f).finish().ok()) {
-                        Some(df) => df,
-                        None => {
-                            let file = std::fs::File::open(&data)
-                                .map_err(|source| StoreError::Io { path: data.clone(), source })?;
-                            let rows = ParquetReader::new(file)
-                                .finish()
-                                .map_err(|source| StoreError::Polars { path: data.clone(), source })?;
-                            let mut df = summarise(rows)?;
-                            let mut bytes = Vec::new();
-                            ParquetWriter::new(&mut bytes).finish(&mut df).map_err(err)?;
-                            // A summary that cannot be kept is made again next time.
-                            let _ = write_atomic(&kept, &bytes);
-                            df
-                        }
-                    };
-                    frames.push(df.lazy());
-                }
-                let all = if frames.is_empty() {
-                    None
-                } else {
-                    Some(concat(frames, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?)
+        let full = cached(&self.summaries, (source.to_string(), as_of), || {
+            // One small summary file per extract and plan, kept beside its Parquet file
+            // (made on first use and reused by later runs), so a run reads a few hundred
+            // summary rows per extract instead of the extract itself.
+            let plan_id = crate::ingest::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
+            let mut frames = Vec::new();
+            for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
+                let data = self.dir.join(&e.parquet);
+                let kept = data.with_extension(format!("summary-{}.parquet", &plan_id[..12]));
+                let df = match read_parquet(&kept) {
+                    Ok(df) => df,
+                    Err(_) => {
+                        let mut df = summarise(read_parquet(&data)?)?;
+                        let mut bytes = Vec::new();
+                        ParquetWriter::new(&mut bytes).finish(&mut df).map_err(err)?;
+                        // A summary that cannot be kept is made again next time.
+                        let _ = write_atomic(&kept, &bytes);
+                        df
+                    }
                 };
-                if let Ok(mut c) = self.summaries.lock() {
-                    c.insert(key, all.clone());
-                }
-                all
+                frames.push(df.lazy());
             }
-        };
-        let Some(full) = full else { return Ok(None) };
-        let mut lf = full.lazy();
-        for o in only {
-            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
-        }
-        Ok(Some(lf.collect().map_err(err)?))
+            if frames.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(concat(frames, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?))
+        })?;
+        full.map(|df| self.restrict(source, df)).transpose()
     }
 
     /// The distinct values of a column of a source (as text, blanks left out), in order, at
@@ -338,14 +338,10 @@ impl Store {
             loaded_on,
             sums: x.sums.clone(),
         };
-        if let Ok(mut c) = self.cache.lock() {
-            c.retain(|(source, _), _| source != &x.source_id);
-        }
-        if let Ok(mut c) = self.summaries.lock() {
-            c.retain(|(source, _), _| source != &x.source_id);
-        }
-        if let Ok(mut c) = self.latest.lock() {
-            c.retain(|(source, _), _| source != &x.source_id);
+        for tables in [&self.cache, &self.summaries, &self.latest] {
+            if let Ok(mut c) = tables.lock() {
+                c.retain(|(source, _), _| source != &x.source_id);
+            }
         }
         self.manifest.extracts.retain(|e| e.parquet != rel);
         self.manifest.extracts.push(entry.clone());
@@ -415,40 +411,15 @@ impl Store {
     /// All rows of a source from extracts dated on or before `as_of`, as one table with an
     /// `as_at` column; `None` if there are none.
     pub fn load(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
-        let key = (source.to_string(), as_of);
-        let cached = self.cache.lock().ok().and_then(|c| c.get(&key).cloned());
-        let all = match cached {
-            Some(df) => df,
-            None => {
-                let df = self.read(source, as_of)?;
-                if let Ok(mut c) = self.cache.lock() {
-                    c.insert(key, df.clone());
-                }
-                df
-            }
-        };
-        let Some(df) = all else { return Ok(None) };
-        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
-        if only.is_empty() {
-            return Ok(Some(df));
-        }
-        let mut lf = df.lazy();
-        for o in only {
-            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
-        }
-        let path = self.dir.join(source);
-        Ok(Some(lf.collect().map_err(|source| StoreError::Polars { path, source })?))
+        let all = cached(&self.cache, (source.to_string(), as_of), || self.read(source, as_of))?;
+        all.map(|df| self.restrict(source, df)).transpose()
     }
 
     /// Reads a source's Parquet files dated on or before `as_of` into one table.
     fn read(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
         let mut frames = Vec::new();
         for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
-            let path = self.dir.join(&e.parquet);
-            let file = std::fs::File::open(&path).map_err(|source| StoreError::Io { path: path.clone(), source })?;
-            let df = ParquetReader::new(file)
-                .finish()
-                .map_err(|source| StoreError::Polars { path: path.clone(), source })?;
+            let df = read_parquet(&self.dir.join(&e.parquet))?;
             frames.push(df.lazy());
         }
         if frames.is_empty() {
