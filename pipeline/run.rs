@@ -356,6 +356,16 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         &breakdowns,
         as_of,
     );
+    // Comparator tables are reference data in the project folder, read on every run; their
+    // problems are notes in the report, never a reason to stop.
+    let comparators = crate::benchmark::table::read_all(
+        &project.root,
+        &project.benchmarks,
+        &project.settings.partner,
+        &project.settings.limits,
+    );
+    let benchmarking = crate::benchmark::standing::standings(project, &comparators, &values);
+    let model = model.with_benchmarks(render::benchmark::section(project, &comparators, &benchmarking));
     let template_path = project.root.join("report-templates").join("committee.typ");
     let (template, template_name) = match std::fs::read_to_string(&template_path) {
         Ok(t) => (t, template_path.display().to_string()),

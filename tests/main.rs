@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real files in temporary folders.
 
+mod benchmarks;
 mod check_files;
 mod common;
 mod data_quality;

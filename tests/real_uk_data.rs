@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use polars::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// A project with the fixture sources and no indicators.
@@ -319,7 +320,7 @@ fn nearest_neighbour_lists_report_their_problems() {
     assert_eq!(lists.len(), 348);
     let mut problems = Vec::new();
     for (owner, members) in &lists {
-        let g = check_group(owner, members, &register);
+        let g = check_group(owner, members, Some(&register));
         assert!(g.members.iter().all(|m| register.current.contains_key(m) || m == owner), "{owner}");
         let distinct: std::collections::BTreeSet<&String> = g.members.iter().collect();
         assert_eq!(distinct.len(), g.members.len(), "{owner}: distinct members");
@@ -444,4 +445,118 @@ fn lgbf_corp7_and_corp6b_every_council_and_year() {
     assert!(years >= 18, "measure-years found: {years}");
     assert!(compared > 500, "values compared: {compared}");
     assert!(cut * 4 < compared, "most values are published in full ({cut} of {compared} cut)");
+}
+
+/// The two real benchmarking tables read the way a project reads them, through a
+/// `benchmarks.toml` declaration and the register: the LGBF dataset (wide, one column per
+/// indicator and year, councils named without codes, a Scotland total row, `*` markers) and
+/// Oflog's adult-social-care table (long, with its own MEDIAN column). The LGBF councils all
+/// map to Scottish codes (one through an alias), Scotland is reported as a total and never
+/// kept, every CORP 7 figure equals the cell read directly, and Oflog's medians are reproduced
+/// from the values the reader kept.
+#[test]
+fn published_tables_read_through_benchmark_declarations() {
+    let Some(uk) = shared_data("uk") else { return };
+    let declarations = r#"
+        [register]
+        authorities = "uk_local_authority_names_and_codes/uk_local_authorities_current.csv"
+        names = "uk_local_authority_names_and_codes/lookup_name_to_registry.csv"
+        gss = "uk_local_authority_names_and_codes/lookup_gss_to_registry.csv"
+        aliases = { "Edinburgh City" = "S12000036" }
+
+        [[table]]
+        id = "lgbf"
+        name = "LGBF"
+        file = "LGBF_Analysis/new bnch data.xlsx"
+        sheet = "Raw Data"
+        layout = "wide"
+        name_column = "Local Authority"
+        [[table.measure]]
+        indicator = "corp7"
+        column = "CORP 7 {year}"
+        [[table.measure]]
+        indicator = "corp6b"
+        column = "CORP 6b {year}"
+
+        [[table]]
+        id = "oflog"
+        name = "Oflog ASC"
+        file = "oflog-automated-text/ASC_data.csv"
+        layout = "long"
+        code_column = "Local authority code"
+        name_column = "Local authority name"
+        year_column = "Financial year"
+        measure_column = "Measure"
+        value_column = "Value"
+        [[table.measure]]
+        indicator = "turnover"
+        name = "Outcome, Workforce turnover rate"
+        [[table.measure]]
+        indicator = "asc1"
+        name = "Outcome, ASC Carer Quality of Life"
+    "#;
+    let benchmarks: scorecard::config::Benchmarks = toml::from_str(declarations).unwrap();
+    let limits: scorecard::config::Limits = toml::from_str("").unwrap();
+    let c = scorecard::benchmark::table::read_all(&uk, &benchmarks, &[], &limits);
+    let notes = c.notes.join("\n");
+    assert!(notes.contains("Scotland is a row of totals"), "{notes}");
+
+    // LGBF: 32 Scottish councils, each CORP 7 figure as the sheet holds it.
+    let lgbf: Vec<_> = c.values.iter().filter(|v| v.table == "lgbf").collect();
+    let codes: BTreeSet<&str> = lgbf.iter().map(|v| v.code.as_str()).collect();
+    assert_eq!(codes.len(), 32, "{codes:?}");
+    assert!(codes.iter().all(|c| c.starts_with("S12")), "{codes:?}");
+    use calamine::{Data, Reader};
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(uk.join("LGBF_Analysis/new bnch data.xlsx")).unwrap();
+    let range = wb.worksheet_range("Raw Data").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string().trim().to_string()).collect();
+    let name_col = header.iter().position(|h| h == "Local Authority").unwrap();
+    let mut direct = 0;
+    for (j, h) in header.iter().enumerate() {
+        let Some(year) = h.strip_prefix("CORP 7 ") else { continue };
+        let Some(fy) = scorecard::periods::parse_financial_year(year) else { continue };
+        for r in &rows[1..] {
+            let name = r[name_col].to_string();
+            let Data::Float(v) = r[j] else { continue };
+            if name.trim() == "Scotland" {
+                assert!(!lgbf.iter().any(|x| x.year == fy && x.value == v && x.code == "S92000003"));
+                continue;
+            }
+            let kept = lgbf.iter().filter(|x| x.indicator == "corp7" && x.year == fy && x.value == v).count();
+            assert!(kept >= 1, "{name} {year}: {v} kept");
+            direct += 1;
+        }
+    }
+    assert_eq!(direct, lgbf.iter().filter(|v| v.indicator == "corp7").count(), "every CORP 7 figure, and no other");
+
+    // Oflog: the medians of the values kept equal the table's own MEDIAN column.
+    let mut reader = csv::Reader::from_path(uk.join("oflog-automated-text/ASC_data.csv")).unwrap();
+    let h = reader.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (yc, mc, medc) = (col("Financial year"), col("Measure"), col("MEDIAN"));
+    let mut published: BTreeMap<(i32, String), f64> = BTreeMap::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let indicator = match &r[mc] {
+            "Outcome, Workforce turnover rate" => "turnover",
+            "Outcome, ASC Carer Quality of Life" => "asc1",
+            _ => continue,
+        };
+        if let Ok(m) = r[medc].trim().parse::<f64>() {
+            published.insert((scorecard::periods::parse_financial_year(&r[yc]).unwrap(), indicator.to_string()), m);
+        }
+    }
+    assert!(published.len() >= 8, "{published:?}");
+    for ((year, indicator), median) in &published {
+        let mut kept: Vec<f64> = c
+            .values
+            .iter()
+            .filter(|v| v.table == "oflog" && v.year == *year && &v.indicator == indicator)
+            .map(|v| v.value)
+            .collect();
+        kept.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let ours = scorecard::benchmark::quantile_inc(&kept, 0.5).unwrap();
+        assert!((ours - median).abs() <= 1e-8 * median.abs().max(1.0), "{year} {indicator}: {ours} against {median}");
+    }
 }

@@ -12,6 +12,8 @@ pub struct Register {
     pub current: BTreeMap<String, String>,
     /// Codes no longer in use: code -> what became of them, in words.
     pub former: BTreeMap<String, String>,
+    /// Names of current authorities (official, short and other spellings), each with its code.
+    pub names: Vec<(String, String)>,
 }
 
 impl Register {
@@ -30,6 +32,8 @@ impl Register {
             col("replaced-by")?,
             col("former-gss-codes")?,
         );
+        // Other spellings, where the register has them.
+        let (nice, alt) = (header.iter().position(|h| h == "nice-name"), header.iter().position(|h| h == "alt-names"));
         let mut out = Register::default();
         let mut renamed = Vec::new();
         for r in reader.records() {
@@ -40,6 +44,13 @@ impl Register {
             }
             if r[current].trim().eq_ignore_ascii_case("true") {
                 out.current.insert(code.clone(), r[name].trim().to_string());
+                out.names.push((r[name].trim().to_string(), code.clone()));
+                if let Some(i) = nice {
+                    out.names.push((r[i].trim().to_string(), code.clone()));
+                }
+                if let Some(i) = alt {
+                    out.names.extend(r[i].split(',').map(|n| (n.trim().to_string(), code.clone())));
+                }
                 for old in r[formers].split([',', ';', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
                     renamed.push((old.to_string(), format!("now {} ({code})", r[name].trim())));
                 }
@@ -67,7 +78,8 @@ pub struct CheckedGroup {
 }
 
 /// Checks a comparator list for `owner` against the register.
-pub fn check_group(owner: &str, members: &[String], register: &Register) -> CheckedGroup {
+/// Without a register only repeats and the form of each code are checked.
+pub fn check_group(owner: &str, members: &[String], register: Option<&Register>) -> CheckedGroup {
     let mut seen = BTreeSet::new();
     let mut out = CheckedGroup { members: vec![owner.to_string()], problems: Vec::new() };
     seen.insert(owner.to_string());
@@ -83,6 +95,14 @@ pub fn check_group(owner: &str, members: &[String], register: &Register) -> Chec
             out.problems.push(format!("{m} appears more than once in the list for {owner}; counted once"));
             continue;
         }
+        let Some(register) = register else {
+            if crate::config::is_gss_code(m) {
+                out.members.push(m.to_string());
+            } else {
+                out.problems.push(format!("`{m}` in the list for {owner} is not a GSS code; left out"));
+            }
+            continue;
+        };
         if register.current.contains_key(m) {
             out.members.push(m.to_string());
         } else if let Some(what) = register.former.get(m) {
@@ -110,7 +130,7 @@ mod tests {
     fn duplicates_abolished_renumbered_and_unknown_codes_are_reported() {
         let list: Vec<String> =
             ["E07000244", "E07000244", "E07000026", "E07000205", "X99"].iter().map(|s| s.to_string()).collect();
-        let g = check_group("E07000143", &list, &register());
+        let g = check_group("E07000143", &list, Some(&register()));
         assert_eq!(g.members, ["E07000143", "E07000244"]);
         let text = g.problems.join("\n");
         assert!(text.contains("does not include E07000143 itself"), "{text}");
@@ -177,6 +197,20 @@ impl NameLookup {
             }
         }
         Ok(NameLookup { by_name })
+    }
+
+    /// Adds another lookup's names (its spelling wins over one already known).
+    pub fn extend(&mut self, other: NameLookup) {
+        self.by_name.extend(other.by_name);
+    }
+
+    /// Adds the register's own names of current authorities.
+    pub fn add_register(&mut self, register: &Register) {
+        for (name, code) in &register.names {
+            if !name.is_empty() {
+                self.by_name.entry(name_key(name)).or_insert_with(|| code.clone());
+            }
+        }
     }
 
     /// Adds a spelling the lookups lack (a table's "Edinburgh City" for the register's "City of

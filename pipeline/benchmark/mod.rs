@@ -4,16 +4,20 @@
 //! indicator's polarity; gives a [`Position`]: rank (1 = best, ties share the best rank),
 //! group size, median, lower and upper quartiles (the method of Excel's `QUARTILE.INC`, named
 //! in reports), quartile position (1 = best) and the gap to the top-quartile threshold; and,
-//! over several years, the change in rank. Reading published comparator tables and naming
-//! comparator groups build on this (issue 6).
+//! over several years, the change in rank. [`table`] reads published comparator tables,
+//! [`groups`] checks comparator lists against the register, and [`standing`] places every
+//! partner among its comparators for each benchmarked indicator and year.
 
 pub mod groups;
+pub mod standing;
+pub mod table;
 
 use crate::config::Polarity;
 use serde::Serialize;
 
 /// The quartile method, as reports name it.
-pub const QUARTILE_METHOD: &str = "quartiles as Excel's QUARTILE.INC computes them (linear interpolation, inclusive)";
+pub const QUARTILE_METHOD: &str =
+    "Excel's QUARTILE.INC method (linear interpolation between ranked values, the lowest and highest included)";
 
 /// A council's place in its comparator group for one indicator and year.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,10 +1,11 @@
 //! Project configuration: definitions as data that the performance officer edits.
 //!
 //! Takes a project folder holding `scorecard.toml`, `sources/*.toml`, `indicators/*.toml` and
-//! `targets.toml` (and `waivers.toml` and `commentary.csv`, if present); gives a validated [`Project`] or *every* problem found, each with its file,
+//! `targets.toml` (and `waivers.toml`, `commentary.csv` and `benchmarks.toml`, if present); gives a validated [`Project`] or *every* problem found, each with its file,
 //! line and column ([`ConfigError`]). Unknown keys are errors. `scorecard validate` prints the
 //! errors; `scorecard run` refuses to start with them (exit code 78).
 
+mod benchmark;
 mod commentary;
 mod diagnostic;
 mod indicator;
@@ -14,6 +15,9 @@ mod source;
 mod target;
 mod waiver;
 
+pub use benchmark::{
+    benchmarks_path, is_gss_code, Benchmarks, GroupDef, MeasureDef, RegisterDef, TableDef, TableLayout,
+};
 pub use commentary::{commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
 pub use diagnostic::ConfigError;
 pub use indicator::{
@@ -42,6 +46,8 @@ pub struct Project {
     pub waivers: Vec<Waiver>,
     /// What indicator owners say about results (`commentary.csv`).
     pub commentary: Vec<Commentary>,
+    /// Comparator tables and groups (`benchmarks.toml`).
+    pub benchmarks: Benchmarks,
 }
 
 impl Project {
@@ -124,6 +130,14 @@ impl Project {
             _ => Vec::new(),
         };
 
+        let no_partners = Vec::new();
+        let benchmarks = benchmark::load(
+            &root,
+            indicators_complete.then_some(&indicators[..]),
+            settings.as_ref().map(|s| &s.partner).unwrap_or(&no_partners),
+            &mut errors,
+        );
+
         if sources.is_empty() && errors.is_empty() {
             errors.push(ConfigError::whole_file(
                 &root.join("sources"),
@@ -132,7 +146,9 @@ impl Project {
         }
 
         match (settings, errors.is_empty()) {
-            (Some(settings), true) => Ok(Project { root, settings, sources, indicators, targets, waivers, commentary }),
+            (Some(settings), true) => {
+                Ok(Project { root, settings, sources, indicators, targets, waivers, commentary, benchmarks })
+            }
             _ => {
                 errors.sort();
                 errors.dedup();

@@ -2,9 +2,11 @@
 //!
 //! Takes a folder; gives a project in it: `scorecard.toml` for three partner councils (marked
 //! synthetic, so every output says so), the shipped `sources/`, `indicators/`, `targets.toml`
-//! and `report-templates/`, and three financial years of monthly extracts from the revenues,
-//! benefits and HR systems in its drop folder ([`data`] makes the rows, [`write`] the files).
+//! and `report-templates/`, comparator tables and groups for benchmarking ([`benchmarks`]),
+//! and three financial years of monthly extracts from the revenues, benefits and HR systems in
+//! its drop folder ([`data`] makes the rows, [`write`] the files).
 
+pub mod benchmarks;
 pub mod data;
 pub mod write;
 
@@ -93,6 +95,9 @@ pub fn write_config(dir: &Path) -> anyhow::Result<()> {
         crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
     }
     crate::publish::write_atomic(&crate::config::commentary_path(dir), DEMO_COMMENTARY.as_bytes())?;
+    for (rel, text) in benchmarks::files(SEED) {
+        crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
+    }
     Ok(())
 }
 

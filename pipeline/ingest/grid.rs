@@ -101,11 +101,26 @@ pub fn column_letter(mut j: usize) -> String {
 /// Reads every visible sheet of a workbook, or the single table of a text file, within the
 /// limits. A panic inside a reader becomes an error for this file alone.
 pub fn read_grid(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<Vec<Grid>, IngestError> {
+    read_with(path, bytes, limits, |name, bytes| read_text(name, bytes, source).map(|g| vec![g]))
+}
+
+/// Reads a reference table (a published comparator table, not an extract): every visible
+/// sheet of a workbook, or every line of a text file as cells, within the same limits.
+pub fn read_reference(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, IngestError> {
+    read_with(path, bytes, limits, |name, bytes| read_plain_text(name, bytes, limits.max_cells).map(|g| vec![g]))
+}
+
+fn read_with(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+    text: impl FnOnce(&str, &[u8]) -> Result<Vec<Grid>, IngestError>,
+) -> Result<Vec<Grid>, IngestError> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let format = sniff(&name, &ext, bytes, limits)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
-        Format::Text => read_text(&name, bytes, source).map(|g| vec![g]),
+        Format::Text => text(&name, bytes),
         _ => read_workbook(&name, format, bytes, limits),
     }));
     result.unwrap_or_else(|panic| {
@@ -118,6 +133,31 @@ pub fn read_grid(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits)
             "{name}: the workbook could not be read (the reader failed: {what}); it may be damaged"
         )))
     })
+}
+
+/// Every line of a delimited text file as a row of text cells (quoted fields may span lines).
+fn read_plain_text(name: &str, bytes: &[u8], max_cells: usize) -> Result<Grid, IngestError> {
+    let text = decode_text(bytes);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(detect_delimiter(&text))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut cells = 0usize;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| IngestError(format!("{name}: line {}: {e}", i + 1)))?;
+        cells += record.len().max(1);
+        if cells > max_cells {
+            return Err(IngestError(format!(
+                "{name}: the table holds more than the limit of {max_cells} cells (limits.max_cells in scorecard.toml)"
+            )));
+        }
+        rows.push(
+            record.iter().map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) }).collect(),
+        );
+    }
+    Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 })
 }
 
 /// Collects cells into rows, each row only as long as its last used cell, refusing a sheet

@@ -12,7 +12,7 @@ mod layout;
 mod sniff;
 
 pub use discover::{discover, Entry, EntryKind};
-pub use grid::{column_letter, decode_text, read_grid, Cell, DateSystem, Grid};
+pub use grid::{column_letter, decode_text, read_grid, read_reference, Cell, DateSystem, Grid};
 pub use layout::{find_as_at, find_layout, parse_date_text, Layout};
 pub use sniff::{sniff, Format};
 

@@ -1,5 +1,6 @@
 //! The open-data CSV (Local Government Transparency Code): one row per indicator, partner and
-//! period, in a fixed column order that automation relies on.
+//! period, in a fixed column order that automation relies on; yearly rows carry the partner's
+//! standing among its comparators.
 
 use super::ReportModel;
 
@@ -21,12 +22,18 @@ pub const COLUMNS: [&str; 9] =
 pub const MORE_COLUMNS: [&str; 7] =
     ["indicator_name", "perspective", "partner_name", "numerator", "denominator", "direction_of_travel", "commentary"];
 
+/// Benchmark columns after those, in order: each yearly row's standing in the first
+/// comparator group of `benchmarks.toml` (empty for other periods, or with no comparators).
+pub const BENCHMARK_COLUMNS: [&str; 7] =
+    ["benchmark_group", "rank", "group_size", "quartile", "median", "lower_quartile", "upper_quartile"];
+
 /// Renders the CSV: `.` decimal point, no thousands separators, at least two decimals, empty
 /// where there is no value, ISO dates. A trailing `notes` column says when data is synthetic.
 pub fn render(model: &ReportModel) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     let mut header: Vec<&str> = COLUMNS.to_vec();
     header.extend(MORE_COLUMNS);
+    header.extend(BENCHMARK_COLUMNS);
     header.push("notes");
     w.write_record(&header).expect("write to memory");
     let note = if model.synthetic { "synthetic demo data, not real council figures" } else { "" };
@@ -34,6 +41,16 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
         let info = model.indicators.iter().find(|i| i.id == r.indicator_id).expect("indicator of a value");
         let decimals = (info.decimals as usize).max(2);
         let num = |v: Option<f64>| v.map(|x| format!("{x:.decimals$}")).unwrap_or_default();
+        let b = model.benchmark.primary_group.as_ref().and_then(|g| {
+            model.benchmark.rows.iter().find(|b| {
+                &b.group == g
+                    && b.indicator_id == r.indicator_id
+                    && b.partner_code == r.partner_code
+                    && b.year == r.period
+                    && r.period_kind == crate::periods::PeriodKind::Year
+            })
+        });
+        let whole = |f: fn(&super::benchmark::BenchmarkRow) -> usize| b.map(|b| f(b).to_string()).unwrap_or_default();
         w.write_record([
             r.indicator_id.as_str(),
             r.partner_code.as_str(),
@@ -51,6 +68,13 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
             &num(r.denominator),
             r.direction.as_str(),
             &safe(&r.commentary),
+            &b.map(|b| safe(&b.group)).unwrap_or_default(),
+            &whole(|b| b.rank),
+            &whole(|b| b.group_size),
+            &whole(|b| b.quartile as usize),
+            &num(b.map(|b| b.median)),
+            &num(b.map(|b| b.lower_quartile)),
+            &num(b.map(|b| b.upper_quartile)),
             note,
         ])
         .expect("write to memory");

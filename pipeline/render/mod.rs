@@ -5,6 +5,7 @@
 //! workbook ([`workbook`]), the open-data CSV ([`csv`]) and the PDF committee report
 //! ([`pdf`]); and, for each extract, the feedback workbook for its supplier ([`feedback`]). Nothing here touches the file system; [`crate::publish`] writes the bytes.
 
+pub mod benchmark;
 pub mod csv;
 pub mod feedback;
 pub mod format;
@@ -58,6 +59,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let mut header = csv::COLUMNS.to_vec();
         header.extend(csv::MORE_COLUMNS);
+        header.extend(csv::BENCHMARK_COLUMNS);
         header.push("notes");
         assert_eq!(lines[0], header.join(","));
         let first9 = |l: &str| l.split(',').take(9).collect::<Vec<_>>().join(",");
@@ -69,9 +71,12 @@ mod tests {
         assert_eq!(
             rest(lines[1]),
             ["Council tax collected in year", "Financial", "Breckland", "971.23", "1000.00", "improved", "", ""]
+                .into_iter()
+                .chain([""; 7])
+                .collect::<Vec<_>>()
         );
         assert_eq!(first9(lines[2]), "ctax_collection_rate,ALL,2025/26 M12,2026-03-01,2026-03-31,,percent,97.00,");
-        assert_eq!(&rest(lines[2])[3..], ["", "", "", "", ""], "no value: no sums, no direction");
+        assert_eq!(&rest(lines[2])[3..], [""; 12], "no value: no sums, no direction, no benchmark");
         assert_eq!(
             first9(lines[3]),
             "ctax_collection_rate,ALL,2025/26 Q4,2026-01-01,2026-03-31,95.50,percent,97.00,Amber"

@@ -309,6 +309,8 @@ pub struct ReportModel {
     pub quality: Vec<SourceQuality>,
     /// The characteristics' names, in the order of each source's `score_text`.
     pub characteristics: Vec<String>,
+    /// Each partner's standing among its comparators (empty without `benchmarks.toml`).
+    pub benchmark: super::benchmark::BenchmarkSection,
 }
 
 impl ReportModel {
@@ -557,7 +559,14 @@ impl ReportModel {
             exceptions,
             quality,
             characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),
+            benchmark: Default::default(),
         }
+    }
+
+    /// The model with its benchmarking section.
+    pub fn with_benchmarks(mut self, section: super::benchmark::BenchmarkSection) -> ReportModel {
+        self.benchmark = section;
+        self
     }
 
     /// The file-name stem of this run's outputs: `scorecard-ARP-2026-11-22`.

@@ -92,6 +92,134 @@ pub(super) fn write_table(
     Ok(row + rows.len() as u32 + 2)
 }
 
+/// The Benchmarks and Comparators sheets.
+fn benchmark_sheets(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
+    let b = &m.benchmark;
+    let whole = Format::new().set_num_format("#,##0");
+    let money = Format::new().set_num_format("£#,##0");
+    let info = |id: &str| m.indicators.iter().find(|x| x.id == id).expect("indicator");
+    let ws = wb.add_worksheet().set_name("Benchmarks")?;
+    let rows = b
+        .rows
+        .iter()
+        .map(|r| {
+            let i = info(&r.indicator_id);
+            let fmt = unit_format(&i.unit, i.decimals);
+            let plain = unit_format("days", i.decimals);
+            vec![
+                text(&r.indicator_name),
+                text(&r.partner_name),
+                text(&r.year),
+                text(&r.group_name),
+                X::Num(r.value, fmt.clone()),
+                text(&r.value_source),
+                X::Num(r.rank as f64, whole.clone()),
+                X::Num(r.group_size as f64, whole.clone()),
+                text(&r.quartile_text),
+                X::Num(r.lower_quartile, fmt.clone()),
+                X::Num(r.median, fmt.clone()),
+                X::Num(r.upper_quartile, fmt.clone()),
+                X::Num(r.gap, plain),
+                text(&r.change_text),
+                X::Num(r.without_figure as f64, whole.clone()),
+                r.cost_at_median.map(|c| X::Num(c, money.clone())).unwrap_or(X::Blank),
+            ]
+        })
+        .collect();
+    let headers = [
+        "Indicator",
+        "Partner",
+        "Year",
+        "Comparator group",
+        "Value",
+        "Value from",
+        "Rank (1 = best)",
+        "Councils ranked",
+        "Quartile",
+        "Lower quartile",
+        "Median",
+        "Upper quartile",
+        "Gap to top quartile",
+        "Change in rank",
+        "Comparators without a figure",
+        "Spending against the median unit cost",
+    ];
+    let mut row = write_table(ws, 0, "Benchmarks", &headers, rows)?;
+    let bold = Format::new().set_bold();
+    ws.write_string_with_format(row, 0, "Method", &bold)?;
+    ws.write_string(
+        row + 1,
+        0,
+        format!(
+            "Quartiles: {}. Rank 1 is best, by each indicator's polarity; equal values share the best rank.",
+            b.quartile_method
+        ),
+    )?;
+    row += 3;
+    ws.write_string_with_format(row, 0, "Comparator groups", &bold)?;
+    for g in &b.groups {
+        row += 1;
+        ws.write_string(row, 0, fit(&format!("{}: {}", g.name, g.description)))?;
+    }
+    row += 2;
+    ws.write_string_with_format(row, 0, "Comparator tables", &bold)?;
+    for t in &b.tables {
+        row += 1;
+        ws.write_string(row, 0, fit(t))?;
+    }
+    row += 2;
+    ws.write_string_with_format(row, 0, "Notes on the comparator data", &bold)?;
+    for n in &b.notes {
+        row += 1;
+        ws.write_string(row, 0, fit(n))?;
+    }
+    if b.notes.is_empty() {
+        ws.write_string(row + 1, 0, "None: every table and list was used as published.")?;
+    }
+    ws.set_freeze_panes(1, 2)?;
+    ws.set_autofit_max_width(300);
+    ws.autofit();
+
+    // Every comparator's figure behind each standing: what a chart of the group shows.
+    let ws = wb.add_worksheet().set_name("Comparators")?;
+    let rows = b
+        .rows
+        .iter()
+        .flat_map(|r| {
+            let i = info(&r.indicator_id);
+            let fmt = unit_format(&i.unit, i.decimals);
+            r.members.iter().enumerate().map(move |(k, c)| {
+                vec![
+                    text(&r.indicator_name),
+                    text(&r.year),
+                    text(&r.group_name),
+                    text(&r.partner_name),
+                    X::Num(k as f64 + 1.0, Format::new()),
+                    text(&c.code),
+                    text(&c.name),
+                    X::Num(c.value, fmt.clone()),
+                    text(if c.is_partner { "partner" } else { "" }),
+                ]
+            })
+        })
+        .collect();
+    let headers = [
+        "Indicator",
+        "Year",
+        "Comparator group",
+        "For partner",
+        "Order (best first)",
+        "GSS code",
+        "Council",
+        "Value",
+        "Partner",
+    ];
+    write_table(ws, 0, "Comparators", &headers, rows)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofit();
+    Ok(())
+}
+
 /// Renders the workbook to bytes. The creation time is the run's as-of date, so the same
 /// inputs give the same bytes.
 pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
@@ -301,6 +429,11 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             row = write_table(ws, row + 1, &format!("Breakdown{}", k + 1), &headers, rows)?;
         }
         ws.autofit();
+    }
+
+    // Benchmarks: every standing, then the comparators behind each, then notes on the data.
+    if !m.benchmark.rows.is_empty() || !m.benchmark.notes.is_empty() {
+        benchmark_sheets(&mut wb, m)?;
     }
 
     // Data quality by source: the data in use, staleness and the latest scores.
