@@ -477,6 +477,9 @@ fn published_tables_read_through_benchmark_declarations() {
         [[table.measure]]
         indicator = "corp6b"
         column = "CORP 6b {year}"
+        [[table.measure]]
+        indicator = "corp4"
+        column = "CORP 4 {year}"
 
         [[table]]
         id = "oflog"
@@ -506,6 +509,10 @@ fn published_tables_read_through_benchmark_declarations() {
     let codes: BTreeSet<&str> = lgbf.iter().map(|v| v.code.as_str()).collect();
     assert_eq!(codes.len(), 32, "{codes:?}");
     assert!(codes.iter().all(|c| c.starts_with("S12")), "{codes:?}");
+    // CORP 4, the cost of collecting council tax per dwelling (the unit cost reports set beside
+    // the comparators'), for every council in at least one year, and never a total.
+    let corp4: BTreeSet<&str> = lgbf.iter().filter(|v| v.indicator == "corp4").map(|v| v.code.as_str()).collect();
+    assert_eq!(corp4.len(), 32);
     use calamine::{Data, Reader};
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(uk.join("LGBF_Analysis/new bnch data.xlsx")).unwrap();
     let range = wb.worksheet_range("Raw Data").unwrap();
@@ -559,4 +566,35 @@ fn published_tables_read_through_benchmark_declarations() {
         let ours = scorecard::benchmark::quantile_inc(&kept, 0.5).unwrap();
         assert!((ours - median).abs() <= 1e-8 * median.abs().max(1.0), "{year} {indicator}: {ours} against {median}");
     }
+}
+
+/// Trafford's published comparator lists (CIPFA 2019, 2021 and LG Inform's July 2024 set,
+/// children's services and NHS peer groups): one CSV per list, `area_code,area_name`, without
+/// Trafford itself, one without a trailing newline. Each is read as `lists` files are, every
+/// code is a current authority in the register, and Trafford is added as the owner.
+#[test]
+fn trafford_comparator_lists_are_read_and_checked() {
+    let (Some(trafford), Some(names)) =
+        (shared_data("uk/trafford_themes"), shared_data("uk/uk_local_authority_names_and_codes"))
+    else {
+        return;
+    };
+    use scorecard::benchmark::groups::{check_group, list_from_csv, Register};
+    let register = Register::from_csv(&std::fs::read(names.join("uk_local_authorities_current.csv")).unwrap()).unwrap();
+    let mut sets = BTreeMap::new();
+    for (file, size) in
+        [("cipfa2019.csv", 15), ("cipfa2021.csv", 15), ("cipfalga0724.csv", 15), ("cssn.csv", 10), ("nhsennpg.csv", 15)]
+    {
+        let list = list_from_csv(&std::fs::read(trafford.join(file)).unwrap()).unwrap();
+        assert_eq!(list.len(), size, "{file}");
+        let g = check_group("E08000009", &list, Some(&register));
+        assert!(g.problems.is_empty(), "{file}: {:?}", g.problems);
+        assert_eq!(g.members.len(), size + 1, "{file}: Trafford and its comparators");
+        assert_eq!(g.members[0], "E08000009");
+        sets.insert(file, g.members.into_iter().collect::<BTreeSet<_>>());
+    }
+    // Membership changes between versions: Reading and Medway joined in 2021, Telford left.
+    let (a, b) = (&sets["cipfa2019.csv"], &sets["cipfa2021.csv"]);
+    assert!(b.contains("E06000038") && !a.contains("E06000038"));
+    assert!(a.contains("E06000020") && !b.contains("E06000020"));
 }

@@ -69,7 +69,8 @@ impl Register {
     }
 }
 
-/// A comparator group as it can be used, and what was wrong with the list.
+/// A comparator group as it can be used, and what was wrong with the list. The owner is
+/// always a member, whether its list names it (as Oflog's do) or not (as CIPFA's do).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedGroup {
     /// Current, distinct councils, the owner first.
@@ -83,9 +84,6 @@ pub fn check_group(owner: &str, members: &[String], register: Option<&Register>)
     let mut seen = BTreeSet::new();
     let mut out = CheckedGroup { members: vec![owner.to_string()], problems: Vec::new() };
     seen.insert(owner.to_string());
-    if !members.iter().any(|m| m == owner) {
-        out.problems.push(format!("the list for {owner} does not include {owner} itself; it is added"));
-    }
     for m in members {
         let m = m.trim();
         if m == owner {
@@ -133,7 +131,6 @@ mod tests {
         let g = check_group("E07000143", &list, Some(&register()));
         assert_eq!(g.members, ["E07000143", "E07000244"]);
         let text = g.problems.join("\n");
-        assert!(text.contains("does not include E07000143 itself"), "{text}");
         assert!(text.contains("E07000244 appears more than once"), "{text}");
         assert!(text.contains("E07000026") && text.contains("Allerdale") && text.contains("2023-04-01"), "{text}");
         assert!(text.contains("E07000205") && text.contains("now East Suffolk Council"), "{text}");
@@ -229,6 +226,22 @@ impl NameLookup {
 /// `&` read as "and" ("Argyll & Bute" is "Argyll and Bute").
 fn name_key(name: &str) -> String {
     crate::ingest::normalise_header(&name.replace('&', " and "))
+}
+
+/// The codes of a comparator list published as CSV: the first column whose header contains
+/// `code` (`area_code`, `GSS code`), else the first column.
+pub fn list_from_csv(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+    let col = header.iter().position(|h| h.to_lowercase().contains("code")).unwrap_or(0);
+    let mut out = Vec::new();
+    for r in reader.records() {
+        let r = r.map_err(|e| e.to_string())?;
+        if let Some(c) = r.get(col).map(str::trim).filter(|c| !c.is_empty()) {
+            out.push(c.to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// Is this row name a total (a nation, a region, "all councils") rather than a council?

@@ -9,7 +9,7 @@
 //! would be at the comparators' median (value for money). Problems with the groups' lists
 //! (repeats, abolished or unknown codes, partners with no list) become notes.
 
-use super::groups::check_group;
+use super::groups::{check_group, list_from_csv};
 use super::table::Comparators;
 use super::{position, Position};
 use crate::config::{GroupDef, Method, Project, Unit};
@@ -52,6 +52,7 @@ pub struct Benchmarking {
 
 /// Who is in a group for one partner: `None` when the group has no list for it.
 fn members_for(
+    root: &std::path::Path,
     group: &GroupDef,
     lists: &BTreeMap<String, Vec<String>>,
     partner: &str,
@@ -66,7 +67,26 @@ fn members_for(
         let class = &partner[..partner.len().min(3)];
         return Some(in_tables().filter(|c| c.starts_with(class)).chain([partner.to_string()]).collect());
     }
-    let Some(list) = group.members.get(partner).or_else(|| lists.get(partner)) else {
+    let from_csv;
+    let listed = match (group.members.get(partner), group.lists.get(partner)) {
+        (Some(l), _) => Some(l),
+        (None, Some(file)) => {
+            let read =
+                std::fs::read(root.join(file.get_ref())).map_err(|e| e.to_string()).and_then(|b| list_from_csv(&b));
+            match read {
+                Ok(l) => {
+                    from_csv = l;
+                    Some(&from_csv)
+                }
+                Err(e) => {
+                    notes.push(format!("{}: the list {} could not be read ({e})", group.name, file.get_ref()));
+                    None
+                }
+            }
+        }
+        (None, None) => lists.get(partner),
+    };
+    let Some(list) = listed else {
         notes.push(format!("{}: there is no list for {partner}, so it is not benchmarked in this group", group.name));
         return None;
     };
@@ -104,7 +124,8 @@ pub fn standings(project: &Project, comparators: &Comparators, values: &[Indicat
     for group in &project.benchmarks.group {
         let lists = read_lists(project, group, &mut out.notes);
         for partner in &project.settings.partner {
-            let Some(members) = members_for(group, &lists, &partner.code, comparators, &mut out.notes) else {
+            let Some(members) = members_for(&project.root, group, &lists, &partner.code, comparators, &mut out.notes)
+            else {
                 continue;
             };
             for def in project.indicators.iter().filter(|d| benchmarked.contains(d.id())) {
@@ -252,6 +273,34 @@ mod tests {
         assert!(notes.contains("Neighbours: E07000010 appears more than once"), "{notes}");
         assert!(notes.contains("Breckland Council tax collected in year 2024/25: the scorecard's figure (97.50) and the published one (97.90) differ"), "{notes}");
         assert!(notes.contains("Neighbours: there is no list for E07000244"), "{notes}");
+    }
+
+    #[test]
+    fn a_list_from_a_csv_file_per_partner() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = project(dir.path());
+        std::fs::write(
+            dir.path().join("nn.csv"),
+            "area_code,area_name\nE07000145,Great Yarmouth\nE07000146,King's Lynn\n",
+        )
+        .unwrap();
+        p.benchmarks.group = vec![toml::from_str(
+            "id = \"cipfa\"\nname = \"CIPFA\"\nlists = { E07000143 = \"nn.csv\", E07000010 = \"gone.csv\" }",
+        )
+        .unwrap()];
+        let ct = "ctax_collection_rate";
+        let comparators = Comparators {
+            values: vec![
+                published(ct, 2024, "E07000145", 97.0),
+                published(ct, 2024, "E07000146", 98.0),
+                published(ct, 2024, "E07000147", 99.0),
+            ],
+            ..Default::default()
+        };
+        let b = standings(&p, &comparators, &[ours(ct, "E07000143", 2024, 97.5, 1000.0)]);
+        let s = b.standings.iter().find(|s| s.partner == "E07000143").unwrap();
+        assert_eq!((s.position.rank, s.position.group_size), (2, 3), "North Norfolk is not on the list");
+        assert!(b.notes.iter().any(|n| n.contains("CIPFA: the list gone.csv could not be read")), "{:?}", b.notes);
     }
 
     #[test]

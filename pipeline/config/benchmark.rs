@@ -102,7 +102,8 @@ fn one() -> f64 {
     1.0
 }
 
-/// A comparator group. Exactly one of `all`, `same_class` and `members_file` says who is in it.
+/// A comparator group. Exactly one way says who is in it: `all`, `same_class`, or named
+/// lists (`members`, `lists`, `members_file`, which may be combined).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDef {
@@ -119,9 +120,14 @@ pub struct GroupDef {
     /// A JSON object giving each council's list of comparators by GSS code, as CIPFA and
     /// Oflog publish nearest neighbours: `{"E07000143": ["E07000143", "E07000146", ...]}`.
     pub members_file: Option<Spanned<String>>,
-    /// Lists written here, partner code -> GSS codes (used before `members_file`).
+    /// Lists written here, partner code -> GSS codes (used before `lists` and `members_file`).
     #[serde(default)]
     pub members: BTreeMap<String, Vec<String>>,
+    /// One CSV file per partner listing its comparators (as LG Inform and councils' data
+    /// teams publish them: a column whose header contains `code`, such as `area_code`),
+    /// partner code -> file (used before `members_file`).
+    #[serde(default)]
+    pub lists: BTreeMap<String, Spanned<String>>,
 }
 
 impl GroupDef {
@@ -236,12 +242,12 @@ impl Benchmarks {
             if !seen.insert(g.id().to_string()) {
                 errors.push(at(g.id.span(), &format!("group id `{}` is used twice", g.id())));
             }
-            let ways = [g.all, g.same_class, g.members_file.is_some() || !g.members.is_empty()];
+            let ways = [g.all, g.same_class, g.members_file.is_some() || !g.members.is_empty() || !g.lists.is_empty()];
             if ways.iter().filter(|w| **w).count() != 1 {
                 errors.push(at(
                     g.id.span(),
                     &format!(
-                        "group `{}`: say who is in it with exactly one of `all = true`, `same_class = true` or named lists (`members_file`, `members`)",
+                        "group `{}`: say who is in it with exactly one of `all = true`, `same_class = true` or named lists (`members_file`, `members`, `lists`)",
                         g.id()
                     ),
                 ));
@@ -249,13 +255,18 @@ impl Benchmarks {
             if let Some(f) = &g.members_file {
                 exists(f, &format!("group `{}`: members file", g.id()), errors);
             }
-            for (owner, list) in &g.members {
+            for (owner, file) in &g.lists {
+                exists(file, &format!("group `{}`: list for `{owner}`", g.id()), errors);
+            }
+            for owner in g.members.keys().chain(g.lists.keys()) {
                 if !partners.iter().any(|p| &p.code == owner) {
                     errors.push(at(
                         g.id.span(),
-                        &format!("group `{}`: members for `{owner}`, which is not a partner's code", g.id()),
+                        &format!("group `{}`: a list for `{owner}`, which is not a partner's code", g.id()),
                     ));
                 }
+            }
+            for (owner, list) in &g.members {
                 if list.is_empty() {
                     errors.push(at(g.id.span(), &format!("group `{}`: the list for `{owner}` is empty", g.id())));
                 }
