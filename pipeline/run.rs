@@ -329,43 +329,15 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         summary.files.push(report);
     }
 
-    let values = match indicators::compute_all(project, &store, as_of) {
-        Ok(v) => v,
-        Err(e) => return fail(summary, format!("computing indicators: {e}")),
-    };
-    summary.values = values.len();
-    let records = match store.quality_records() {
-        Ok(r) => r,
-        Err(e) => {
-            summary.errors.push(format!("reading the data-quality records: {e}"));
-            Vec::new()
+    let model = match build_model(project, &store, summary.files.clone(), as_of) {
+        Ok(built) => {
+            summary.values = built.values;
+            summary.errors.extend(built.warnings);
+            summary.stale = built.model.quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
+            built.model
         }
+        Err(e) => return fail(summary, e),
     };
-    let quality = render::model::source_quality(project, store.extracts(), &records, &summary.files, as_of);
-    summary.stale = quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
-    let breakdowns = match indicators::breakdowns(project, &store, as_of) {
-        Ok(b) => b,
-        Err(e) => return fail(summary, format!("computing breakdowns: {e}")),
-    };
-    let model = ReportModel::build(
-        project,
-        &values,
-        summary.files.clone(),
-        store.extracts().to_vec(),
-        quality,
-        &breakdowns,
-        as_of,
-    );
-    // Comparator tables are reference data in the project folder, read on every run; their
-    // problems are notes in the report, never a reason to stop.
-    let comparators = crate::benchmark::table::read_all(
-        &project.root,
-        &project.benchmarks,
-        &project.settings.partner,
-        &project.settings.limits,
-    );
-    let benchmarking = crate::benchmark::standing::standings(project, &comparators, &values);
-    let model = model.with_benchmarks(render::benchmark::section(project, &comparators, &benchmarking));
     let template_path = project.root.join("report-templates").join("committee.typ");
     let (template, template_name) = match std::fs::read_to_string(&template_path) {
         Ok(t) => (t, template_path.display().to_string()),
@@ -391,6 +363,51 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
 
 /// Checks a dropped commentary file: kept in the store and archived when every row is good,
 /// quarantined with every bad row named otherwise.
+/// A report model and what building it noticed.
+pub struct Built {
+    pub model: ReportModel,
+    /// Figures computed.
+    pub values: usize,
+    /// Problems that did not stop it (an unreadable data-quality record).
+    pub warnings: Vec<String>,
+}
+
+/// The report model of the store as at `as_of`, with this run's files: indicators, data
+/// quality, breakdowns and benchmarks. Comparator tables are reference data in the project
+/// folder, read every time; their problems are notes in the report, never a reason to stop.
+pub fn build_model(
+    project: &Project,
+    store: &Store,
+    files: Vec<FileReport>,
+    as_of: NaiveDate,
+) -> Result<Built, String> {
+    let values = indicators::compute_all(project, store, as_of).map_err(|e| format!("computing indicators: {e}"))?;
+    let mut warnings = Vec::new();
+    let records = store.quality_records().unwrap_or_else(|e| {
+        warnings.push(format!("reading the data-quality records: {e}"));
+        Vec::new()
+    });
+    let quality = render::model::source_quality(project, store.extracts(), &records, &files, as_of);
+    let breakdowns = indicators::breakdowns(project, store, as_of).map_err(|e| format!("computing breakdowns: {e}"))?;
+    let model = ReportModel::build(project, &values, files, store.extracts().to_vec(), quality, &breakdowns, as_of);
+    let comparators = crate::benchmark::table::read_all(
+        &project.root,
+        &project.benchmarks,
+        &project.settings.partner,
+        &project.settings.limits,
+    );
+    let benchmarking = crate::benchmark::standing::standings(project, &comparators, &values);
+    let model = model.with_benchmarks(render::benchmark::section(project, &comparators, &benchmarking));
+    Ok(Built { model, values: values.len(), warnings })
+}
+
+/// The report model of a project as its store stands, without reading the drop folder (for
+/// tests and checks that compare outputs with the figures behind them).
+pub fn model_of(project: &Project, as_of: NaiveDate) -> Result<ReportModel, String> {
+    let store = Store::open(&project.folder(&project.settings.folders.store)).map_err(|e| e.to_string())?;
+    build_model(project, &store, Vec::new(), as_of).map(|b| b.model)
+}
+
 fn take_commentary(
     project: &Project,
     store: &Store,

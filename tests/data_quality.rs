@@ -139,9 +139,15 @@ fn planted_faults_are_found_quarantined_fed_back_and_waived() {
     let out = project.join("output");
     let workbook = out.join("scorecard-ARP-demo-2025-06-06.xlsx");
     let dq = sheets(&workbook).into_iter().find(|(n, _)| n == "Data quality").unwrap().1;
+    let statement_col = dq[0].iter().position(|h| h == "Statement").expect("Statement column");
     let revenues = dq.iter().find(|r| r[0].starts_with("Revenues")).unwrap();
-    let statement = revenues.last().unwrap();
+    let statement = &revenues[statement_col];
     assert!(statement.contains("30 April 2025") && statement.contains("quarantined"), "{statement}");
+    // Below the scores, the checks the quarantined extract failed.
+    let findings = dq.iter().position(|r| r[0] == "Checks the latest extract of each source did not pass").unwrap();
+    let failed: Vec<&Vec<String>> = dq[findings..].iter().filter(|r| r[0].starts_with("Revenues")).collect();
+    assert!(failed.iter().any(|r| r[3].starts_with("unique:") && r[6] == "warning"), "{failed:?}");
+    assert!(failed.iter().any(|r| r[3].starts_with("compare") && r[6] == "fail"), "{failed:?}");
     assert!(project.join("output/feedback/2025-06-06").read_dir().unwrap().count() >= 1);
 
     // 3. A waiver accepts the known problem: the same file dropped again loads, with the

@@ -9,3 +9,4 @@ mod real_uk_data;
 mod run_files;
 mod tricky_files;
 mod validate;
+mod workbook;

@@ -128,7 +128,7 @@ fn collect_parts(df: &DataFrame, partner: Option<&str>) -> Result<MonthlyParts, 
     for i in 0..df.height() {
         let (Some(m), n, d) = (midx.get(i), num.get(i).unwrap_or(0.0), den.get(i).unwrap_or(0.0)) else { continue };
         let code = partners.as_ref().and_then(|p| p.get(i)).unwrap_or(ALL).to_string();
-        *out.entry(code).or_default().entry(m).or_default() = Parts { numerator: n, denominator: d };
+        *out.entry(code).or_default().entry(m).or_default() = Parts::settled(n, d);
     }
     Ok(out)
 }
@@ -321,7 +321,7 @@ fn sickness_days_per_fte(
             .collect()?;
         let lost = lost.column("lost")?.f64()?.get(0).unwrap_or(0.0);
         let avg_fte = (fte_on(ws)? + fte_on(we)?) / 2.0;
-        all.insert(m, Parts { numerator: lost, denominator: avg_fte });
+        all.insert(m, Parts::settled(lost, avg_fte));
     }
     let mut months = MonthlyParts::new();
     months.insert(ALL.to_string(), all);
@@ -677,7 +677,7 @@ fn turnover_pct(project: &Project, store: &Store, staff: &str, as_of: NaiveDate)
         let we = days_since_epoch(Period::from_month_index(m).end());
         let leavers = leave.iter().flatten().filter(|l| (ws..=we).contains(l)).count() as f64;
         let avg = (in_post(ws) + in_post(we)) / 2.0;
-        all.insert(m, Parts { numerator: leavers, denominator: avg });
+        all.insert(m, Parts::settled(leavers, avg));
     }
     let mut months = MonthlyParts::new();
     months.insert(ALL.to_string(), all);

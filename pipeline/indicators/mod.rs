@@ -78,9 +78,25 @@ pub struct Parts {
 }
 
 impl Parts {
+    /// Sums as computed, settled to a fixed precision (a millionth; a thousandth above a
+    /// billion). Polars adds a column's values in parallel, in an order that can change from
+    /// run to run, so the last bits of a sum can differ; sums of figures given to a few
+    /// decimal places lie far from the rounding points, so settled sums are the same every
+    /// run and the same inputs give the same bytes.
+    pub fn settled(numerator: f64, denominator: f64) -> Parts {
+        Parts { numerator: settle(numerator), denominator: settle(denominator) }
+    }
+
     pub fn ratio(&self, scale: f64) -> Option<f64> {
         (self.denominator != 0.0).then(|| self.numerator / self.denominator * scale)
     }
+}
+
+/// A sum rounded to a millionth (a thousandth above a billion, to stay within f64's exact
+/// integers).
+pub fn settle(x: f64) -> f64 {
+    let scale = if x.abs() < 1e9 { 1e6 } else { 1e3 };
+    (x * scale).round() / scale
 }
 
 impl std::ops::Add for Parts {

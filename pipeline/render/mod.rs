@@ -129,4 +129,24 @@ mod tests {
         let score = wb.worksheet_range("Scorecard").unwrap();
         assert_eq!(score.get((0, 0)), Some(&Data::String("=1+1 performance report".into())));
     }
+
+    #[test]
+    fn the_values_sheet_in_constant_memory_mode_reads_back_the_same() {
+        use calamine::Reader;
+        let dir = tempfile::tempdir().unwrap();
+        let m = model(dir.path(), "Test");
+        let read = |bytes: Vec<u8>| {
+            let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let r = wb.worksheet_range("Values").unwrap();
+            r.rows().map(|row| row.to_vec()).collect::<Vec<_>>()
+        };
+        let streamed = read(workbook::values::render_alone(&m, true).unwrap());
+        let held = read(workbook::values::render_alone(&m, false).unwrap());
+        assert_eq!(streamed.len(), m.values.len() + 1, "header and every value");
+        assert_eq!(streamed, held, "constant-memory mode writes the same cells");
+        let mut wb =
+            calamine::Xlsx::new(std::io::Cursor::new(workbook::values::render_alone(&m, true).unwrap())).unwrap();
+        wb.load_tables().unwrap();
+        assert_eq!(wb.table_names(), [&"IndicatorValues".to_string()], "a filterable table in both modes");
+    }
 }

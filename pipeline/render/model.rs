@@ -201,6 +201,25 @@ pub struct SourceQuality {
     /// Per as-at date, the mean score over the characteristics of the extract checked for it
     /// (the latest check of each date).
     pub history: Vec<(NaiveDate, f64)>,
+    /// The latest extract checked: its name and as-at date, and the checks it did not pass.
+    pub latest_file: String,
+    pub latest_as_at: Option<NaiveDate>,
+    pub findings: Vec<QualityFinding>,
+}
+
+/// A check the latest extract of a source did not pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityFinding {
+    pub check: String,
+    pub characteristic: String,
+    /// `warning` or `error`, as the definition sets it.
+    pub severity: String,
+    /// `warning`, `fail` or `waived`.
+    pub status: String,
+    pub failing: usize,
+    pub checked: usize,
+    pub message: String,
+    pub waiver: String,
 }
 
 /// The data quality of every source, from the store and the kept quality records.
@@ -262,6 +281,27 @@ pub fn source_quality(
                     None => "not checked".into(),
                 })
                 .collect();
+            let findings = latest
+                .map(|r| {
+                    r.checks
+                        .iter()
+                        .filter(|c| c.status != crate::check::Status::Pass)
+                        .map(|c| QualityFinding {
+                            check: c.id.clone(),
+                            characteristic: c.characteristic.name().to_string(),
+                            severity: match c.severity {
+                                crate::config::Severity::Warning => "warning".into(),
+                                crate::config::Severity::Error => "error".into(),
+                            },
+                            status: c.status.word().to_string(),
+                            failing: c.failing,
+                            checked: c.checked,
+                            message: c.message.clone(),
+                            waiver: c.waiver.clone().unwrap_or_default(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             SourceQuality {
                 source: id.to_string(),
                 name: src.name.clone(),
@@ -271,6 +311,9 @@ pub fn source_quality(
                 scores,
                 score_text,
                 history,
+                latest_file: latest.map(|r| r.file_name.clone()).unwrap_or_default(),
+                latest_as_at: latest.map(|r| r.as_at),
+                findings,
             }
         })
         .collect()

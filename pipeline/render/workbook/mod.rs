@@ -1,11 +1,23 @@
-//! The Excel workbook performance staff work in: scorecard, every value, definitions, the
-//! files of this run and the lineage of every extract used. Values are numbers with number
-//! formats, dates are real dates, text is always written as text (never as a formula).
+//! The Excel workbook performance staff work in: a summary, the scorecard by perspective
+//! ([`scorecard`]), monthly trends with charts ([`trends`]), benchmarks, data quality,
+//! commentary, definitions, every value, the files of this run and the lineage of every
+//! extract used. Values are numbers with number formats, dates are real dates, tables have
+//! filters and frozen headers, RAG colours come from conditional formatting on the RAG text,
+//! and text is always written as text (never as a formula).
+
+mod benchmarks;
+mod quality;
+mod scorecard;
+mod trends;
+pub mod values;
 
 use super::ReportModel;
 use crate::indicators::ALL;
 use chrono::NaiveDate;
-use rust_xlsxwriter::{Color, DocProperties, Format, Table, TableColumn, TableStyle, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, ConditionalFormatText, ConditionalFormatTextRule, DocProperties, Format, Table, TableColumn, TableStyle,
+    Workbook, Worksheet, XlsxError,
+};
 
 /// A cell to write.
 pub(super) enum X {
@@ -32,7 +44,7 @@ pub(super) fn fit(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Number format for an indicator's unit, with its decimals.
-fn unit_format(unit: &str, decimals: u8) -> Format {
+pub(super) fn unit_format(unit: &str, decimals: u8) -> Format {
     let dec = if decimals > 0 { format!(".{}", "0".repeat(decimals as usize)) } else { String::new() };
     let f = match unit {
         "percent" => format!("0{dec}\"%\""),
@@ -43,15 +55,30 @@ fn unit_format(unit: &str, decimals: u8) -> Format {
     Format::new().set_num_format(f)
 }
 
-fn rag_format(rag: &str) -> Format {
-    let (bg, fg) = match rag {
-        "Green" => (0x00703C, 0xFFFFFF),
-        "Amber" => (0xFFDD00, 0x0B0C0C),
-        "Red" => (0xD4351C, 0xFFFFFF),
-        "Blue" => (0x1D70B8, 0xFFFFFF),
-        _ => (0xFFFFFF, 0x0B0C0C),
-    };
-    Format::new().set_background_color(Color::RGB(bg)).set_font_color(Color::RGB(fg)).set_bold()
+/// RAG colours (GOV.UK palette; text colour chosen for contrast).
+const RAG_COLOURS: [(&str, u32, u32); 4] = [
+    ("Green", 0x00703C, 0xFFFFFF),
+    ("Amber", 0xFFDD00, 0x0B0C0C),
+    ("Red", 0xD4351C, 0xFFFFFF),
+    ("Blue", 0x1D70B8, 0xFFFFFF),
+];
+
+/// Colours a range of RAG cells by their text (`Red`, `Amber`, `Green`, `Blue`) with
+/// conditional formats, so a status typed over or recalculated is coloured too.
+pub(super) fn rag_conditional_formats(
+    ws: &mut Worksheet,
+    first_row: u32,
+    first_col: u16,
+    last_row: u32,
+    last_col: u16,
+) -> Result<(), XlsxError> {
+    for (word, bg, fg) in RAG_COLOURS {
+        let f = Format::new().set_background_color(Color::RGB(bg)).set_font_color(Color::RGB(fg)).set_bold();
+        let rule =
+            ConditionalFormatText::new().set_rule(ConditionalFormatTextRule::BeginsWith(word.into())).set_format(f);
+        ws.add_conditional_format(first_row, first_col, last_row, last_col, &rule)?;
+    }
+    Ok(())
 }
 
 /// Writes a titled table starting at `row`; returns the next free row.
@@ -92,134 +119,6 @@ pub(super) fn write_table(
     Ok(row + rows.len() as u32 + 2)
 }
 
-/// The Benchmarks and Comparators sheets.
-fn benchmark_sheets(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
-    let b = &m.benchmark;
-    let whole = Format::new().set_num_format("#,##0");
-    let money = Format::new().set_num_format("£#,##0");
-    let info = |id: &str| m.indicators.iter().find(|x| x.id == id).expect("indicator");
-    let ws = wb.add_worksheet().set_name("Benchmarks")?;
-    let rows = b
-        .rows
-        .iter()
-        .map(|r| {
-            let i = info(&r.indicator_id);
-            let fmt = unit_format(&i.unit, i.decimals);
-            let plain = unit_format("days", i.decimals);
-            vec![
-                text(&r.indicator_name),
-                text(&r.partner_name),
-                text(&r.year),
-                text(&r.group_name),
-                X::Num(r.value, fmt.clone()),
-                text(&r.value_source),
-                X::Num(r.rank as f64, whole.clone()),
-                X::Num(r.group_size as f64, whole.clone()),
-                text(&r.quartile_text),
-                X::Num(r.lower_quartile, fmt.clone()),
-                X::Num(r.median, fmt.clone()),
-                X::Num(r.upper_quartile, fmt.clone()),
-                X::Num(r.gap, plain),
-                text(&r.change_text),
-                X::Num(r.without_figure as f64, whole.clone()),
-                r.cost_at_median.map(|c| X::Num(c, money.clone())).unwrap_or(X::Blank),
-            ]
-        })
-        .collect();
-    let headers = [
-        "Indicator",
-        "Partner",
-        "Year",
-        "Comparator group",
-        "Value",
-        "Value from",
-        "Rank (1 = best)",
-        "Councils ranked",
-        "Quartile",
-        "Lower quartile",
-        "Median",
-        "Upper quartile",
-        "Gap to top quartile",
-        "Change in rank",
-        "Comparators without a figure",
-        "Spending against the median unit cost",
-    ];
-    let mut row = write_table(ws, 0, "Benchmarks", &headers, rows)?;
-    let bold = Format::new().set_bold();
-    ws.write_string_with_format(row, 0, "Method", &bold)?;
-    ws.write_string(
-        row + 1,
-        0,
-        format!(
-            "Quartiles: {}. Rank 1 is best, by each indicator's polarity; equal values share the best rank.",
-            b.quartile_method
-        ),
-    )?;
-    row += 3;
-    ws.write_string_with_format(row, 0, "Comparator groups", &bold)?;
-    for g in &b.groups {
-        row += 1;
-        ws.write_string(row, 0, fit(&format!("{}: {}", g.name, g.description)))?;
-    }
-    row += 2;
-    ws.write_string_with_format(row, 0, "Comparator tables", &bold)?;
-    for t in &b.tables {
-        row += 1;
-        ws.write_string(row, 0, fit(t))?;
-    }
-    row += 2;
-    ws.write_string_with_format(row, 0, "Notes on the comparator data", &bold)?;
-    for n in &b.notes {
-        row += 1;
-        ws.write_string(row, 0, fit(n))?;
-    }
-    if b.notes.is_empty() {
-        ws.write_string(row + 1, 0, "None: every table and list was used as published.")?;
-    }
-    ws.set_freeze_panes(1, 2)?;
-    ws.set_autofit_max_width(300);
-    ws.autofit();
-
-    // Every comparator's figure behind each standing: what a chart of the group shows.
-    let ws = wb.add_worksheet().set_name("Comparators")?;
-    let rows = b
-        .rows
-        .iter()
-        .flat_map(|r| {
-            let i = info(&r.indicator_id);
-            let fmt = unit_format(&i.unit, i.decimals);
-            r.members.iter().enumerate().map(move |(k, c)| {
-                vec![
-                    text(&r.indicator_name),
-                    text(&r.year),
-                    text(&r.group_name),
-                    text(&r.partner_name),
-                    X::Num(k as f64 + 1.0, Format::new()),
-                    text(&c.code),
-                    text(&c.name),
-                    X::Num(c.value, fmt.clone()),
-                    text(if c.is_partner { "partner" } else { "" }),
-                ]
-            })
-        })
-        .collect();
-    let headers = [
-        "Indicator",
-        "Year",
-        "Comparator group",
-        "For partner",
-        "Order (best first)",
-        "GSS code",
-        "Council",
-        "Value",
-        "Partner",
-    ];
-    write_table(ws, 0, "Comparators", &headers, rows)?;
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofit();
-    Ok(())
-}
-
 /// Renders the workbook to bytes. The creation time is the run's as-of date, so the same
 /// inputs give the same bytes.
 pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
@@ -236,9 +135,9 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
     let title = Format::new().set_bold().set_font_size(14);
     let warn = Format::new().set_bold().set_font_color(Color::RGB(0xD4351C));
 
-    // Scorecard: the latest month of each indicator, partners side by side.
+    // Summary: the latest month of each indicator, partners side by side.
     {
-        let ws = wb.add_worksheet().set_name("Scorecard")?;
+        let ws = wb.add_worksheet().set_name("Summary")?;
         ws.write_string_with_format(0, 0, &m.title, &title)?;
         ws.write_string(1, 0, format!("Figures as at {} ({})", m.as_of_text, m.meeting))?;
         let mut row = 2;
@@ -273,7 +172,7 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
                             None => ws.write_string(r, c, "no data")?,
                         };
                         if let Some(rag) = &cell.rag {
-                            ws.write_string_with_format(r, c + 1, rag, &rag_format(rag))?;
+                            ws.write_string(r, c + 1, rag)?;
                         }
                     }
                     None => {
@@ -286,58 +185,29 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
                 ws.write_number_with_format(r, 3 + 2 * m.partners.len() as u16, t, &fmt)?;
             }
         }
+        if !m.scorecard.is_empty() {
+            let last = row + m.scorecard.len() as u32;
+            for k in 0..m.partners.len() as u16 {
+                rag_conditional_formats(ws, row + 1, 4 + 2 * k, last, 4 + 2 * k)?;
+            }
+        }
         ws.autofit();
         ws.set_column_width(0, 22)?;
         ws.set_column_width(1, 40)?;
     }
 
-    // Every value, as in the open-data CSV but with real dates and names.
-    {
-        let ws = wb.add_worksheet().set_name("Values")?;
-        let rows = m
-            .values
-            .iter()
-            .map(|v| {
-                let info = m.indicators.iter().find(|x| x.id == v.indicator_id).expect("indicator");
-                let fmt = unit_format(&info.unit, info.decimals);
-                vec![
-                    text(&v.indicator_id),
-                    text(&info.name),
-                    text(&v.partner_code),
-                    text(&v.partner_name),
-                    text(&v.period),
-                    X::Date(v.period_start),
-                    X::Date(v.period_end),
-                    v.value.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank),
-                    text(&info.unit),
-                    v.target.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank),
-                    v.rag.as_ref().map(text).unwrap_or(X::Blank),
-                    v.last_year.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank),
-                    text(&v.direction),
-                    text(if v.commentary_missing { "commentary missing".to_string() } else { v.commentary.clone() }),
-                ]
-            })
-            .collect();
-        let headers = [
-            "Indicator id",
-            "Indicator",
-            "Partner code",
-            "Partner",
-            "Period",
-            "Period start",
-            "Period end",
-            "Value",
-            "Unit",
-            "Target",
-            "RAG",
-            "Same period last year",
-            "Direction of travel",
-            "Commentary",
-        ];
-        write_table(ws, 0, "IndicatorValues", &headers, rows)?;
-        ws.set_freeze_panes(1, 0)?;
-        ws.autofit();
+    let series = trends::series(m);
+    scorecard::write(&mut wb, m, &series)?;
+    trends::write_sheet(&mut wb, m, &series)?;
+    trends::write_charts(&mut wb, m, &series)?;
+    // Benchmarks: every standing, the charts, the comparators behind each, notes on the data.
+    if !m.benchmark.rows.is_empty() || !m.benchmark.notes.is_empty() {
+        benchmarks::write(&mut wb, m)?;
     }
+    quality::write(&mut wb, m)?;
+    quality::write_commentary(&mut wb, m)?;
+
+    values::write(&mut wb, m)?;
 
     // Definitions (seed 000 section 6.3: source, meaning, owner, tolerances).
     {
@@ -428,43 +298,6 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
                 .collect();
             row = write_table(ws, row + 1, &format!("Breakdown{}", k + 1), &headers, rows)?;
         }
-        ws.autofit();
-    }
-
-    // Benchmarks: every standing, then the comparators behind each, then notes on the data.
-    if !m.benchmark.rows.is_empty() || !m.benchmark.notes.is_empty() {
-        benchmark_sheets(&mut wb, m)?;
-    }
-
-    // Data quality by source: the data in use, staleness and the latest scores.
-    {
-        let ws = wb.add_worksheet().set_name("Data quality")?;
-        let pct = Format::new().set_num_format("0.0\"%\"");
-        let rows = m
-            .quality
-            .iter()
-            .map(|q| {
-                let mut row = vec![
-                    text(&q.name),
-                    q.in_use.map(X::Date).unwrap_or(X::Blank),
-                    text(if q.stale { "stale" } else { "current" }),
-                ];
-                for ch in crate::config::Characteristic::ALL {
-                    row.push(match q.scores.iter().find(|s| s.characteristic == ch) {
-                        Some(s) => X::Num(s.pass_pct, pct.clone()),
-                        None => text("not checked"),
-                    });
-                }
-                row.push(text(&q.statement));
-                row
-            })
-            .collect();
-        let mut headers = vec!["Source", "Data in use (as at)", "Up to date"];
-        headers.extend(m.characteristics.iter().map(String::as_str));
-        headers.push("Statement");
-        write_table(ws, 0, "DataQuality", &headers, rows)?;
-        ws.set_freeze_panes(1, 0)?;
-        ws.set_autofit_max_width(500);
         ws.autofit();
     }
 
