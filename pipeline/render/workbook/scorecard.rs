@@ -106,8 +106,11 @@ pub fn write(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(), XlsxE
     let first = last.saturating_sub(12).max(FIRST_MONTH_COL);
     for (i, r) in spark.iter().enumerate() {
         if let (Some(r), true) = (r, last > first) {
-            let line =
-                Sparkline::new().set_range((TRENDS, *r, first, *r, last - 1)).show_markers(false).show_last_point(true);
+            let line = Sparkline::new()
+                .set_range((TRENDS, *r, first, *r, last - 1))
+                .set_sparkline_color("#1D70B8")
+                .set_line_weight(1.25)
+                .show_last_point(true);
             ws.add_sparkline(top + 1 + i as u32, 10, &line)?;
         }
     }
