@@ -87,15 +87,25 @@ fn main() {
         },
         Command::Validate { project } => match load(&project) {
             Ok(p) => {
-                println!(
-                    "{}: valid ({} sources, {} indicators, {} targets, {} partners)",
-                    p.root.display(),
-                    p.sources.len(),
-                    p.indicators.len(),
-                    p.targets.target.len(),
-                    p.settings.partner.len()
-                );
-                exit::OK
+                let problems = scorecard::run::check_templates(&p, today());
+                if !problems.is_empty() {
+                    for e in &problems {
+                        eprintln!("{e}");
+                    }
+                    eprintln!("{}: {} report template(s) do not compile", p.root.display(), problems.len());
+                    exit::INVALID_CONFIG
+                } else {
+                    println!(
+                        "{}: valid ({} sources, {} indicators, {} targets, {} partners)",
+                        p.root.display(),
+                        p.sources.len(),
+                        p.indicators.len(),
+                        p.targets.target.len(),
+                        p.settings.partner.len()
+                    );
+                    println!("reports: {} (every template compiles)", p.settings.report.reports.join(", "));
+                    exit::OK
+                }
             }
             Err(code) => code,
         },

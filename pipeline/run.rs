@@ -338,13 +338,11 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         }
         Err(e) => return fail(summary, e),
     };
-    let template_path = project.root.join("report-templates").join("committee.typ");
-    let (template, template_name) = match std::fs::read_to_string(&template_path) {
-        Ok(t) => (t, template_path.display().to_string()),
-        Err(_) => (render::pdf::DEFAULT_TEMPLATE.to_string(), "built-in committee.typ".to_string()),
+    let templates = match render::pdf::Templates::load(&project.root.join("report-templates")) {
+        Ok(t) => t,
+        Err(e) => return fail(summary, format!("reading the report templates: {e}")),
     };
-    // Render everything in memory first, so that a failure publishes nothing.
-    let rendered = match render_all(&model, &template, &template_name) {
+    let rendered = match render_all(project, &model, &templates) {
         Ok(r) => r,
         Err(e) => return fail(summary, e),
     };
@@ -353,7 +351,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         if let Err(e) = publish::write_atomic(&path, &r.bytes) {
             return fail(summary, format!("writing {}: {e}", path.display()));
         }
-        summary.outputs.push(OutputFile { kind: r.kind.to_string(), path });
+        summary.outputs.push(OutputFile { kind: r.kind, path });
     }
     let problems =
         summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
@@ -502,21 +500,69 @@ fn keep_quality(
 }
 
 /// One rendered output, not yet written.
-struct Rendered {
-    kind: &'static str,
-    file_name: String,
-    bytes: Vec<u8>,
+/// One output, rendered in memory.
+pub struct Rendered {
+    /// `workbook`, `csv` or `pdf`.
+    pub kind: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Renders the workbook, CSV and PDF in memory.
-fn render_all(model: &ReportModel, template: &str, template_name: &str) -> Result<Vec<Rendered>, String> {
+fn render_all(
+    project: &Project,
+    model: &ReportModel,
+    templates: &render::pdf::Templates,
+) -> Result<Vec<Rendered>, String> {
     let stem = model.file_stem();
     let workbook = render::workbook::render(model).map_err(|e| format!("rendering the workbook: {e}"))?;
     let csv = render::csv::render(model);
-    let pdf = render::pdf::render(model, template, template_name).map_err(|e| format!("rendering the PDF: {e}"))?;
-    Ok(vec![
-        Rendered { kind: "workbook", file_name: format!("{stem}.xlsx"), bytes: workbook },
-        Rendered { kind: "csv", file_name: format!("{stem}.csv"), bytes: csv },
-        Rendered { kind: "pdf", file_name: format!("{stem}.pdf"), bytes: pdf },
-    ])
+    let mut out = vec![
+        Rendered { kind: "workbook".into(), file_name: format!("{stem}.xlsx"), bytes: workbook },
+        Rendered { kind: "csv".into(), file_name: format!("{stem}.csv"), bytes: csv },
+    ];
+    out.extend(render_reports(project, model, templates)?);
+    Ok(out)
+}
+
+/// Compiles every report template the project uses against a sample model (its definitions
+/// and no figures, so every empty state is typeset too): a template's mistakes show, with
+/// its file and line, before a nightly run depends on it. Returns the problems found.
+pub fn check_templates(project: &Project, as_of: NaiveDate) -> Vec<String> {
+    let templates = match render::pdf::Templates::load(&project.root.join("report-templates")) {
+        Ok(t) => t,
+        Err(e) => return vec![format!("reading the report templates: {e}")],
+    };
+    let model = ReportModel::build(project, &[], Vec::new(), Vec::new(), Vec::new(), &[], as_of);
+    let mut seen = std::collections::BTreeSet::new();
+    render::report::jobs(project)
+        .into_iter()
+        .filter(|(kind, _)| seen.insert(kind.id))
+        .filter_map(|(kind, partner)| {
+            let focus = render::report::focus(project, &model, kind, &partner);
+            let data = render::report::ReportData { model: &model, focus: &focus };
+            render::pdf::render(&data, &templates, kind.template, kind.id, as_of).err().map(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Every PDF report of the project, typeset in parallel.
+pub fn render_reports(
+    project: &Project,
+    model: &ReportModel,
+    templates: &render::pdf::Templates,
+) -> Result<Vec<Rendered>, String> {
+    render::report::jobs(project)
+        .par_iter()
+        .map(|(kind, partner)| {
+            let focus = render::report::focus(project, model, kind, partner);
+            let data = render::report::ReportData { model, focus: &focus };
+            let name = (partner != indicators::ALL).then_some(focus.partner_name.as_str());
+            let file_name = render::report::file_name(model, kind, name);
+            let ident = file_name.trim_end_matches(".pdf").to_string();
+            let bytes = render::pdf::render(&data, templates, kind.template, &ident, model.as_of)
+                .map_err(|e| format!("rendering {file_name}: {e}"))?;
+            Ok(Rendered { kind: "pdf".into(), file_name, bytes })
+        })
+        .collect()
 }

@@ -172,8 +172,11 @@ fn demo_reports_show_each_partners_position_among_its_comparators() {
     assert!(wb.sheet_names().contains(&"Comparators".to_string()));
 
     // The PDF: the section, every benchmarked indicator, every partner's rank.
-    match std::process::Command::new("pdftotext").arg(out("pdf")).arg("-").output() {
-        Ok(o) if o.status.success() => {
+    let pdf_path = project.join("output").join(format!("scorecard-ARP-demo-{AS_OF}-joint-committee.pdf"));
+    assert!(pdf_path.is_file(), "the partnership's Joint Committee report");
+    match std::process::Command::new("pdftotext").arg(&pdf_path).arg("-").output() {
+        Ok(o) => {
+            assert!(o.status.success(), "pdftotext read the report");
             let pdf = String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(pdf.contains("How we compare with other councils"), "benchmark section");
             for name in [
@@ -189,6 +192,6 @@ fn demo_reports_show_each_partners_position_among_its_comparators() {
                 assert!(pdf.contains(&format!("{rank} of {size}")), "rank {rank} of {size} in the PDF");
             }
         }
-        _ => eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked"),
+        Err(_) => eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked"),
     }
 }

@@ -467,12 +467,13 @@ fn demo_figures_match_an_independent_computation() {
     assert!(pdf.starts_with(b"%PDF-"), "PDF header");
     assert!(pdf.windows(b"/StructTreeRoot".len()).any(|w| w == b"/StructTreeRoot"), "tagged PDF");
     match std::process::Command::new("pdftotext").arg(&pdf_path).arg("-").output() {
-        Ok(o) if o.status.success() => {
+        Ok(o) => {
+            assert!(o.status.success(), "pdftotext read the report");
             let text = String::from_utf8_lossy(&o.stdout);
             assert!(text.contains("Synthetic demo data"), "the PDF says the data is synthetic");
             assert!(text.contains("Breckland"), "partner names appear");
         }
-        _ => eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked"),
+        Err(_) => eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked"),
     }
 
     // A second run with nothing new: same figures, same CSV bytes.

@@ -6,6 +6,7 @@ mod common;
 mod data_quality;
 mod demo_end_to_end;
 mod real_uk_data;
+mod reports;
 mod run_files;
 mod tricky_files;
 mod validate;

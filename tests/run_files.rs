@@ -66,7 +66,7 @@ fn bad_and_unknown_files_are_quarantined_with_reasons() {
         std::fs::read_dir(&drop).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(left, vec!["~$revenues_20250430.xlsx".to_string()]);
     // Outputs are still written.
-    assert_eq!(json["outputs"].as_array().unwrap().len(), 3);
+    assert_eq!(json["outputs"].as_array().unwrap().len(), 2 + 6, "workbook, CSV and six PDF reports");
 }
 
 /// Commentary dropped with the extracts is checked, kept and used in later runs; a file with

@@ -2,7 +2,7 @@
 //! converted by LibreOffice (headless) and read back again, and every figure on the Values,
 //! Scorecard, Trends and Benchmarks sheets is compared with the report model the pipeline
 //! builds in-process from the same store. Two projects with the same inputs give the same
-//! bytes; text that looks like a formula stays text.
+//! workbook and PDF bytes; text that looks like a formula stays text.
 
 use crate::common::*;
 use calamine::{Data, Reader};
@@ -226,6 +226,23 @@ fn same_inputs_give_the_same_workbook_bytes() {
     let (pa, pb) = (run_demo(a.path()), run_demo(b.path()));
     let (x, y) = (std::fs::read(pa.join(&name)).unwrap(), std::fs::read(pb.join(&name)).unwrap());
     assert!(x == y, "two runs on the same inputs wrote different workbooks");
+    // And the same PDF reports, byte for byte (creation date from the run clock).
+    let pdfs = |p: &Path| {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(p.join("output"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|f| f.extension().is_some_and(|e| e == "pdf"))
+            .map(|f| (f.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&f).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let (ra, rb) = (pdfs(&pa), pdfs(&pb));
+    assert_eq!(ra.len(), 6, "six reports");
+    for ((na, ba), (nb, bb)) in ra.iter().zip(&rb) {
+        assert_eq!(na, nb);
+        assert!(ba == bb, "{na}: two runs on the same inputs wrote different PDFs");
+    }
     // Document properties: title, author, company, and the run clock as the creation time.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(x)).unwrap();
     let mut core = String::new();

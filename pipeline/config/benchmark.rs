@@ -7,6 +7,7 @@
 //! such as CIPFA nearest neighbours). Loading checks the declarations; the tables themselves
 //! are read on each run by [`crate::benchmark::table`].
 
+use super::settings::is_gss_code;
 use super::{ConfigError, IndicatorDef, Partner};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -279,12 +280,6 @@ impl Benchmarks {
     }
 }
 
-/// A GSS code: a nation letter and eight digits (`E07000143`).
-pub fn is_gss_code(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 9 && matches!(b[0], b'E' | b'W' | b'S' | b'N' | b'K') && b[1..].iter().all(u8::is_ascii_digit)
-}
-
 /// The path of the benchmarks file in a project.
 pub fn benchmarks_path(root: &Path) -> PathBuf {
     root.join("benchmarks.toml")
@@ -349,6 +344,5 @@ mod tests {
         assert!(errors.iter().any(|e| e.contains("column `CORP 7` has no `{year}`")), "{errors:?}");
         let errors = load_text("[[group]]\nid = \"g\"\nname = \"G\"\nal = true\n", &[]);
         assert!(errors.iter().any(|e| e.contains("unknown field `al`")), "{errors:?}");
-        assert!(is_gss_code("E07000143") && !is_gss_code("E0700014") && !is_gss_code("X07000143"));
     }
 }

@@ -15,9 +15,7 @@ mod source;
 mod target;
 mod waiver;
 
-pub use benchmark::{
-    benchmarks_path, is_gss_code, Benchmarks, GroupDef, MeasureDef, RegisterDef, TableDef, TableLayout,
-};
+pub use benchmark::{benchmarks_path, Benchmarks, GroupDef, MeasureDef, RegisterDef, TableDef, TableLayout};
 pub use commentary::{commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
 pub use diagnostic::ConfigError;
 pub use indicator::{
@@ -25,7 +23,7 @@ pub use indicator::{
     ReturnedPeriod, Tolerance, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,
 };
 pub use rule::{Characteristic, Check, CheckDef, CheckKind, DateBound, Op, Rule, Severity, Sum, NI_BAD_PREFIXES};
-pub use settings::{Folders, Limits, Organisation, Partner, ReportSettings, Settings};
+pub use settings::{is_gss_code, Folders, Limits, Organisation, Partner, ReportSettings, Settings};
 pub use source::{AsAtFrom, ColumnDef, ColumnType, PercentForm, SourceDef, SourceKind};
 pub use target::{TargetDef, Targets};
 pub use waiver::{waivers_path, Waiver};

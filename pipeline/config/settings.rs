@@ -135,6 +135,14 @@ pub struct ReportSettings {
     /// Author shown in document properties.
     #[serde(default = "default_author")]
     pub author: String,
+    /// The PDF reports to produce (`joint-committee`, `oib-dashboard`, `data-quality`,
+    /// `charnwood-quarterly`), each typeset from `report-templates/<id>.typ`.
+    #[serde(default = "default_reports")]
+    pub reports: Vec<String>,
+}
+
+fn default_reports() -> Vec<String> {
+    crate::render::report::DEFAULT_REPORTS.iter().map(|s| s.to_string()).collect()
 }
 
 fn default_meeting() -> String {
@@ -146,7 +154,7 @@ fn default_author() -> String {
 
 impl Default for ReportSettings {
     fn default() -> Self {
-        ReportSettings { meeting: default_meeting(), author: default_author() }
+        ReportSettings { meeting: default_meeting(), author: default_author(), reports: default_reports() }
     }
 }
 
@@ -165,6 +173,18 @@ impl Settings {
             }
             if !codes.insert(p.code.clone()) {
                 errors.push(ConfigError::whole_file(path, &format!("partner code `{}` appears twice", p.code)));
+            }
+        }
+        for r in &self.report.reports {
+            if crate::render::report::kind(r).is_none() {
+                let known: Vec<&str> = crate::render::report::KINDS.iter().map(|k| k.id).collect();
+                errors.push(ConfigError::whole_file(
+                    path,
+                    &format!(
+                        "[report] reports names `{r}`, which is not a report this tool makes ({})",
+                        known.join(", ")
+                    ),
+                ));
             }
         }
         if self.partner.is_empty() {

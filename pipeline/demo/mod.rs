@@ -16,7 +16,7 @@ use std::path::Path;
 pub const SEED: u64 = 20_230_401;
 
 /// Shipped definition files, embedded so the binary can write a project anywhere.
-pub const SHIPPED_FILES: [(&str, &str); 10] = [
+pub const SHIPPED_FILES: [(&str, &str); 14] = [
     ("sources/revenues.toml", include_str!("../../sources/revenues.toml")),
     ("sources/benefits.toml", include_str!("../../sources/benefits.toml")),
     ("sources/hr_staff.toml", include_str!("../../sources/hr_staff.toml")),
@@ -25,7 +25,11 @@ pub const SHIPPED_FILES: [(&str, &str); 10] = [
     ("sources/returns.toml", include_str!("../../sources/returns.toml")),
     ("indicators/arp.toml", include_str!("../../indicators/arp.toml")),
     ("targets.toml", include_str!("../../targets.toml")),
-    ("report-templates/committee.typ", include_str!("../../report-templates/committee.typ")),
+    ("report-templates/lib.typ", include_str!("../../report-templates/lib.typ")),
+    ("report-templates/joint-committee.typ", include_str!("../../report-templates/joint-committee.typ")),
+    ("report-templates/oib-dashboard.typ", include_str!("../../report-templates/oib-dashboard.typ")),
+    ("report-templates/data-quality.typ", include_str!("../../report-templates/data-quality.typ")),
+    ("report-templates/charnwood-quarterly.typ", include_str!("../../report-templates/charnwood-quarterly.typ")),
     ("output/README.md", "Generated workbooks, open-data CSVs and PDF reports appear here.\n"),
 ];
 

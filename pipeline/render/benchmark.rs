@@ -61,6 +61,8 @@ pub struct BenchmarkRow {
     /// Comparators with no figure for the year.
     pub without_figure: usize,
     pub members: Vec<MemberFigure>,
+    /// What a chart of the members shows, in words (alternative text).
+    pub chart_alt: String,
     /// Unit costs: the partner's spending against what it would be at the median unit cost.
     pub cost_at_median: Option<f64>,
     pub cost_at_median_text: String,
@@ -178,6 +180,19 @@ fn row(project: &Project, comparators: &Comparators, s: &Standing) -> BenchmarkR
                 is_partner: *code == s.partner,
             })
             .collect(),
+        chart_alt: format!(
+            "Bar chart of {} in {} for the {} councils of {}, best first: {} is {} of {} with {}, in the {} quartile; the median is {}.",
+            def.name,
+            fy_label(s.year),
+            p.group_size,
+            group.name,
+            project.partner_name(&s.partner),
+            p.rank,
+            p.group_size,
+            text(s.value),
+            quartile_text(p.quartile),
+            text(p.median)
+        ),
         cost_at_median: s.cost_at_median,
         cost_at_median_text: match s.cost_at_median {
             Some(c) if c.abs() >= 0.5 => format!(

@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod format;
 pub mod model;
 pub mod pdf;
+pub mod report;
 pub mod workbook;
 
 pub use model::{FileReport, ReportModel};
@@ -83,28 +84,56 @@ mod tests {
         );
     }
 
+    /// Every report of the demo configuration, typeset from a model.
+    fn pdfs(m: &ReportModel, organisation: &str) -> Vec<(String, Vec<u8>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = project(dir.path());
+        p.settings.organisation.name = organisation.to_string();
+        p.settings.report.reports = report::KINDS.iter().map(|k| k.id.to_string()).collect();
+        let templates = pdf::Templates::shipped();
+        report::jobs(&p)
+            .into_iter()
+            .map(|(kind, partner)| {
+                let focus = report::focus(&p, m, kind, &partner);
+                let data = report::ReportData { model: m, focus: &focus };
+                let bytes = pdf::render(&data, &templates, kind.template, kind.id, m.as_of)
+                    .unwrap_or_else(|e| panic!("{} for {partner}: {e}", kind.id));
+                (format!("{} {partner}", kind.id), bytes)
+            })
+            .collect()
+    }
+
     #[test]
     fn pdf_places_data_as_text_and_never_evaluates_it() {
         let dir = tempfile::tempdir().unwrap();
-        let m = model(dir.path(), "#panic(\"evaluated\") Council 工作表 \u{1F600} \u{0}");
+        let name = "#panic(\"evaluated\") Council 工作表 \u{1F600} \u{0}";
+        let m = model(dir.path(), name);
         // Were the organisation name or the file reason evaluated as markup, compilation would
         // stop at the panic.
-        let pdf = pdf::render(&m, pdf::DEFAULT_TEMPLATE, "committee.typ").unwrap();
-        assert!(pdf.starts_with(b"%PDF-"));
-        let again = pdf::render(&m, pdf::DEFAULT_TEMPLATE, "committee.typ").unwrap();
-        assert_eq!(pdf, again, "same model, same bytes");
+        let first = pdfs(&m, name);
+        assert_eq!(first.len(), 4 + 3, "every kind, and the joint committee report per partner");
+        for (what, pdf) in &first {
+            assert!(pdf.starts_with(b"%PDF-"), "{what}");
+        }
+        assert_eq!(first, pdfs(&m, name), "same model, same bytes");
     }
 
     #[test]
     fn template_errors_name_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let m = model(dir.path(), "Test");
-        let err =
-            pdf::render(&m, "#let data = json(\"/data.json\")\n\n#data.nonexistent_key", "broken.typ").unwrap_err();
+        let t =
+            pdf::Templates::shipped().with("broken.typ", "#let data = json(\"/data.json\")\n\n#data.nonexistent_key");
+        let err = pdf::render(&m, &t, "broken.typ", "x", m.as_of).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("broken.typ") && msg.contains("line 3"), "{msg}");
-        let err = pdf::render(&m, "#read(\"/etc/passwd\")", "escape.typ").unwrap_err();
+        let t = t.with("escape.typ", "#read(\"/etc/passwd\")");
+        let err = pdf::render(&m, &t, "escape.typ", "x", m.as_of).unwrap_err();
         assert!(err.to_string().contains("escape.typ"), "templates cannot read other files: {err}");
+        // An error in a shared file names that file.
+        let t = t.with("lib.typ", "#let x = (").with("uses.typ", "#import \"lib.typ\": *");
+        let err = pdf::render(&m, &t, "uses.typ", "x", m.as_of).unwrap_err().to_string();
+        assert!(err.contains("lib.typ, line 1"), "{err}");
     }
 
     #[test]

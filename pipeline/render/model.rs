@@ -354,6 +354,21 @@ pub struct ReportModel {
     pub characteristics: Vec<String>,
     /// Each partner's standing among its comparators (empty without `benchmarks.toml`).
     pub benchmark: super::benchmark::BenchmarkSection,
+    /// Data-quality problems accepted for a time (`waivers.toml`).
+    pub waivers: Vec<WaiverInfo>,
+}
+
+/// An accepted data-quality problem, as the data-quality report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaiverInfo {
+    pub source: String,
+    pub check: String,
+    pub comment: String,
+    pub by: String,
+    pub file: String,
+    /// `31 January 2026`.
+    pub expires: String,
+    pub expired: bool,
 }
 
 impl ReportModel {
@@ -603,6 +618,22 @@ impl ReportModel {
             quality,
             characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),
             benchmark: Default::default(),
+            waivers: project
+                .waivers
+                .iter()
+                .map(|w| WaiverInfo {
+                    source: project
+                        .source(w.source.get_ref())
+                        .map(|s| s.name.clone())
+                        .unwrap_or_else(|| w.source.get_ref().clone()),
+                    check: w.check.get_ref().clone(),
+                    comment: w.comment.clone(),
+                    by: w.by.clone(),
+                    file: w.file.clone().unwrap_or_default(),
+                    expires: long_date(w.expires_on),
+                    expired: w.expires_on < as_of,
+                })
+                .collect(),
         }
     }
 

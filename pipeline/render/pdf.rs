@@ -1,12 +1,14 @@
-//! The PDF committee report, typeset by Typst embedded as a library.
+//! PDF reports, typeset by Typst embedded as a library.
 //!
-//! The template (`report-templates/committee.typ` of the project, or the shipped default) is
-//! compiled in a sandbox: a [`World`] that serves only the template and the report model as
-//! `/data.json`, fonts bundled in the binary, and the run's as-of date as "today". Templates
-//! read data with `json("/data.json")` and never `eval` it, so cell values cannot become
-//! markup. The PDF is tagged and identifies as PDF/UA-1 (accessible) and PDF/A-2a (archival).
+//! Templates are the shipped ones ([`SHIPPED`]), each replaced by a file of the same name in
+//! the project's `report-templates/` folder, which may add more. A report is compiled in a
+//! sandbox: a [`World`] that serves only those templates, the report's data as `/data.json`,
+//! fonts bundled in the binary, and the run's as-of date as "today". Templates read data with
+//! `json("/data.json")` and never `eval` it, so cell values cannot become markup. The PDF is
+//! tagged and identifies as PDF/UA-1 (accessible) and PDF/A-2a (archival).
 
-use super::ReportModel;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::OnceLock;
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
@@ -17,8 +19,65 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-/// The shipped committee template.
-pub const DEFAULT_TEMPLATE: &str = include_str!("../../report-templates/committee.typ");
+/// The shipped templates: name, text.
+pub const SHIPPED: [(&str, &str); 5] = [
+    ("lib.typ", include_str!("../../report-templates/lib.typ")),
+    ("joint-committee.typ", include_str!("../../report-templates/joint-committee.typ")),
+    ("oib-dashboard.typ", include_str!("../../report-templates/oib-dashboard.typ")),
+    ("data-quality.typ", include_str!("../../report-templates/data-quality.typ")),
+    ("charnwood-quarterly.typ", include_str!("../../report-templates/charnwood-quarterly.typ")),
+];
+
+/// The templates a project's reports are typeset from.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    /// Name (`joint-committee.typ`) -> text.
+    files: BTreeMap<String, String>,
+    /// Name -> where it came from, for messages.
+    origin: BTreeMap<String, String>,
+}
+
+impl Templates {
+    /// The shipped templates alone.
+    pub fn shipped() -> Templates {
+        Templates {
+            files: SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+            origin: SHIPPED.iter().map(|(n, _)| (n.to_string(), format!("built-in {n}"))).collect(),
+        }
+    }
+
+    /// The shipped templates, each replaced by a `.typ` file of the same name in `dir`, and
+    /// any other `.typ` files there.
+    pub fn load(dir: &Path) -> Result<Templates, String> {
+        let mut t = Templates::shipped();
+        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(t) };
+        let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "typ") && p.is_file()) {
+            let name = p.file_name().expect("a file").to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            t.files.insert(name.clone(), text);
+            t.origin.insert(name, p.display().to_string());
+        }
+        Ok(t)
+    }
+
+    /// Adds or replaces one template (tests, and templates under edit).
+    pub fn with(mut self, name: &str, text: &str) -> Templates {
+        self.files.insert(name.to_string(), text.to_string());
+        self.origin.insert(name.to_string(), name.to_string());
+        self
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    /// Where a template came from (its path, or "built-in ...").
+    pub fn origin(&self, name: &str) -> String {
+        self.origin.get(name).cloned().unwrap_or_else(|| name.to_string())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -46,9 +105,11 @@ fn library() -> &'static LazyHash<Library> {
     LIB.get_or_init(|| LazyHash::new(Library::builder().build()))
 }
 
-/// The sandbox: one template, one data file, bundled fonts, a fixed date.
+/// The sandbox: the templates, one data file, bundled fonts, a fixed date.
 struct ReportWorld {
-    main: Source,
+    main: FileId,
+    sources: HashMap<FileId, Source>,
+    names: HashMap<FileId, String>,
     data_id: FileId,
     data: Bytes,
     today: Datetime,
@@ -66,20 +127,16 @@ impl World for ReportWorld {
         &fonts().book
     }
     fn main(&self) -> FileId {
-        self.main.id()
+        self.main
     }
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == self.main.id() {
-            Ok(self.main.clone())
-        } else {
-            Err(FileError::AccessDenied)
-        }
+        self.sources.get(&id).cloned().ok_or(FileError::AccessDenied)
     }
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.data_id {
             Ok(self.data.clone())
-        } else if id == self.main.id() {
-            Ok(Bytes::from_string(self.main.clone()))
+        } else if let Some(s) = self.sources.get(&id) {
+            Ok(Bytes::from_string(s.clone()))
         } else {
             Err(FileError::AccessDenied)
         }
@@ -99,7 +156,8 @@ fn describe(world: &ReportWorld, d: &SourceDiagnostic) -> String {
         .and_then(|(range, id)| {
             let source = world.source(id).ok()?;
             let (line, col) = source.lines().byte_to_line_column(range.start)?;
-            Some(format!("line {}, column {}: ", line + 1, col + 1))
+            let file = world.names.get(&id).map(|n| format!("{n}, ")).unwrap_or_default();
+            Some(format!("{file}line {}, column {}: ", line + 1, col + 1))
         })
         .unwrap_or_default();
     let hints: String = d.hints.iter().map(|h| format!(" (hint: {})", h.v)).collect();
@@ -123,27 +181,47 @@ fn printable(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// Typesets the report model with a template and returns the PDF bytes.
-pub fn render(model: &ReportModel, template: &str, template_name: &str) -> Result<Vec<u8>, PdfError> {
-    let data = serde_json::to_value(model).expect("report model serialises");
+/// Typesets `data` (served as `/data.json`) with the template `main` and returns the PDF bytes.
+/// `ident` names the document in the PDF's identifier; `as_of` is its date.
+pub fn render(
+    data: &impl serde::Serialize,
+    templates: &Templates,
+    main: &str,
+    ident: &str,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<u8>, PdfError> {
+    let template_name = templates.origin(main);
+    if !templates.contains(main) {
+        return Err(PdfError::Template { file: template_name, message: "no such template".into() });
+    }
+    let data = serde_json::to_value(data).expect("report data serialises");
     let data = serde_json::to_vec(&printable(data)).expect("JSON serialises");
-    let d = model.as_of;
+    let d = as_of;
     use chrono::Datelike;
     let today = Datetime::from_ymd(d.year(), d.month() as u8, d.day() as u8).expect("valid date");
+    let mut sources = HashMap::new();
+    let mut names = HashMap::new();
+    for (name, text) in &templates.files {
+        let id = file_id(&format!("/{name}"));
+        sources.insert(id, Source::new(id, text.clone()));
+        names.insert(id, templates.origin(name));
+    }
     let world = ReportWorld {
-        main: Source::new(file_id("/main.typ"), template.to_string()),
+        main: file_id(&format!("/{main}")),
+        sources,
+        names,
         data_id: file_id("/data.json"),
         data: Bytes::new(data),
         today,
     };
     let result = typst::compile::<PagedDocument>(&world);
     let doc = result.output.map_err(|errors| PdfError::Template {
-        file: template_name.to_string(),
+        file: template_name.clone(),
         message: errors.iter().map(|e| describe(&world, e)).collect::<Vec<_>>().join("; "),
     })?;
     let stamp = Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0).expect("valid date");
     let options = PdfOptions {
-        ident: Smart::Custom(format!("{}-{}", model.short_name, model.as_of)),
+        ident: Smart::Custom(ident.to_string()),
         creator: Smart::Custom(Some(format!("scorecard {}", env!("CARGO_PKG_VERSION")))),
         timestamp: Some(Timestamp::new_utc(stamp)),
         standards: PdfStandards::new(&[PdfStandard::A_2a, PdfStandard::Ua_1])

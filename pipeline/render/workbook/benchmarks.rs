@@ -67,10 +67,7 @@ fn charts(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
             chart.title().set_name(&format!("{}: {}, {}", r.partner_name, r.indicator_name, r.year));
             chart.y_axis().set_reverse();
             chart.legend().set_hidden();
-            chart.set_alt_text(format!(
-                "Bar chart of {} in {} for the {} councils of {}, best first; {} (the red bar) is {} with {}, in the {} quartile; the median is {}.",
-                r.indicator_name, r.year, r.group_size, r.group_name, r.partner_name, r.rank_text, r.value_text, r.quartile_text, r.median_text
-            ));
+            chart.set_alt_text(super::alt_text(&format!("{} The partner's bar is red.", r.chart_alt)));
             chart.set_width(480).set_height(20 * r.members.len() as u32 + 90);
             ws.insert_chart(2 + (placed / 3) * 22, (placed % 3) as u16 * 8, &chart)?;
             placed += 1;

@@ -43,6 +43,18 @@ pub(super) fn fit(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Alternative text for a chart, within Excel's 255 characters (cut at a word, with an
+/// ellipsis, when longer).
+pub(super) fn alt_text(s: &str) -> String {
+    const LIMIT: usize = 255;
+    if s.chars().count() <= LIMIT {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(LIMIT - 3).collect();
+    let cut = cut.rsplit_once(' ').map(|(a, _)| a).unwrap_or(&cut);
+    format!("{cut}...")
+}
+
 /// Number format for an indicator's unit, with its decimals.
 pub(super) fn unit_format(unit: &str, decimals: u8) -> Format {
     let dec = if decimals > 0 { format!(".{}", "0".repeat(decimals as usize)) } else { String::new() };
@@ -329,4 +341,15 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
     }
 
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chart_alternative_text_fits_excels_limit() {
+        let long = "word ".repeat(80);
+        let t = super::alt_text(&long);
+        assert!(t.chars().count() <= 255 && t.ends_with("word..."), "{t}");
+        assert_eq!(super::alt_text("short"), "short");
+    }
 }

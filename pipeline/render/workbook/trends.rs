@@ -172,13 +172,13 @@ pub fn write_charts(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<()
         chart.title().set_name(&format!("{}{unit}", info.name));
         chart.y_axis().set_name(if info.unit_label.is_empty() { "count" } else { info.unit_label.as_str() });
         chart.legend().set_position(ChartLegendPosition::Bottom);
-        chart.set_alt_text(format!(
+        chart.set_alt_text(super::alt_text(&format!(
             "Line chart of {} by month from {} to {}, one line per council and the partnership{}; the figures are on the Trends sheet.",
             info.name,
             s.months.first().map(|x| x.1.as_str()).unwrap_or(""),
             s.months.last().map(|x| x.1.as_str()).unwrap_or(""),
             if rows.iter().any(|(_, r)| r.partner_code.is_empty()) { ", with the target dashed" } else { "" }
-        ));
+        )));
         chart.set_width(560).set_height(300);
         let (r, c) = (2 + (placed / 2) * 16, (placed % 2) as u16 * 9);
         ws.insert_chart(r, c, &chart)?;

@@ -1,0 +1,333 @@
+//! Reports for each layer of governance: which reports exist ([`KINDS`]), and the part of the
+//! report model each one focuses on ([`Focus`]): the partner (or the partnership), the period
+//! (the latest complete quarter or month), each indicator's figure for it with the
+//! partnership's beside it, a trend with its target ready to draw (points scaled to 0..1,
+//! with alternative text that says what the chart shows), the financial year's quarters, the
+//! partner's standing among its comparators, and the exceptions. Templates receive the whole
+//! model and the focus as `/data.json`; nothing from the data is ever spliced into markup.
+
+use super::benchmark::BenchmarkRow;
+use super::format::value_text;
+use super::model::ValueRow;
+use super::ReportModel;
+use crate::config::Project;
+use crate::indicators::ALL;
+use crate::periods::{Period, PeriodKind};
+use serde::Serialize;
+
+/// A kind of report: its template, title, whether there is one per partner, and its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportKind {
+    pub id: &'static str,
+    pub template: &'static str,
+    pub title: &'static str,
+    /// One report for the partnership and one per partner (else one for the partnership).
+    pub per_partner: bool,
+    /// The period reported: the latest complete quarter or month.
+    pub period: PeriodKind,
+}
+
+/// Every report the tool can produce.
+pub const KINDS: [ReportKind; 4] = [
+    ReportKind {
+        id: "joint-committee",
+        template: "joint-committee.typ",
+        title: "Quarterly performance report",
+        per_partner: true,
+        period: PeriodKind::Quarter,
+    },
+    ReportKind {
+        id: "oib-dashboard",
+        template: "oib-dashboard.typ",
+        title: "Monthly performance dashboard",
+        per_partner: false,
+        period: PeriodKind::Month,
+    },
+    ReportKind {
+        id: "data-quality",
+        template: "data-quality.typ",
+        title: "Data quality report",
+        per_partner: false,
+        period: PeriodKind::Month,
+    },
+    ReportKind {
+        id: "charnwood-quarterly",
+        template: "charnwood-quarterly.typ",
+        title: "Quarterly performance report",
+        per_partner: false,
+        period: PeriodKind::Quarter,
+    },
+];
+
+/// The reports a project produces unless its `[report] reports` says otherwise.
+pub const DEFAULT_REPORTS: [&str; 3] = ["joint-committee", "oib-dashboard", "data-quality"];
+
+pub fn kind(id: &str) -> Option<&'static ReportKind> {
+    KINDS.iter().find(|k| k.id == id)
+}
+
+/// A line chart ready to draw: points and target scaled to 0..1 between `low` and `high`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub labels: Vec<String>,
+    pub points: Vec<Option<f64>>,
+    pub targets: Vec<Option<f64>>,
+    pub low_text: String,
+    pub high_text: String,
+    /// What the chart shows, in words (alternative text).
+    pub alt: String,
+}
+
+/// One indicator in a focused report.
+#[derive(Debug, Clone, Serialize)]
+pub struct FocusRow {
+    pub indicator_id: String,
+    pub name: String,
+    pub perspective: String,
+    pub goal: String,
+    pub unit_label: String,
+    pub polarity: String,
+    /// The focus partner's figure for the focus period.
+    pub cell: Option<ValueRow>,
+    /// The partnership's figure for the same period (partner reports).
+    pub partnership: Option<ValueRow>,
+    /// The focus partner's trend: the last 8 quarters or 12 months, with targets.
+    pub chart: Option<Chart>,
+    /// The financial year's quarters (Q1 to Q4) and the year's figure.
+    pub quarters: Vec<Option<ValueRow>>,
+    pub year: Option<ValueRow>,
+    /// The owner's forward look (the commentary's action), if any.
+    pub forward_look: String,
+    /// The partner's latest standing in the first comparator group.
+    pub benchmark: Option<BenchmarkRow>,
+}
+
+/// What one report is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Focus {
+    pub report: String,
+    pub title: String,
+    pub partner_code: String,
+    pub partner_name: String,
+    /// `Breckland`, or the partnership's name.
+    pub scope: String,
+    pub is_partnership: bool,
+    pub period: Option<String>,
+    /// `Quarter 4, 2025/26 (January to March 2026)`.
+    pub period_text: String,
+    /// The financial year of the period and the labels of its quarters.
+    pub year_label: String,
+    pub quarter_labels: Vec<String>,
+    pub rows: Vec<FocusRow>,
+    /// Red and amber results of the period, with commentary or marked as missing it.
+    pub exceptions: Vec<ValueRow>,
+    /// The perspectives, in order.
+    pub perspectives: Vec<String>,
+}
+
+fn period_text(p: &Period) -> String {
+    let fmt = |d: chrono::NaiveDate| d.format("%B %Y").to_string();
+    match p.kind {
+        PeriodKind::Quarter => format!(
+            "Quarter {}, {} ({} to {})",
+            p.number,
+            crate::periods::fy_label(p.fy),
+            p.start().format("%B"),
+            fmt(p.end())
+        ),
+        PeriodKind::Month => format!("{} ({})", fmt(p.start()), p.label()),
+        _ => p.label(),
+    }
+}
+
+/// The chart of a series of rows, or `None` with fewer than two figures.
+fn chart(
+    rows: &[Option<&ValueRow>],
+    labels: Vec<String>,
+    name: &str,
+    scope: &str,
+    unit: crate::config::Unit,
+    decimals: u8,
+) -> Option<Chart> {
+    let values: Vec<Option<f64>> = rows.iter().map(|r| r.and_then(|r| r.value)).collect();
+    let targets: Vec<Option<f64>> = rows.iter().map(|r| r.and_then(|r| r.target)).collect();
+    if values.iter().flatten().count() < 2 {
+        return None;
+    }
+    let all: Vec<f64> = values.iter().chain(targets.iter()).flatten().copied().collect();
+    let (mut low, mut high) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    if high - low < 1e-9 {
+        low -= 1.0;
+        high += 1.0;
+    }
+    let pad = (high - low) * 0.08;
+    let (low, high) = (low - pad, high + pad);
+    let scale = |v: f64| (v - low) / (high - low);
+    let text = |v: f64| value_text(Some(v), unit, decimals);
+    let first = values.iter().position(Option::is_some)?;
+    let last = values.iter().rposition(Option::is_some)?;
+    let (a, b) = (values[first]?, values[last]?);
+    let target =
+        targets.iter().rev().flatten().next().map(|t| format!("; the target is {}", text(*t))).unwrap_or_default();
+    let alt = format!(
+        "Line chart of {name} for {scope} from {} to {}: {} in {}, {} in {}{target}{}.",
+        labels[first],
+        labels[last],
+        text(a),
+        labels[first],
+        text(b),
+        labels[last],
+        if targets.iter().any(Option::is_some) { ", shown as a dashed line" } else { "" }
+    );
+    Some(Chart {
+        labels,
+        points: values.iter().map(|v| v.map(scale)).collect(),
+        targets: targets.iter().map(|v| v.map(scale)).collect(),
+        low_text: text(low + pad),
+        high_text: text(high - pad),
+        alt,
+    })
+}
+
+/// The focus of one report: `partner` is a partner's code or [`ALL`].
+pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &str) -> Focus {
+    let find = |id: &str, code: &str, label: &str| {
+        m.values.iter().find(|v| v.indicator_id == id && v.partner_code == code && v.period == label)
+    };
+    let mut periods: Vec<Period> = m
+        .values
+        .iter()
+        .filter(|v| v.period_kind == kind.period && v.value.is_some())
+        .filter_map(|v| Period::parse(&v.period))
+        .collect();
+    periods.sort();
+    periods.dedup();
+    let period = periods.last().copied();
+    let trend: Vec<Period> =
+        periods.iter().rev().take(if kind.period == PeriodKind::Quarter { 8 } else { 12 }).rev().copied().collect();
+    let fy = period.map(|p| p.fy);
+    let quarter_labels: Vec<String> =
+        fy.map(|fy| (1..=4).map(|q| Period::quarter(fy, q).label()).collect()).unwrap_or_default();
+    let partner_name = project.partner_name(partner);
+    let scope = if partner == ALL {
+        let names: Vec<&str> = project.settings.partner.iter().map(|p| p.name.as_str()).collect();
+        let listed = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => names.join(""),
+        };
+        format!("The partnership: {listed}")
+    } else {
+        partner_name.clone()
+    };
+    let scope = if project.settings.partner.len() == 1 { project.settings.partner[0].name.clone() } else { scope };
+    let mut perspectives: Vec<String> = Vec::new();
+    let rows: Vec<FocusRow> = project
+        .indicators
+        .iter()
+        .map(|def| {
+            if !perspectives.contains(&def.perspective) {
+                perspectives.push(def.perspective.clone());
+            }
+            let label = period.map(|p| p.label()).unwrap_or_default();
+            let cell = find(def.id(), partner, &label).cloned();
+            let series: Vec<Option<&ValueRow>> = trend.iter().map(|p| find(def.id(), partner, &p.label())).collect();
+            let info = m.indicators.iter().find(|i| i.id == def.id()).expect("indicator of the model");
+            let commentary = project
+                .commentary
+                .iter()
+                .filter(|c| c.indicator == def.id() && c.partner == partner && c.period.label() == label)
+                .map(|c| c.action.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            FocusRow {
+                indicator_id: def.id().to_string(),
+                name: def.name.clone(),
+                perspective: def.perspective.clone(),
+                goal: def.goal.clone(),
+                unit_label: info.unit_label.clone(),
+                polarity: info.polarity.clone(),
+                cell,
+                partnership: (partner != ALL).then(|| find(def.id(), ALL, &label).cloned()).flatten(),
+                chart: chart(
+                    &series,
+                    trend.iter().map(Period::label).collect(),
+                    &def.name,
+                    &if partner == ALL {
+                        project.settings.organisation.partnership_label()
+                    } else {
+                        partner_name.clone()
+                    },
+                    def.unit,
+                    def.decimals,
+                ),
+                quarters: quarter_labels.iter().map(|q| find(def.id(), partner, q).cloned()).collect(),
+                year: fy.and_then(|fy| find(def.id(), partner, &Period::year(fy).label()).cloned()),
+                forward_look: commentary,
+                benchmark: m
+                    .benchmark
+                    .latest
+                    .iter()
+                    .find(|l| l.indicator_id == def.id())
+                    .and_then(|l| {
+                        l.rows
+                            .iter()
+                            .find(|r| r.partner_code == partner && Some(&r.group) == m.benchmark.primary_group.as_ref())
+                    })
+                    .cloned(),
+            }
+        })
+        .collect();
+    let exceptions = rows
+        .iter()
+        .filter_map(|r| r.cell.clone())
+        .filter(|c| matches!(c.rag.as_deref(), Some("Red" | "Amber")))
+        .collect();
+    Focus {
+        report: kind.id.to_string(),
+        title: kind.title.to_string(),
+        partner_code: partner.to_string(),
+        partner_name,
+        scope,
+        is_partnership: partner == ALL,
+        period: period.map(|p| p.label()),
+        period_text: period.map(|p| period_text(&p)).unwrap_or_else(|| "no complete period yet".into()),
+        year_label: fy.map(crate::periods::fy_label).unwrap_or_default(),
+        quarter_labels,
+        rows,
+        exceptions,
+        perspectives,
+    }
+}
+
+/// The data a template reads as `/data.json`: the whole model and the report's focus.
+#[derive(Serialize)]
+pub struct ReportData<'a> {
+    #[serde(flatten)]
+    pub model: &'a ReportModel,
+    pub focus: &'a Focus,
+}
+
+/// Every report a project produces: its kind and the partner (or [`ALL`]) it is for.
+pub fn jobs(project: &Project) -> Vec<(&'static ReportKind, String)> {
+    let mut out = Vec::new();
+    for id in &project.settings.report.reports {
+        let Some(k) = kind(id) else { continue };
+        out.push((k, ALL.to_string()));
+        if k.per_partner && project.settings.partner.len() > 1 {
+            out.extend(project.settings.partner.iter().map(|p| (k, p.code.clone())));
+        }
+    }
+    out
+}
+
+/// The file name of a report: `<stem>-joint-committee.pdf`, `<stem>-joint-committee-breckland.pdf`.
+pub fn file_name(m: &ReportModel, kind: &ReportKind, partner_name: Option<&str>) -> String {
+    let slug = |s: &str| {
+        let s: String = s.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        s.split('-').filter(|x| !x.is_empty()).collect::<Vec<_>>().join("-")
+    };
+    match partner_name {
+        Some(p) => format!("{}-{}-{}.pdf", m.file_stem(), kind.id, slug(p)),
+        None => format!("{}-{}.pdf", m.file_stem(), kind.id),
+    }
+}
