@@ -141,3 +141,32 @@ fn charnwood_example_configuration_is_valid_and_proves_itself() {
     assert_eq!(perspectives.len(), 4, "{perspectives:?}");
     assert_eq!(text.matches("\nperspective = ").count(), text.matches("\ngoal = ").count());
 }
+
+/// A mistake in a report template is found by `validate` before a nightly run depends on it,
+/// naming the template file and line; an unknown report name is refused.
+#[test]
+fn broken_template_and_unknown_report_exit_78() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let path = project.join("report-templates/oib-dashboard.typ");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().count() + 2;
+    std::fs::write(&path, format!("{text}\n#data.focus.no_such_field\n")).unwrap();
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("oib-dashboard.typ, line {line}")), "names file and line {line}:\n{err}");
+    assert!(!err.contains("joint-committee.typ"), "the other templates compile:\n{err}");
+
+    std::fs::write(&path, text).unwrap();
+    let settings = project.join("scorecard.toml");
+    let s = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        s.replace("[report]\n", "[report]\nreports = [\"joint-committee\", \"weekly-gossip\"]\n"),
+    )
+    .unwrap();
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`weekly-gossip`, which is not a report this tool makes"), "{}", stderr(&o));
+}
