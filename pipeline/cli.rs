@@ -41,6 +41,24 @@ pub enum Command {
         /// Print one JSON object describing the run on stdout.
         #[arg(long)]
         json: bool,
+        /// Rebuild every output even when nothing has changed since the last run.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the last run and its result, files waiting in the drop folder, stale sources and
+    /// the reports produced. Reads only: safe while a run is going on.
+    ///
+    /// Example: scorecard status --project /srv/scorecard
+    Status {
+        /// The project folder (holding scorecard.toml).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        project: PathBuf,
+        /// The date staleness is judged on. Defaults to today.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<NaiveDate>,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a complete demo project with synthetic extracts, then run the job on it.
     ///

@@ -12,3 +12,5 @@ pub const COMPLETED_WITH_PROBLEMS: i32 = 1;
 pub const FAILED: i32 = 2;
 /// The configuration (scorecard.toml, sources, indicators, targets) is invalid (EX_CONFIG).
 pub const INVALID_CONFIG: i32 = 78;
+/// Another run holds the project's lock; this run did nothing (EX_TEMPFAIL: try again later).
+pub const LOCKED: i32 = 75;

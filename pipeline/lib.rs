@@ -19,6 +19,7 @@ pub mod demo;
 pub mod exit;
 pub mod indicators;
 pub mod ingest;
+pub mod job;
 pub mod periods;
 pub mod preflight;
 pub mod publish;

@@ -3,7 +3,7 @@
 use clap::Parser;
 use scorecard::cli::{started, today, Cli, Command};
 use scorecard::config::Project;
-use scorecard::{exit, run};
+use scorecard::exit;
 use std::path::Path;
 
 fn load(dir: &Path) -> Result<Project, i32> {
@@ -16,20 +16,34 @@ fn load(dir: &Path) -> Result<Project, i32> {
     })
 }
 
-fn run_and_report(project: &Project, as_of: chrono::NaiveDate, json: bool) -> i32 {
-    let summary = run::run(project, as_of, started());
-    eprint!("{}", summary.human());
+fn run_and_report(project: &Project, as_of: chrono::NaiveDate, json: bool, force: bool) -> i32 {
+    use std::io::IsTerminal;
+    let options = scorecard::job::Options { force, progress: std::io::stderr().is_terminal() };
+    let outcome = scorecard::job::nightly(project, as_of, started(), &options);
+    eprint!("{}", outcome.human);
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+        println!("{}", serde_json::to_string_pretty(&outcome.summary).expect("summary serialises"));
     }
-    summary.exit_code
+    outcome.exit_code
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run { project, as_of, json } => match load(&project) {
-            Ok(p) => run_and_report(&p, as_of.unwrap_or_else(today), json),
+        Command::Run { project, as_of, json, force } => match load(&project) {
+            Ok(p) => run_and_report(&p, as_of.unwrap_or_else(today), json, force),
+            Err(code) => code,
+        },
+        Command::Status { project, as_of, json } => match load(&project) {
+            Ok(p) => {
+                let s = scorecard::job::status::status(&p, as_of.unwrap_or_else(today));
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&s).expect("status serialises"));
+                } else {
+                    print!("{}", s.human());
+                }
+                exit::OK
+            }
             Err(code) => code,
         },
         Command::Check { project, files, json, as_of, feedback } => match load(&project) {
@@ -122,7 +136,7 @@ fn main() {
                     match load(&dir) {
                         Ok(p) => {
                             let as_of = as_of.unwrap_or_else(scorecard::demo::default_as_of);
-                            let code = run_and_report(&p, as_of, json);
+                            let code = run_and_report(&p, as_of, json, false);
                             eprintln!("outputs are in {}", p.folder(&p.settings.folders.output).display());
                             code
                         }

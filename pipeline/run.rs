@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// Absolute paths of the project's folders.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FolderPaths {
     pub drop: PathBuf,
     pub archive: PathBuf,
@@ -32,15 +32,29 @@ pub struct FolderPaths {
 }
 
 /// One file written by the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct OutputFile {
     /// `workbook`, `csv` or `pdf`.
     pub kind: String,
     pub path: PathBuf,
+    /// For a report: what it is, for whom and for which period (the clerks' index lists it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportMeta>,
+}
+
+/// What a report is: its kind, title, meeting, partner and period.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct ReportMeta {
+    pub report: String,
+    pub title: String,
+    pub meeting: String,
+    /// The partner, or the partnership.
+    pub partner: String,
+    pub period: String,
 }
 
 /// What the run did; printed with `--json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RunSummary {
     pub exit_code: i32,
     pub as_of: NaiveDate,
@@ -57,9 +71,37 @@ pub struct RunSummary {
     pub stale: Vec<String>,
     /// Problems that stopped a stage, if any.
     pub errors: Vec<String>,
+    /// Nothing had changed since the last run, so no work was done (the outputs listed are
+    /// that run's, still current).
+    #[serde(default)]
+    pub skipped: bool,
 }
 
 impl RunSummary {
+    /// A summary of a run that has done nothing yet.
+    pub fn empty(project: &Project, as_of: NaiveDate) -> RunSummary {
+        let f = &project.settings.folders;
+        RunSummary {
+            exit_code: exit::OK,
+            as_of,
+            project: project.root.clone(),
+            folders: FolderPaths {
+                drop: project.folder(&f.drop),
+                archive: project.folder(&f.archive),
+                quarantine: project.folder(&f.quarantine),
+                store: project.folder(&f.store),
+                output: project.folder(&f.output),
+            },
+            files: Vec::new(),
+            outputs: Vec::new(),
+            values: 0,
+            findings: 0,
+            stale: Vec::new(),
+            errors: Vec::new(),
+            skipped: false,
+        }
+    }
+
     /// A few lines for a person (stderr, cron mail).
     pub fn human(&self) -> String {
         let count = |s: &str| self.files.iter().filter(|f| f.status == s).count();
@@ -169,26 +211,18 @@ pub fn judge(
 /// outputs say; `started` (the wall clock when the command began) is used only to leave
 /// files that are still being copied.
 pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSummary {
-    let f = &project.settings.folders;
-    let folders = FolderPaths {
-        drop: project.folder(&f.drop),
-        archive: project.folder(&f.archive),
-        quarantine: project.folder(&f.quarantine),
-        store: project.folder(&f.store),
-        output: project.folder(&f.output),
-    };
-    let mut summary = RunSummary {
-        exit_code: exit::OK,
-        as_of,
-        project: project.root.clone(),
-        folders: folders.clone(),
-        files: Vec::new(),
-        outputs: Vec::new(),
-        values: 0,
-        findings: 0,
-        stale: Vec::new(),
-        errors: Vec::new(),
-    };
+    run_with(project, as_of, started, None)
+}
+
+/// [`run`], advancing `progress` by one for each file read and checked.
+pub fn run_with(
+    project: &Project,
+    as_of: NaiveDate,
+    started: SystemTime,
+    progress: Option<&indicatif::ProgressBar>,
+) -> RunSummary {
+    let mut summary = RunSummary::empty(project, as_of);
+    let folders = summary.folders.clone();
     let fail = |mut s: RunSummary, msg: String| {
         s.errors.push(msg);
         s.exit_code = exit::FAILED;
@@ -233,6 +267,9 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         .into_par_iter()
         .map(|e| {
             let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, Some(started), as_of, &history));
+            if let (Some(p), true) = (progress, e.kind == EntryKind::Candidate) {
+                p.inc(1);
+            }
             (e, j)
         })
         .collect();
@@ -351,7 +388,7 @@ pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSumma
         if let Err(e) = publish::write_atomic(&path, &r.bytes) {
             return fail(summary, format!("writing {}: {e}", path.display()));
         }
-        summary.outputs.push(OutputFile { kind: r.kind, path });
+        summary.outputs.push(OutputFile { kind: r.kind, path, report: r.report });
     }
     let problems =
         summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
@@ -506,6 +543,7 @@ pub struct Rendered {
     pub kind: String,
     pub file_name: String,
     pub bytes: Vec<u8>,
+    pub report: Option<ReportMeta>,
 }
 
 /// Renders the workbook, CSV and PDF in memory.
@@ -518,8 +556,8 @@ fn render_all(
     let workbook = render::workbook::render(model).map_err(|e| format!("rendering the workbook: {e}"))?;
     let csv = render::csv::render(model);
     let mut out = vec![
-        Rendered { kind: "workbook".into(), file_name: format!("{stem}.xlsx"), bytes: workbook },
-        Rendered { kind: "csv".into(), file_name: format!("{stem}.csv"), bytes: csv },
+        Rendered { kind: "workbook".into(), file_name: format!("{stem}.xlsx"), bytes: workbook, report: None },
+        Rendered { kind: "csv".into(), file_name: format!("{stem}.csv"), bytes: csv, report: None },
     ];
     out.extend(render_reports(project, model, templates)?);
     Ok(out)
@@ -562,7 +600,14 @@ pub fn render_reports(
             let ident = file_name.trim_end_matches(".pdf").to_string();
             let bytes = render::pdf::render(&data, templates, kind.template, &ident, model.as_of)
                 .map_err(|e| format!("rendering {file_name}: {e}"))?;
-            Ok(Rendered { kind: "pdf".into(), file_name, bytes })
+            let report = ReportMeta {
+                report: kind.id.to_string(),
+                title: kind.title.to_string(),
+                meeting: focus.audience.clone(),
+                partner: if partner == indicators::ALL { focus.scope.clone() } else { focus.partner_name.clone() },
+                period: focus.period.clone().unwrap_or_default(),
+            };
+            Ok(Rendered { kind: "pdf".into(), file_name, bytes, report: Some(report) })
         })
         .collect()
 }

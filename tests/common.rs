@@ -14,7 +14,14 @@ pub fn stderr(o: &Output) -> String {
 
 /// Runs `scorecard run --json` on a project and returns the exit code and the JSON.
 pub fn run_json(project: &Path, as_of: &str) -> (i32, serde_json::Value) {
-    let o = scorecard(&["run", "--project", project.to_str().unwrap(), "--as-of", as_of, "--json"]);
+    run_json_with(project, as_of, &[])
+}
+
+/// [`run_json`] with more arguments (`--force`).
+pub fn run_json_with(project: &Path, as_of: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["run", "--project", project.to_str().unwrap(), "--as-of", as_of, "--json"];
+    args.extend(extra);
+    let o = scorecard(&args);
     let code = o.status.code().expect("exit code");
     let json: serde_json::Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{}", stderr(&o)));

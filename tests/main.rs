@@ -5,6 +5,7 @@ mod check_files;
 mod common;
 mod data_quality;
 mod demo_end_to_end;
+mod nightly;
 mod real_uk_data;
 mod reports;
 mod run_files;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// What happened to one file of the drop folder in this run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FileReport {
     pub name: String,
     /// The source definition it matched, if any.

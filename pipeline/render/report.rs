@@ -21,6 +21,8 @@ pub struct ReportKind {
     pub id: &'static str,
     pub template: &'static str,
     pub title: &'static str,
+    /// Who it is for; `None` for the meeting named in `scorecard.toml` (`[report] meeting`).
+    pub audience: Option<&'static str>,
     /// One report for the partnership and one per partner (else one for the partnership).
     pub per_partner: bool,
     /// The period reported: the latest complete quarter or month.
@@ -33,6 +35,7 @@ pub const KINDS: [ReportKind; 4] = [
         id: "joint-committee",
         template: "joint-committee.typ",
         title: "Quarterly performance report",
+        audience: None,
         per_partner: true,
         period: PeriodKind::Quarter,
     },
@@ -40,6 +43,7 @@ pub const KINDS: [ReportKind; 4] = [
         id: "oib-dashboard",
         template: "oib-dashboard.typ",
         title: "Monthly performance dashboard",
+        audience: Some("Operational Improvement Board"),
         per_partner: false,
         period: PeriodKind::Month,
     },
@@ -47,6 +51,7 @@ pub const KINDS: [ReportKind; 4] = [
         id: "data-quality",
         template: "data-quality.typ",
         title: "Data quality report",
+        audience: Some("Managers"),
         per_partner: false,
         period: PeriodKind::Month,
     },
@@ -54,6 +59,7 @@ pub const KINDS: [ReportKind; 4] = [
         id: "charnwood-quarterly",
         template: "charnwood-quarterly.typ",
         title: "Quarterly performance report",
+        audience: None,
         per_partner: false,
         period: PeriodKind::Quarter,
     },
@@ -107,6 +113,8 @@ pub struct FocusRow {
 pub struct Focus {
     pub report: String,
     pub title: String,
+    /// The meeting or group the report is for.
+    pub audience: String,
     pub partner_code: String,
     pub partner_name: String,
     /// `Breckland`, or the partnership's name.
@@ -285,6 +293,7 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
     Focus {
         report: kind.id.to_string(),
         title: kind.title.to_string(),
+        audience: kind.audience.map(str::to_string).unwrap_or_else(|| m.meeting.clone()),
         partner_code: partner.to_string(),
         partner_name,
         scope,

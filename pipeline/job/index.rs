@@ -1,0 +1,161 @@
+//! The clerks' index: `index.html` and `index.csv` in the output folder list every committee
+//! report produced so far by meeting, partner and period, newest first, with links, marking
+//! those new in the latest run; `latest/<report>[-<partner>].pdf` is a stable path to the
+//! newest of each. The page is plain HTML with relative links (it works opened from a file
+//! share, without a server), a language, a title, headings and a table with header cells.
+//! The list of reports is kept in `reports.json`, so reports of earlier runs stay listed.
+
+use crate::config::Project;
+use crate::publish::write_atomic;
+use crate::run::RunSummary;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One report in the index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IndexEntry {
+    /// The file, relative to the output folder.
+    pub file: String,
+    pub report: String,
+    pub title: String,
+    pub meeting: String,
+    /// The partner, or the partnership.
+    pub partner: String,
+    pub period: String,
+    pub as_of: NaiveDate,
+    /// `2026-04-07-1`: the run that produced it.
+    pub run: String,
+    /// The stable path of the newest report of its kind and partner, if this is it.
+    #[serde(default)]
+    pub latest: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Text a spreadsheet would take for a formula is written with a leading apostrophe.
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Adds the run's reports to the list, then writes `reports.json`, `index.csv`,
+/// `index.html` and the `latest/` copies. Returns what it wrote.
+pub fn update(
+    project: &Project,
+    output: &Path,
+    summary: &RunSummary,
+    as_of: NaiveDate,
+    seq: u32,
+) -> Result<Vec<String>, String> {
+    let run = format!("{as_of}-{seq}");
+    let registry = output.join("reports.json");
+    let mut entries: Vec<IndexEntry> =
+        std::fs::read(&registry).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    for o in &summary.outputs {
+        let Some(meta) = &o.report else { continue };
+        let file = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        entries.retain(|e| e.file != file);
+        entries.push(IndexEntry {
+            file,
+            report: meta.report.clone(),
+            title: meta.title.clone(),
+            meeting: meta.meeting.clone(),
+            partner: meta.partner.clone(),
+            period: meta.period.clone(),
+            as_of,
+            run: run.clone(),
+            latest: String::new(),
+        });
+    }
+    entries.retain(|e| output.join(&e.file).is_file());
+    entries.sort_by(|a, b| {
+        b.as_of.cmp(&a.as_of).then(b.run.cmp(&a.run)).then(a.report.cmp(&b.report)).then(a.partner.cmp(&b.partner))
+    });
+    // The newest report of each kind and partner gets a stable path.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut written = Vec::new();
+    for e in entries.iter_mut() {
+        e.latest.clear();
+        let key = (e.report.clone(), e.partner.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        let stem = e.file.split_once(&format!("-{}", e.report)).map(|(_, rest)| rest).unwrap_or(".pdf");
+        let latest = format!("latest/{}{}", e.report, stem);
+        let bytes = std::fs::read(output.join(&e.file)).map_err(|x| format!("{}: {x}", e.file))?;
+        write_atomic(&output.join(&latest), &bytes).map_err(|x| format!("{latest}: {x}"))?;
+        e.latest = latest;
+    }
+    written.push("latest/".to_string());
+
+    let json = serde_json::to_vec_pretty(&entries).expect("entries serialise");
+    write_atomic(&registry, &json).map_err(|x| format!("reports.json: {x}"))?;
+    written.push("reports.json".into());
+
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    w.write_record(["as_of", "meeting", "report", "partner", "period", "file", "latest", "new"]).expect("memory");
+    for e in &entries {
+        let new = if e.run == run { "new" } else { "" };
+        w.write_record([
+            &e.as_of.to_string(),
+            &cell(&e.meeting),
+            &cell(&e.title),
+            &cell(&e.partner),
+            &e.period,
+            &e.file,
+            &e.latest,
+            new,
+        ])
+        .expect("memory");
+    }
+    write_atomic(&output.join("index.csv"), &w.into_inner().expect("memory")).map_err(|x| format!("index.csv: {x}"))?;
+    written.push("index.csv".into());
+
+    let org = escape(&project.settings.organisation.name);
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>Committee reports: {org}</title>\n\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}}\
+         table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #b1b4b6;padding:.3em .5em;text-align:left}}\
+         .new{{font-weight:bold}}</style>\n</head>\n<body>\n<main>\n<h1>Committee reports: {org}</h1>\n\
+         <p>Updated by the run as of {as_of} (run {run}). Reports marked <strong>New</strong> were produced by that run.</p>\n"
+    );
+    html.push_str("<h2>Latest of each report</h2>\n<ul>\n");
+    for e in entries.iter().filter(|e| !e.latest.is_empty()) {
+        html.push_str(&format!(
+            "<li><a href=\"{}\">{}: {}, {}</a></li>\n",
+            escape(&e.latest),
+            escape(&e.title),
+            escape(&e.partner),
+            escape(&e.period)
+        ));
+    }
+    html.push_str("</ul>\n<h2>All reports, newest first</h2>\n<table>\n<caption>Every report produced so far</caption>\n<thead><tr><th scope=\"col\">Figures as at</th><th scope=\"col\">Meeting</th><th scope=\"col\">Report</th><th scope=\"col\">Partner</th><th scope=\"col\">Period</th><th scope=\"col\">File</th><th scope=\"col\">New in this run</th></tr></thead>\n<tbody>\n");
+    for e in &entries {
+        let new = e.run == run;
+        html.push_str(&format!(
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td></tr>\n",
+            if new { " class=\"new\"" } else { "" },
+            e.as_of,
+            escape(&e.meeting),
+            escape(&e.title),
+            escape(&e.partner),
+            escape(&e.period),
+            escape(&e.file),
+            escape(&e.file),
+            if new { "New" } else { "" }
+        ));
+    }
+    if entries.is_empty() {
+        html.push_str("<tr><td colspan=\"7\">No reports yet.</td></tr>\n");
+    }
+    html.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
+    write_atomic(&output.join("index.html"), html.as_bytes()).map_err(|x| format!("index.html: {x}"))?;
+    written.push("index.html".into());
+    Ok(written)
+}

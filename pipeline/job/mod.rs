@@ -1,0 +1,334 @@
+//! The nightly job around a run: one run at a time ([`lock`]), no work when nothing has
+//! changed since the last run, a log file and a JSON record of every run, the clerks' index of
+//! reports ([`index`]), and what `scorecard status` reads ([`status`]).
+//!
+//! Takes a loaded project, the run clock (`--as-of`) and the options; gives an [`Outcome`]
+//! with the exit code. Everything it writes is written whole (temporary file, then rename),
+//! and temporary files left by a killed run are removed under the lock before work starts.
+
+pub mod index;
+pub mod lock;
+pub mod status;
+
+use crate::config::Project;
+use crate::exit;
+use crate::run::{self, RunSummary};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+/// How the job is asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Rebuild everything even when nothing has changed.
+    pub force: bool,
+    /// Show progress bars (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What one run of the job left behind: `output/runs/<as-of>-<seq>.json`, and
+/// `output/last-run.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The run's number among the runs of its as-of date (1, 2, ...).
+    pub seq: u32,
+    pub as_of: NaiveDate,
+    pub exit_code: i32,
+    /// True when nothing had changed and no work was done.
+    pub skipped: bool,
+    pub elapsed_seconds: f64,
+    /// The inputs' fingerprint: definitions, templates, comparator data, the store, the run date.
+    pub fingerprint: String,
+    /// The log file of the run.
+    pub log: PathBuf,
+    pub summary: Option<RunSummary>,
+    /// Outputs of the run the skip relied on (so `status` can list them).
+    pub outputs: Vec<PathBuf>,
+    /// Sources whose data is stale.
+    pub stale: Vec<String>,
+    pub message: String,
+}
+
+/// The job's result.
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit_code: i32,
+    /// A few lines for a person (stderr, cron mail).
+    pub human: String,
+    /// What `--json` prints (for a run that did nothing: its reason in `errors` or `skipped`).
+    pub summary: RunSummary,
+    pub record: Option<RunRecord>,
+}
+
+/// `output/runs` of a project.
+pub fn runs_dir(output: &Path) -> PathBuf {
+    output.join("runs")
+}
+
+/// `output/last-run.json`.
+pub fn last_run_path(output: &Path) -> PathBuf {
+    output.join("last-run.json")
+}
+
+/// The record of the last run, if any.
+pub fn last_record(output: &Path) -> Option<RunRecord> {
+    serde_json::from_slice(&std::fs::read(last_run_path(output)).ok()?).ok()
+}
+
+/// The files whose contents decide a run's outputs, in a fixed order.
+fn inputs(project: &Project) -> Vec<PathBuf> {
+    let root = &project.root;
+    let mut files = vec![
+        root.join("scorecard.toml"),
+        root.join("targets.toml"),
+        root.join("waivers.toml"),
+        root.join("commentary.csv"),
+        root.join("benchmarks.toml"),
+    ];
+    let store = project.folder(&project.settings.folders.store);
+    files.push(store.join("manifest.json"));
+    for dir in [
+        root.join("sources"),
+        root.join("indicators"),
+        root.join("report-templates"),
+        root.join("benchmarks"),
+        store.join("commentary"),
+    ] {
+        let mut more: Vec<PathBuf> = walk(&dir);
+        more.sort();
+        files.extend(more);
+    }
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A fingerprint of everything a run's outputs depend on: this program's version, the run
+/// date, every definition file, template and comparator file, and the store's manifest.
+pub fn fingerprint(project: &Project, as_of: NaiveDate) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(as_of.to_string().as_bytes());
+    for f in inputs(project) {
+        h.update(f.strip_prefix(&project.root).unwrap_or(&f).to_string_lossy().as_bytes());
+        match std::fs::read(&f) {
+            Ok(bytes) => {
+                h.update((bytes.len() as u64).to_le_bytes());
+                h.update(&bytes);
+            }
+            Err(_) => h.update(b"absent"),
+        }
+    }
+    crate::ingest::hex(&h.finalize())
+}
+
+/// Removes `.<name>.<pid>.tmp` files that a killed run left while writing (only ever called
+/// under the lock, so no live run is writing them).
+fn remove_temporaries(dir: &Path) -> usize {
+    walk(dir)
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            n.starts_with('.')
+                && n.ends_with(".tmp")
+                && n.trim_end_matches(".tmp")
+                    .rsplit('.')
+                    .next()
+                    .is_some_and(|pid| pid.chars().all(|c| c.is_ascii_digit()))
+        })
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
+/// The next run number for a date.
+fn next_seq(output: &Path, as_of: NaiveDate) -> u32 {
+    let prefix = format!("{as_of}-");
+    std::fs::read_dir(runs_dir(output))
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    n.strip_prefix(&prefix)?.strip_suffix(".json")?.parse::<u32>().ok()
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+        + 1
+}
+
+/// The log of one run: one line per event, each stamped with the run date and the seconds
+/// since the run started.
+struct Log {
+    as_of: NaiveDate,
+    start: Instant,
+    lines: Vec<String>,
+}
+
+impl Log {
+    fn event(&mut self, what: impl AsRef<str>) {
+        let line = format!("{} +{:.3}s {}", self.as_of, self.start.elapsed().as_secs_f64(), what.as_ref());
+        self.lines.push(line.replace('\n', " "));
+    }
+}
+
+/// Runs the nightly job: lock, skip if nothing changed, run, log, record, index.
+pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &Options) -> Outcome {
+    let start = Instant::now();
+    let mut log = Log { as_of, start, lines: Vec::new() };
+    let output = project.folder(&project.settings.folders.output);
+    let who = format!("pid {} started a run as of {as_of}", std::process::id());
+    let lock = match lock::acquire(&project.root, &who) {
+        Ok(l) => l,
+        Err(lock::LockError::Held { holder }) => {
+            let human = format!(
+                "scorecard: another run holds the lock on {} ({holder}); this run did nothing. Try again when it has finished.\nexit code {}\n",
+                project.root.display(),
+                exit::LOCKED
+            );
+            let mut summary = RunSummary::empty(project, as_of);
+            summary.exit_code = exit::LOCKED;
+            summary.errors.push(format!("another run holds the lock ({holder})"));
+            return Outcome { exit_code: exit::LOCKED, human, summary, record: None };
+        }
+        Err(e) => {
+            let mut summary = RunSummary::empty(project, as_of);
+            summary.exit_code = exit::FAILED;
+            summary.errors.push(e.to_string());
+            return Outcome {
+                exit_code: exit::FAILED,
+                human: format!("scorecard: {e}\nexit code {}\n", exit::FAILED),
+                summary,
+                record: None,
+            };
+        }
+    };
+    log.event(format!("run as of {as_of} started: {who}"));
+    if let Some(previous) = &lock.took_over {
+        log.event(format!("took over a stale lock left by a run that did not finish ({previous})"));
+    }
+    let store = project.folder(&project.settings.folders.store);
+    let removed = remove_temporaries(&store) + remove_temporaries(&output);
+    if removed > 0 {
+        log.event(format!("removed {removed} temporary file(s) left by an interrupted run"));
+    }
+    let print = fingerprint(project, as_of);
+    let drop_folder = project.folder(&project.settings.folders.drop);
+    let waiting = crate::ingest::discover(&drop_folder)
+        .map(|e| e.iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).count())
+        .unwrap_or(0);
+    let seq = next_seq(&output, as_of);
+    let log_path = output.join("logs").join(format!("{as_of}-{seq}.log"));
+
+    let previous = last_record(&output);
+    let unchanged = previous.as_ref().filter(|r| {
+        r.fingerprint == print && r.exit_code <= exit::COMPLETED_WITH_PROBLEMS && r.outputs.iter().all(|p| p.is_file())
+    });
+    let (exit_code, summary, outputs, stale, message) = match unchanged {
+        Some(r) if !opts.force && waiting == 0 => {
+            let message = format!(
+                "nothing new since the last run (as of {}, run {}): no files waiting and no definition, template, comparator table or stored extract changed; the outputs are up to date (use --force to rebuild)",
+                r.as_of, r.seq
+            );
+            log.event(&message);
+            (exit::OK, None, r.outputs.clone(), r.stale.clone(), message)
+        }
+        _ => {
+            if opts.force && unchanged.is_some() {
+                log.event("--force: rebuilding although nothing has changed");
+            }
+            log.event(format!("{waiting} file(s) waiting in the drop folder"));
+            let bar = opts.progress.then(|| {
+                let b = indicatif::ProgressBar::new(waiting as u64);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                );
+                b.set_message("reading and checking");
+                b
+            });
+            let summary = run::run_with(project, as_of, started, bar.as_ref());
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            for f in &summary.files {
+                log.event(format!("{} {}: {}", f.status, f.name, f.reason));
+            }
+            for s in &summary.stale {
+                log.event(format!("stale: {s}"));
+            }
+            for o in &summary.outputs {
+                log.event(format!("wrote {} {}", o.kind, o.path.display()));
+            }
+            for e in &summary.errors {
+                log.event(format!("error: {e}"));
+            }
+            let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
+            if summary.exit_code != exit::FAILED {
+                match index::update(project, &output, &summary, as_of, seq) {
+                    Ok(written) => log.event(format!("index updated: {}", written.join(", "))),
+                    Err(e) => log.event(format!("error: the clerks' index could not be written: {e}")),
+                }
+            }
+            let message = format!("run finished with exit code {}", summary.exit_code);
+            (summary.exit_code, Some(summary.clone()), outputs, summary.stale.clone(), message)
+        }
+    };
+    let skipped = summary.is_none();
+    // After a skip, the fingerprint stays that of the run whose outputs are current.
+    let record = RunRecord {
+        seq,
+        as_of,
+        exit_code,
+        skipped,
+        elapsed_seconds: start.elapsed().as_secs_f64(),
+        fingerprint: if skipped { print } else { fingerprint(project, as_of) },
+        log: log_path.clone(),
+        summary: summary.clone(),
+        outputs,
+        stale,
+        message: message.clone(),
+    };
+    log.event(format!("finished: exit code {exit_code}"));
+    let mut human = match &summary {
+        Some(s) => s.human(),
+        None => format!("scorecard run as of {as_of}: {message}\nexit code {exit_code}\n"),
+    };
+    let mut text = log.lines.join("\n");
+    text.push('\n');
+    let json = serde_json::to_vec_pretty(&record).expect("record serialises");
+    for (path, bytes) in [
+        (log_path.clone(), text.as_bytes()),
+        (runs_dir(&output).join(format!("{as_of}-{seq}.json")), json.as_slice()),
+        (last_run_path(&output), json.as_slice()),
+    ] {
+        if let Err(e) = crate::publish::write_atomic(&path, bytes) {
+            human.push_str(&format!("  error: could not write {}: {e}\n", path.display()));
+        }
+    }
+    human.push_str(&format!("  log: {}\n", log_path.display()));
+    drop(lock);
+    let summary = summary.unwrap_or_else(|| {
+        let mut s = RunSummary::empty(project, as_of);
+        s.skipped = true;
+        s.stale = record.stale.clone();
+        s.outputs = previous.as_ref().and_then(|r| r.summary.as_ref().map(|x| x.outputs.clone())).unwrap_or_default();
+        s
+    });
+    Outcome { exit_code, human, summary, record: Some(record) }
+}

@@ -1,0 +1,120 @@
+//! `scorecard status`: the last run and its result, the files waiting in the drop folder,
+//! sources whose data is stale today, and the reports the last run produced. Reads only; takes
+//! no lock, so it can be used while a run is going on.
+
+use super::{last_record, RunRecord};
+use crate::config::Project;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub project: PathBuf,
+    pub last_run: Option<LastRun>,
+    /// A run holds the lock, or one was killed before it finished: what its lock file says.
+    pub lock: Option<String>,
+    /// Files waiting in the drop folder (those the next run will read).
+    pub waiting: Vec<String>,
+    /// Sources whose latest accepted extract is older than their limit, as of `as_of`.
+    pub stale: Vec<String>,
+    /// The reports the last run produced (or found up to date).
+    pub reports: Vec<PathBuf>,
+    pub index: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LastRun {
+    pub as_of: NaiveDate,
+    pub seq: u32,
+    pub exit_code: i32,
+    pub skipped: bool,
+    pub message: String,
+    pub log: PathBuf,
+    pub accepted: usize,
+    pub quarantined: usize,
+}
+
+pub fn status(project: &Project, as_of: NaiveDate) -> Status {
+    let output = project.folder(&project.settings.folders.output);
+    let record: Option<RunRecord> = last_record(&output);
+    let waiting = crate::ingest::discover(&project.folder(&project.settings.folders.drop))
+        .map(|e| e.into_iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).map(|e| e.name).collect())
+        .unwrap_or_default();
+    let extracts = crate::store::Store::open(&project.folder(&project.settings.folders.store))
+        .map(|s| s.extracts().to_vec())
+        .unwrap_or_default();
+    let stale = crate::render::model::source_quality(project, &extracts, &[], &[], as_of)
+        .into_iter()
+        .filter(|q| q.stale)
+        .map(|q| q.statement)
+        .collect();
+    let lock = std::fs::read_to_string(super::lock::lock_path(&project.root)).ok().filter(|s| !s.trim().is_empty());
+    let index = output.join("index.html");
+    Status {
+        project: project.root.clone(),
+        last_run: record.as_ref().map(|r| {
+            let count =
+                |s: &str| r.summary.as_ref().map(|x| x.files.iter().filter(|f| f.status == s).count()).unwrap_or(0);
+            LastRun {
+                as_of: r.as_of,
+                seq: r.seq,
+                exit_code: r.exit_code,
+                skipped: r.skipped,
+                message: r.message.clone(),
+                log: r.log.clone(),
+                accepted: count("accepted"),
+                quarantined: count("quarantined"),
+            }
+        }),
+        lock,
+        waiting,
+        stale,
+        reports: record
+            .map(|r| r.outputs.into_iter().filter(|p| p.extension().is_some_and(|e| e == "pdf")).collect())
+            .unwrap_or_default(),
+        index: index.is_file().then_some(index),
+    }
+}
+
+impl Status {
+    /// The status for a person.
+    pub fn human(&self) -> String {
+        let mut out = format!("scorecard status of {}\n", self.project.display());
+        match &self.last_run {
+            Some(r) => out.push_str(&format!(
+                "last run: as of {} (run {}), exit code {}{}: {} accepted, {} quarantined; {}\n  log: {}\n",
+                r.as_of,
+                r.seq,
+                r.exit_code,
+                if r.skipped { ", nothing new" } else { "" },
+                r.accepted,
+                r.quarantined,
+                r.message,
+                r.log.display()
+            )),
+            None => out.push_str("last run: none yet\n"),
+        }
+        if let Some(l) = &self.lock {
+            out.push_str(&format!(
+                "lock: {l} (a run is going on, or one was killed; the next run takes a dead run's lock over)\n"
+            ));
+        }
+        out.push_str(&format!("files waiting in the drop folder: {}\n", self.waiting.len()));
+        for w in &self.waiting {
+            out.push_str(&format!("  {w}\n"));
+        }
+        out.push_str(&format!("stale sources: {}\n", self.stale.len()));
+        for s in &self.stale {
+            out.push_str(&format!("  {s}\n"));
+        }
+        out.push_str(&format!("reports of the last run: {}\n", self.reports.len()));
+        for r in &self.reports {
+            out.push_str(&format!("  {}\n", r.display()));
+        }
+        if let Some(i) = &self.index {
+            out.push_str(&format!("index for clerks: {}\n", i.display()));
+        }
+        out
+    }
+}
