@@ -17,11 +17,14 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod exit;
+pub mod fuzzing;
 pub mod indicators;
 pub mod ingest;
 pub mod job;
 pub mod periods;
 pub mod preflight;
+#[cfg(test)]
+mod properties;
 pub mod publish;
 pub mod render;
 pub mod run;

@@ -5,6 +5,8 @@ mod check_files;
 mod common;
 mod data_quality;
 mod demo_end_to_end;
+mod fuzz_regressions;
+mod hostile;
 mod nightly;
 mod real_uk_data;
 mod reports;

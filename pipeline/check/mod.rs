@@ -12,7 +12,7 @@
 
 mod rows;
 mod rules;
-mod values;
+pub mod values;
 
 pub use crate::config::{Characteristic, Severity};
 pub use rows::MAX_LISTED;
