@@ -7,6 +7,7 @@
 
 use crate::config::Project;
 use crate::publish::write_atomic;
+use crate::render::csv::safe as cell;
 use crate::run::RunSummary;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -33,15 +34,6 @@ pub struct IndexEntry {
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// Text a spreadsheet would take for a formula is written with a leading apostrophe.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
 }
 
 /// Adds the run's reports to the list, then writes `reports.json`, `index.csv`,

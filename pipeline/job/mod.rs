@@ -141,15 +141,7 @@ pub fn fingerprint(project: &Project, as_of: NaiveDate) -> String {
 fn remove_temporaries(dir: &Path) -> usize {
     walk(dir)
         .into_iter()
-        .filter(|p| {
-            let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            n.starts_with('.')
-                && n.ends_with(".tmp")
-                && n.trim_end_matches(".tmp")
-                    .rsplit('.')
-                    .next()
-                    .is_some_and(|pid| pid.chars().all(|c| c.is_ascii_digit()))
-        })
+        .filter(|p| p.file_name().is_some_and(|n| crate::publish::is_temporary(&n.to_string_lossy())))
         .filter(|p| std::fs::remove_file(p).is_ok())
         .count()
 }

@@ -14,7 +14,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(temporary_name(&name, std::process::id()));
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -25,6 +25,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// The name `write_atomic` writes `name` under before renaming it: `.<name>.<pid>.tmp`.
+fn temporary_name(name: &str, pid: u32) -> String {
+    format!(".{name}.{pid}.tmp")
+}
+
+/// Is this the name of a file `write_atomic` was writing (left behind if its run was killed)?
+pub fn is_temporary(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(_, pid)| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A free path for `name` in `dir`: `name`, else `name (2)`, `name (3)` ... before the
@@ -70,7 +83,7 @@ pub fn move_into(file: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     match fs::rename(file, &dest) {
         Ok(()) => Ok(dest),
         Err(_) => {
-            let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+            let tmp = dir.join(temporary_name(&name, std::process::id()));
             fs::copy(file, &tmp)?;
             File::open(&tmp)?.sync_all()?;
             fs::rename(&tmp, &dest)?;
@@ -91,6 +104,12 @@ pub fn quarantine(file: &Path, dir: &Path, reason: &str) -> std::io::Result<Path
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_names_are_recognised() {
+        assert!(is_temporary(&temporary_name("report.pdf", 4242)));
+        assert!(!is_temporary(".report.pdf.tmp") && !is_temporary("report.pdf") && !is_temporary(".x.12a.tmp"));
+    }
 
     #[test]
     fn atomic_write_replaces_whole() {

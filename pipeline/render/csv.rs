@@ -6,7 +6,7 @@ use super::ReportModel;
 
 /// Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) gets a
 /// leading apostrophe, as OWASP advises for CSV files opened in Excel.
-fn safe(s: &str) -> String {
+pub fn safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

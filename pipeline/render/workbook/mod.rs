@@ -93,6 +93,19 @@ pub(super) fn rag_conditional_formats(
     Ok(())
 }
 
+/// The report's title, a line saying what the sheet shows and, for demo data, a warning;
+/// returns the row after a blank one below them.
+pub(super) fn heading(ws: &mut Worksheet, m: &ReportModel, subtitle: &str) -> Result<u32, XlsxError> {
+    ws.write_string_with_format(0, 0, &m.title, &Format::new().set_bold().set_font_size(14))?;
+    ws.write_string(1, 0, subtitle)?;
+    if m.synthetic {
+        let warn = Format::new().set_bold().set_font_color(Color::RGB(0xD4351C));
+        ws.write_string_with_format(2, 0, "SYNTHETIC DEMO DATA: these are not real council figures.", &warn)?;
+        return Ok(4);
+    }
+    Ok(3)
+}
+
 /// Writes a titled table starting at `row`; returns the next free row.
 pub(super) fn write_table(
     ws: &mut Worksheet,
@@ -144,20 +157,10 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             .set_comment(if m.synthetic { "Synthetic demo data: not real council figures." } else { "" })
             .set_creation_datetime(&created),
     );
-    let title = Format::new().set_bold().set_font_size(14);
-    let warn = Format::new().set_bold().set_font_color(Color::RGB(0xD4351C));
-
     // Summary: the latest month of each indicator, partners side by side.
     {
         let ws = wb.add_worksheet().set_name("Summary")?;
-        ws.write_string_with_format(0, 0, &m.title, &title)?;
-        ws.write_string(1, 0, format!("Figures as at {} ({})", m.as_of_text, m.meeting))?;
-        let mut row = 2;
-        if m.synthetic {
-            ws.write_string_with_format(2, 0, "SYNTHETIC DEMO DATA: these are not real council figures.", &warn)?;
-            row = 3;
-        }
-        row += 1;
+        let row = heading(ws, m, &format!("Figures as at {} ({})", m.as_of_text, m.meeting))?;
         let mut headers: Vec<String> = vec!["Perspective".into(), "Indicator".into(), "Period".into()];
         for p in &m.partners {
             headers.push(p.name.clone());

@@ -5,8 +5,8 @@
 //! months drawn from the `Trends` sheet.
 
 use super::trends::{Series, FIRST_MONTH_COL, SHEET as TRENDS};
-use super::{rag_conditional_formats, text, unit_format, write_table, ReportModel, X};
-use rust_xlsxwriter::{Format, Sparkline, Workbook, XlsxError};
+use super::{heading, rag_conditional_formats, text, unit_format, write_table, ReportModel, X};
+use rust_xlsxwriter::{Sparkline, Workbook, XlsxError};
 
 /// Direction of travel as an arrow and a word.
 pub fn direction_mark(direction: &str) -> String {
@@ -20,26 +20,14 @@ pub fn direction_mark(direction: &str) -> String {
 
 pub fn write(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Scorecard")?;
-    ws.write_string_with_format(0, 0, &m.title, &Format::new().set_bold().set_font_size(14))?;
-    ws.write_string(
-        1,
-        0,
-        format!(
+    let top = heading(
+        ws,
+        m,
+        &format!(
             "Each indicator's latest month, figures as at {}. Year to date is given where a figure adds up over months (collection rates are already cumulative). The last column draws the last 12 months from the Trends sheet.",
             m.as_of_text
         ),
     )?;
-    let top = if m.synthetic {
-        ws.write_string_with_format(
-            2,
-            0,
-            "SYNTHETIC DEMO DATA: these are not real council figures.",
-            &Format::new().set_bold().set_font_color("#D4351C"),
-        )?;
-        4
-    } else {
-        3
-    };
     // Perspectives in the order their first indicator is defined.
     let mut perspectives: Vec<&str> = Vec::new();
     for i in &m.indicators {
