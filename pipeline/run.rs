@@ -19,7 +19,68 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
+
+/// Wall-clock seconds the run spent in each stage, for the log, the run record and the
+/// benchmark (never in an output). Reading and checking files runs on every core: `ingest`
+/// is the time until every file is read into its typed table (with the built-in checks),
+/// `checks` the time for the declared checks after that, plus keeping each file's quality
+/// record and writing its feedback workbook.
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, PartialEq)]
+pub struct StageSeconds {
+    pub ingest: f64,
+    pub checks: f64,
+    /// Storing accepted extracts (Parquet and manifest).
+    pub store: f64,
+    /// Indicators, breakdowns, the data-quality summary and the report model.
+    pub indicators: f64,
+    /// Comparator tables read and standings computed.
+    pub benchmarks: f64,
+    /// The workbook and the open-data CSV.
+    pub workbook: f64,
+    /// Every PDF report.
+    pub pdf: f64,
+    /// Moving files to the archive or quarantine, writing the outputs, the clerks' index.
+    pub publish: f64,
+}
+
+impl StageSeconds {
+    /// Every stage, in order, with its name.
+    pub fn stages(&self) -> [(&'static str, f64); 8] {
+        [
+            ("ingest", self.ingest),
+            ("checks", self.checks),
+            ("store", self.store),
+            ("indicators", self.indicators),
+            ("benchmarks", self.benchmarks),
+            ("workbook", self.workbook),
+            ("pdf", self.pdf),
+            ("publish", self.publish),
+        ]
+    }
+
+    /// Everything after ingestion.
+    pub fn after_ingest(&self) -> f64 {
+        self.stages().iter().skip(1).map(|(_, s)| s).sum()
+    }
+
+    /// One line for the log: `ingest 2.01 s, checks 0.10 s, ...`.
+    pub fn line(&self) -> String {
+        self.stages().iter().map(|(n, s)| format!("{n} {s:.3} s")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn since(clock: Instant) -> f64 {
+    clock.elapsed().as_secs_f64()
+}
+
+/// Runs `f`, adding the seconds it took to `seconds`.
+fn timed<T>(seconds: &mut f64, f: impl FnOnce() -> T) -> T {
+    let clock = Instant::now();
+    let out = f();
+    *seconds += since(clock);
+    out
+}
 
 /// Absolute paths of the project's folders.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -75,6 +136,9 @@ pub struct RunSummary {
     /// that run's, still current).
     #[serde(default)]
     pub skipped: bool,
+    /// Time spent in each stage.
+    #[serde(default)]
+    pub seconds: StageSeconds,
 }
 
 impl RunSummary {
@@ -99,6 +163,7 @@ impl RunSummary {
             stale: Vec::new(),
             errors: Vec::new(),
             skipped: false,
+            seconds: StageSeconds::default(),
         }
     }
 
@@ -160,51 +225,80 @@ pub fn judge(
     as_of: NaiveDate,
     history: &[StoredExtract],
 ) -> Judged {
+    match read(path, project, started, as_of) {
+        Ok((typed, source)) => declared(typed, source, project, as_of, history),
+        Err(judged) => judged,
+    }
+}
+
+/// The source's declared checks on a file [`read`] has typed.
+fn declared(
+    typed: Box<check::Typed>,
+    source: &crate::config::SourceDef,
+    project: &Project,
+    as_of: NaiveDate,
+    history: &[StoredExtract],
+) -> Judged {
+    let env = CheckEnv { partners: &project.settings.partner, as_of, history, waivers: &project.waivers };
+    Judged::Checked(Box::new(check::declared(*typed, source, &env)))
+}
+
+/// The first half of [`judge`]: the file read into its typed table (with the built-in
+/// checks), or why it is skipped or rejected.
+fn read<'p>(
+    path: &Path,
+    project: &'p Project,
+    started: Option<SystemTime>,
+    as_of: NaiveDate,
+) -> Result<(Box<check::Typed>, &'p crate::config::SourceDef), Judged> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return Judged::Skip(format!("cannot read the file's details: {e}")),
+        Err(e) => return Err(Judged::Skip(format!("cannot read the file's details: {e}"))),
     };
     let size = meta.len();
     let limits = &project.settings.limits;
     if !meta.is_file() {
-        return Judged::Skip("not a regular file".into());
+        return Err(Judged::Skip("not a regular file".into()));
     }
     if let (Some(started), Ok(modified)) = (started, meta.modified()) {
         let age = started.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
         if age < limits.settle_seconds {
-            return Judged::Skip(format!(
+            return Err(Judged::Skip(format!(
                 "changed {age} s before the run started (less than limits.settle_seconds = {}): it may still be being copied, so it is left for the next run",
                 limits.settle_seconds
-            ));
+            )));
         }
     }
     if size > limits.max_file_mb * 1024 * 1024 {
-        return Judged::Reject {
+        return Err(Judged::Reject {
             source: None,
             reason: format!(
                 "{name}: the file is {:.1} MB, larger than the limit of {} MB (limits.max_file_mb in scorecard.toml)",
                 size as f64 / 1024.0 / 1024.0,
                 limits.max_file_mb
             ),
-        };
+        });
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            return Judged::Skip(format!("cannot read the file: {e}; it stays in the drop folder for the next run"))
+            return Err(Judged::Skip(format!(
+                "cannot read the file: {e}; it stays in the drop folder for the next run"
+            )))
         }
     };
     let source = match ingest::identify(path, &bytes, &project.sources, limits) {
         Ok(s) => s,
-        Err(e) => return Judged::Reject { source: None, reason: e.0 },
+        Err(e) => return Err(Judged::Reject { source: None, reason: e.0 }),
     };
     let raw = match ingest::read_extract(path, &bytes, source, limits) {
         Ok(r) => r,
-        Err(e) => return Judged::Reject { source: Some(source.id().to_string()), reason: e.0 },
+        Err(e) => return Err(Judged::Reject { source: Some(source.id().to_string()), reason: e.0 }),
     };
-    let env = CheckEnv { partners: &project.settings.partner, as_of, history, waivers: &project.waivers };
-    Judged::Checked(Box::new(check::check(raw, source, &env)))
+    drop(bytes);
+    let env = CheckEnv { partners: &project.settings.partner, as_of, history: &[], waivers: &project.waivers };
+    Ok((Box::new(check::typed(raw, source, &env)), source))
 }
 
 /// Runs the nightly job on a loaded project. `as_of` is the run clock for everything the
@@ -261,18 +355,34 @@ pub fn run_with(
     }
     let project = &project;
 
-    // Read and check every candidate in parallel; nothing is moved yet.
+    // Read every candidate in parallel, then check them in parallel; nothing is moved yet.
     let history = store.extracts().to_vec();
-    let judged: Vec<(ingest::Entry, Option<Judged>)> = entries
+    let clock = Instant::now();
+    type Read<'p> = Result<(Box<check::Typed>, &'p crate::config::SourceDef), Judged>;
+    let read: Vec<(ingest::Entry, Option<Read>)> = entries
         .into_par_iter()
         .map(|e| {
-            let j = (e.kind == EntryKind::Candidate).then(|| judge(&e.path, project, Some(started), as_of, &history));
-            if let (Some(p), true) = (progress, e.kind == EntryKind::Candidate) {
+            let r = (e.kind == EntryKind::Candidate).then(|| read(&e.path, project, Some(started), as_of));
+            (e, r)
+        })
+        .collect();
+    summary.seconds.ingest = since(clock);
+    let clock = Instant::now();
+    let judged: Vec<(ingest::Entry, Option<Judged>)> = read
+        .into_par_iter()
+        .map(|(e, r)| {
+            let j = r.map(|r| match r {
+                Ok((typed, source)) => declared(typed, source, project, as_of, &history),
+                Err(j) => j,
+            });
+            if let (Some(p), true) = (progress, j.is_some()) {
                 p.inc(1);
             }
             (e, j)
         })
         .collect();
+    summary.seconds.checks = since(clock);
+    let (loop_clock, mut put_seconds, mut quality_seconds) = (Instant::now(), 0.0, 0.0);
 
     let feedback_dir = folders.output.join("feedback").join(as_of.to_string());
     let mut error_findings = 0usize;
@@ -328,7 +438,7 @@ pub fn run_with(
                             );
                             quarantine_with(&mut report, reason);
                         }
-                        Verdict::Accept => match store.put(&x, as_of) {
+                        Verdict::Accept => match timed(&mut put_seconds, || store.put(&x, as_of)) {
                             Ok(_) => {
                                 report.status = "accepted".into();
                                 report.reason = if x.rows_rejected > 0 {
@@ -359,16 +469,23 @@ pub fn run_with(
                 error_findings += x.errors();
                 summary.findings += x.findings_total();
                 if report.status != "duplicate" {
-                    keep_quality(&x, &mut report, &store, &feedback_dir, as_of, &mut summary.errors);
+                    timed(&mut quality_seconds, || {
+                        keep_quality(&x, &mut report, &store, &feedback_dir, as_of, &mut summary.errors)
+                    });
                 }
             }
         }
         summary.files.push(report);
     }
+    summary.seconds.store = put_seconds;
+    summary.seconds.checks += quality_seconds;
+    summary.seconds.publish = since(loop_clock) - put_seconds - quality_seconds;
 
     let model = match build_model(project, &store, summary.files.clone(), as_of) {
         Ok(built) => {
             summary.values = built.values;
+            summary.seconds.indicators = built.seconds.0;
+            summary.seconds.benchmarks = built.seconds.1;
             summary.errors.extend(built.warnings);
             summary.stale = built.model.quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
             built.model
@@ -379,10 +496,19 @@ pub fn run_with(
         Ok(t) => t,
         Err(e) => return fail(summary, format!("reading the report templates: {e}")),
     };
-    let rendered = match render_all(project, &model, &templates) {
+    let clock = Instant::now();
+    let mut rendered = match render_tables(&model) {
         Ok(r) => r,
         Err(e) => return fail(summary, e),
     };
+    summary.seconds.workbook = since(clock);
+    let clock = Instant::now();
+    match render_reports(project, &model, &templates) {
+        Ok(r) => rendered.extend(r),
+        Err(e) => return fail(summary, e),
+    }
+    summary.seconds.pdf = since(clock);
+    let clock = Instant::now();
     for r in rendered {
         let path = folders.output.join(r.file_name);
         if let Err(e) = publish::write_atomic(&path, &r.bytes) {
@@ -390,6 +516,7 @@ pub fn run_with(
         }
         summary.outputs.push(OutputFile { kind: r.kind, path, report: r.report });
     }
+    summary.seconds.publish += since(clock);
     let problems =
         summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
@@ -405,6 +532,8 @@ pub struct Built {
     pub values: usize,
     /// Problems that did not stop it (an unreadable data-quality record).
     pub warnings: Vec<String>,
+    /// Seconds spent on the indicators (with the rest of the model) and on benchmarking.
+    pub seconds: (f64, f64),
 }
 
 /// The report model of the store as at `as_of`, with this run's files: indicators, data
@@ -416,15 +545,19 @@ pub fn build_model(
     files: Vec<FileReport>,
     as_of: NaiveDate,
 ) -> Result<Built, String> {
+    let clock = Instant::now();
     let values = indicators::compute_all(project, store, as_of).map_err(|e| format!("computing indicators: {e}"))?;
+    // After the headline figures, so that the store's tables they made are shared.
+    let breakdowns = indicators::breakdowns(project, store, as_of).map_err(|e| format!("computing breakdowns: {e}"))?;
     let mut warnings = Vec::new();
     let records = store.quality_records().unwrap_or_else(|e| {
         warnings.push(format!("reading the data-quality records: {e}"));
         Vec::new()
     });
     let quality = render::model::source_quality(project, store.extracts(), &records, &files, as_of);
-    let breakdowns = indicators::breakdowns(project, store, as_of).map_err(|e| format!("computing breakdowns: {e}"))?;
     let model = ReportModel::build(project, &values, files, store.extracts().to_vec(), quality, &breakdowns, as_of);
+    let indicators_seconds = since(clock);
+    let clock = Instant::now();
     let comparators = crate::benchmark::table::read_all(
         &project.root,
         &project.benchmarks,
@@ -433,7 +566,7 @@ pub fn build_model(
     );
     let benchmarking = crate::benchmark::standing::standings(project, &comparators, &values);
     let model = model.with_benchmarks(render::benchmark::section(project, &comparators, &benchmarking));
-    Ok(Built { model, values: values.len(), warnings })
+    Ok(Built { model, values: values.len(), warnings, seconds: (indicators_seconds, since(clock)) })
 }
 
 /// The report model of a project as its store stands, without reading the drop folder (for
@@ -546,21 +679,15 @@ pub struct Rendered {
     pub report: Option<ReportMeta>,
 }
 
-/// Renders the workbook, CSV and PDF in memory.
-fn render_all(
-    project: &Project,
-    model: &ReportModel,
-    templates: &render::pdf::Templates,
-) -> Result<Vec<Rendered>, String> {
+/// Renders the workbook and the CSV in memory.
+fn render_tables(model: &ReportModel) -> Result<Vec<Rendered>, String> {
     let stem = model.file_stem();
     let workbook = render::workbook::render(model).map_err(|e| format!("rendering the workbook: {e}"))?;
     let csv = render::csv::render(model);
-    let mut out = vec![
+    Ok(vec![
         Rendered { kind: "workbook".into(), file_name: format!("{stem}.xlsx"), bytes: workbook, report: None },
         Rendered { kind: "csv".into(), file_name: format!("{stem}.csv"), bytes: csv, report: None },
-    ];
-    out.extend(render_reports(project, model, templates)?);
-    Ok(out)
+    ])
 }
 
 /// Compiles every report template the project uses against a sample model (its definitions
@@ -610,4 +737,29 @@ pub fn render_reports(
             Ok(Rendered { kind: "pdf".into(), file_name, bytes, report: Some(report) })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_seconds_add_up_after_ingestion() {
+        let s = StageSeconds {
+            ingest: 2.0,
+            checks: 0.1,
+            store: 0.2,
+            indicators: 0.3,
+            benchmarks: 0.01,
+            workbook: 0.04,
+            pdf: 0.5,
+            publish: 0.05,
+        };
+        assert!((s.after_ingest() - 1.2).abs() < 1e-9);
+        assert_eq!(s.stages()[0], ("ingest", 2.0));
+        assert_eq!(
+            s.line(),
+            "ingest 2.000 s, checks 0.100 s, store 0.200 s, indicators 0.300 s, benchmarks 0.010 s, workbook 0.040 s, pdf 0.500 s, publish 0.050 s"
+        );
+    }
 }

@@ -174,6 +174,13 @@ fn nothing_new_does_no_work_force_rebuilds_and_logs_records_index_and_status_say
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join(format!("runs/{AS_OF}-1.json"))).unwrap()).unwrap();
     assert_eq!((record["seq"].as_u64(), record["skipped"].as_bool()), (Some(1), Some(false)));
+    // Seconds per stage, in the log and the record: every stage ran, so each took some time.
+    assert!(log.contains("seconds per stage: ingest "), "{log}");
+    let seconds = &record["summary"]["seconds"];
+    for stage in ["ingest", "checks", "store", "indicators", "benchmarks", "workbook", "pdf", "publish"] {
+        assert!(seconds[stage].as_f64().is_some_and(|s| s > 0.0), "{stage}: {seconds}");
+    }
+    assert!(seconds["ingest"].as_f64() < record["elapsed_seconds"].as_f64(), "{record}");
 
     // The index: six reports, new, newest first; a stable latest path for each.
     let index = std::fs::read_to_string(out.join("index.csv")).unwrap();

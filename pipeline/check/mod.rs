@@ -255,8 +255,35 @@ fn status(checked: usize, failing: usize, warn_above: f64, error_above: f64) -> 
     }
 }
 
-/// Builds the typed table of an extract and runs every check on it.
+/// Builds the typed table of an extract and runs every check on it: [`typed`] then
+/// [`declared`].
 pub fn check(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> CheckedExtract {
+    declared(typed(raw, source, env), source, env)
+}
+
+/// An extract read into its typed table, with the results of the built-in checks (types,
+/// required cells, columns present) and before the source's declared checks.
+pub struct Typed {
+    converted: rows::Converted,
+    layout: crate::ingest::Layout,
+    file_name: String,
+    sha256: String,
+    source_id: String,
+    as_at: NaiveDate,
+    sheet: Option<String>,
+    checks: Vec<CheckResult>,
+}
+
+impl Typed {
+    /// Rows read from the file (accepted and rejected).
+    pub fn rows_read(&self) -> usize {
+        self.converted.rows_read
+    }
+}
+
+/// Converts every cell of the grid to its column's type and runs the built-in checks: the
+/// step that turns a file into data (the nightly job's "ingest" stage ends here).
+pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
     let RawExtract { mut grid, layout, file_name, sha256, source_id, as_at, .. } = raw;
     let converted = rows::convert_rows(&mut grid, &layout, source, env.partners, &file_name);
     let sheet = grid.sheet.clone();
@@ -358,6 +385,14 @@ pub fn check(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
         });
     }
 
+    Typed { converted, layout, file_name, sha256, source_id, as_at, sheet, checks }
+}
+
+/// Runs the source's declared checks (against the store's history and the run clock),
+/// applies the waivers, scores the characteristics and gives the verdict.
+pub fn declared(typed: Typed, source: &SourceDef, env: &CheckEnv) -> CheckedExtract {
+    let Typed { converted, layout, file_name, sha256, source_id, as_at, sheet, mut checks } = typed;
+    let rows_read = converted.rows_read;
     let table = converted.table.as_ref().ok().cloned().unwrap_or_default();
     let key: Vec<String> = if source.key.is_empty() {
         source.partner_field().map(str::to_string).into_iter().collect()

@@ -586,37 +586,66 @@ fn outstanding_items(
     };
     let Some((first, last)) = empty.coverage else { return Ok(empty) };
     let (lo_month, hi_month) = (Period::month_of(first).month_index(), Period::month_of(last).month_index());
-    // Every version of every item, in key then as-at order. A version is the one known at
-    // each month end from its extract's month until the month before the item's next
-    // version; within that span the item is open from the month it was received until the
-    // month before it was decided. Each version adds its open months to a running count
-    // (one pass, instead of rebuilding the known versions at every month end).
+    // Every version of every item. A version is the one known at each month end from its
+    // extract's month until the month before the item's next version; within that span the
+    // item is open from the month it was received until the month before it was decided.
+    // Each version adds its open months to a running count (one pass, instead of rebuilding
+    // the known versions at every month end). The store gives the rows in as-at order.
     let mut cols: Vec<Expr> = key.iter().map(|k| col(k.as_str()).cast(DataType::String)).collect();
-    let mut order: Vec<PlSmallStr> = key.iter().map(|k| PlSmallStr::from(k.as_str())).collect();
-    order.push("as_at".into());
     cols.extend([days("as_at").alias("_as_at"), days(received).alias("_received"), days(decided).alias("_decided")]);
     if let Some(p) = &partner {
         cols.push(col(p.as_str()).cast(DataType::String).alias("_partner"));
     }
-    let rows =
-        df.lazy().sort(order, SortMultipleOptions::default().with_maintain_order(true)).select(cols).collect()?;
-    let int = |name: &str| -> Result<Int32Chunked, Error> { Ok(rows.column(name)?.i32()?.clone()) };
+    let mut rows = df.lazy().select(cols).collect()?;
+    let in_order = rows.column("_as_at")?.i32()?.iter().flatten().is_sorted();
+    if !in_order {
+        rows = rows.sort(["_as_at"], SortMultipleOptions::default().with_maintain_order(true))?;
+    }
+    rows.rechunk_mut();
+    let int = |name: &str| -> Result<Vec<Option<i32>>, Error> { Ok(rows.column(name)?.i32()?.iter().collect()) };
     let (as_at, got, done) = (int("_as_at")?, int("_received")?, int("_decided")?);
-    let keys: Vec<StringChunked> =
-        key.iter().map(|k| rows.column(k).and_then(|c| c.str().cloned())).collect::<Result<_, _>>()?;
-    let who = match &partner {
-        Some(_) => Some(rows.column("_partner")?.str()?.clone()),
+    let who: Option<Vec<Option<&str>>> = match &partner {
+        Some(_) => Some(rows.column("_partner")?.str()?.iter().collect()),
         None => None,
     };
-    let month = |d: Option<i32>| d.map(|d| Period::month_of(crate::check::date_from_days(d)).month_index());
-    let same_key = |i: usize, j: usize| keys.iter().all(|k| k.get(i) == k.get(j));
+    // Month indexes of the days seen, worked out once each.
+    let lo_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).min().copied().unwrap_or(0);
+    let hi_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).max().copied().unwrap_or(0);
+    let months_of: Vec<i32> =
+        (lo_day..=hi_day).map(|d| Period::month_of(crate::check::date_from_days(d)).month_index()).collect();
+    let month = |d: Option<i32>| d.map(|d| months_of[(d - lo_day) as usize]);
     let span = (hi_month - lo_month + 2) as usize;
-    let mut change: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut change: Vec<(&str, Vec<i64>)> = Vec::new();
+    // The month of each row's next version: the next row of the same item (rows are in
+    // as-at order, and polars' groups list each item's rows in row order).
+    let mut next_month: Vec<Option<i32>> = vec![None; rows.height()];
+    let mut link = |idx: &[IdxSize]| {
+        for w in idx.windows(2) {
+            next_month[w[0] as usize] = month(as_at[w[1] as usize]);
+        }
+    };
+    if key.is_empty() {
+        // Without a key every row is a version of one item.
+        link(&(0..rows.height() as IdxSize).collect::<Vec<_>>());
+    }
+    let groups = if key.is_empty() { None } else { Some(rows.group_by(key.iter().map(String::as_str))?) };
+    for g in groups.iter().flat_map(|g| g.get_groups().iter()) {
+        match g {
+            GroupsIndicator::Idx((_, idx)) if idx.is_sorted() => link(idx),
+            GroupsIndicator::Idx((_, idx)) => {
+                let mut idx = idx.to_vec();
+                idx.sort_unstable();
+                link(&idx)
+            }
+            GroupsIndicator::Slice([first, len]) => link(&(first..first + len).collect::<Vec<_>>()),
+        }
+    }
     for i in 0..rows.height() {
-        let (Some(a), Some(r)) = (month(as_at.get(i)), month(got.get(i))) else { continue };
-        let next = (i + 1 < rows.height() && same_key(i, i + 1)).then(|| month(as_at.get(i + 1))).flatten();
+        let Some(a) = month(as_at[i]) else { continue };
+        let next = next_month[i];
+        let Some(r) = month(got[i]) else { continue };
         let from = a.max(r).max(lo_month);
-        let to = [next.map(|n| n - 1), month(done.get(i)).map(|d| d - 1), Some(hi_month)]
+        let to = [next.map(|n| n - 1), month(done[i]).map(|d| d - 1), Some(hi_month)]
             .into_iter()
             .flatten()
             .min()
@@ -624,11 +653,19 @@ fn outstanding_items(
         if from > to {
             continue;
         }
-        let code = who.as_ref().and_then(|w| w.get(i)).unwrap_or(ALL).to_string();
-        let c = change.entry(code).or_insert_with(|| vec![0; span]);
+        let code = who.as_ref().and_then(|w| w[i]).unwrap_or(ALL);
+        let at = match change.iter().position(|(c, _)| *c == code) {
+            Some(at) => at,
+            None => {
+                change.push((code, vec![0; span]));
+                change.len() - 1
+            }
+        };
+        let c = &mut change[at].1;
         c[(from - lo_month) as usize] += 1;
         c[(to - lo_month + 1) as usize] -= 1;
     }
+    let change: BTreeMap<String, Vec<i64>> = change.into_iter().map(|(c, v)| (c.to_string(), v)).collect();
     let codes = partner_codes(project);
     let mut whom: Vec<String> = if partner.is_some() { codes.clone() } else { vec![ALL.to_string()] };
     whom.extend(change.keys().filter(|k| !codes.contains(k) && k.as_str() != ALL).cloned());

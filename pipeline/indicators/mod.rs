@@ -116,13 +116,39 @@ pub enum IndicatorError {
 
 /// Computes every indicator of the project.
 pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<IndicatorValue>, IndicatorError> {
+    use rayon::prelude::*;
+    // Indicators of different sources are computed in parallel, those of one source one
+    // after another (so each of the source's tables is made once and then shared); per-unit
+    // figures are made afterwards, in definition order, from the indicators before them.
+    let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, def) in project.indicators.iter().enumerate() {
+        if !matches!(def.method.get_ref(), crate::config::Method::PerUnit { .. }) {
+            by_source.entry(def.method.get_ref().sources().first().copied().unwrap_or_default()).or_default().push(i);
+        }
+    }
+    let groups: Vec<Vec<(usize, Vec<IndicatorValue>)>> = by_source
+        .into_values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .map(|i| compute_one(project, &project.indicators[i], store, as_of).map(|v| (i, v)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<_, _>>()?;
+    let mut computed: Vec<Option<Vec<IndicatorValue>>> = vec![None; project.indicators.len()];
+    for (i, values) in groups.into_iter().flatten() {
+        computed[i] = Some(values);
+    }
     let mut out = Vec::new();
-    for def in &project.indicators {
-        let values = match def.method.get_ref() {
-            crate::config::Method::PerUnit { numerator, denominator, scale } => {
+    for (def, values) in project.indicators.iter().zip(computed) {
+        let values = match (values, def.method.get_ref()) {
+            (Some(values), _) => values,
+            (None, crate::config::Method::PerUnit { numerator, denominator, scale }) => {
                 per_unit(project, def, &out, numerator, denominator, *scale)
             }
-            _ => compute_one(project, def, store, as_of)?,
+            (None, _) => unreachable!("only per-unit figures are made afterwards"),
         };
         out.extend(values);
     }
@@ -177,23 +203,29 @@ pub struct BreakdownValues {
 /// Every indicator's breakdowns: the indicator recomputed on the rows of each value of each
 /// of its `breakdown` columns.
 pub fn breakdowns(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<BreakdownValues>, IndicatorError> {
+    use rayon::prelude::*;
     compute::plan_summaries(project, store);
-    let mut out = Vec::new();
+    let mut wanted = Vec::new();
     for def in &project.indicators {
         let sources = def.method.get_ref().sources();
         for column in &def.breakdown {
             let Some(first) = sources.first() else { continue };
             for label in store.distinct(first, column, as_of, MAX_BREAKDOWN_VALUES)? {
-                let only = sources
-                    .iter()
-                    .map(|s| crate::store::Only { source: s.to_string(), column: column.clone(), value: label.clone() })
-                    .collect();
-                let values = compute_one(project, def, &store.only(only), as_of)?;
-                out.push(BreakdownValues { indicator_id: def.id().to_string(), column: column.clone(), label, values });
+                wanted.push((def, sources.clone(), column, label));
             }
         }
     }
-    Ok(out)
+    wanted
+        .into_par_iter()
+        .map(|(def, sources, column, label)| {
+            let only = sources
+                .iter()
+                .map(|s| crate::store::Only { source: s.to_string(), column: column.clone(), value: label.clone() })
+                .collect();
+            let values = compute_one(project, def, &store.only(only), as_of)?;
+            Ok(BreakdownValues { indicator_id: def.id().to_string(), column: column.clone(), label, values })
+        })
+        .collect()
 }
 
 /// Computes one indicator for every partner and complete period.

@@ -254,7 +254,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
                 b.set_message("reading and checking");
                 b
             });
-            let summary = run::run_with(project, as_of, started, bar.as_ref());
+            let mut summary = run::run_with(project, as_of, started, bar.as_ref());
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -272,11 +272,14 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
             }
             let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
             if summary.exit_code != exit::FAILED {
+                let clock = Instant::now();
                 match index::update(project, &output, &summary, as_of, seq) {
                     Ok(written) => log.event(format!("index updated: {}", written.join(", "))),
                     Err(e) => log.event(format!("error: the clerks' index could not be written: {e}")),
                 }
+                summary.seconds.publish += clock.elapsed().as_secs_f64();
             }
+            log.event(format!("seconds per stage: {}", summary.seconds.line()));
             let message = format!("run finished with exit code {}", summary.exit_code);
             (summary.exit_code, Some(summary.clone()), outputs, summary.stale.clone(), message)
         }

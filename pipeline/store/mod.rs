@@ -72,7 +72,9 @@ pub struct Store {
 /// A map shared by a store and its views.
 type Shared<K, V> = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, V>>>;
 
-/// Tables made once per run, by source and as-of date.
+/// Tables made once per run, by source and as-of date. No lock is held while a table is
+/// made (polars' and rayon's threads may run other work that reads the cache meanwhile), so
+/// callers in parallel should read different sources.
 type Tables = Shared<(String, NaiveDate), Option<DataFrame>>;
 
 /// One Parquet file of the store, read whole.
