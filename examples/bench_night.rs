@@ -160,7 +160,10 @@ fn agreement(py_out: &Path, ours: &Path) {
             .collect()
     };
     let (theirs, ours) = (read(newest_csv(py_out)), read(newest_csv(ours)));
-    let month = theirs.keys().map(|k| k.2.clone()).max().unwrap_or_default();
+    // The month the script computed: the latest monthly period (its other rows are last
+    // night's figures, copied).
+    let monthly = |p: &str| p.len() == 11 && p.as_bytes()[8] == b'M'; // "2025/26 M12"
+    let month = theirs.keys().map(|k| k.2.clone()).filter(|p| monthly(p)).max().unwrap_or_default();
     let (mut same, mut differ) = (0, Vec::new());
     for (k, v) in theirs.iter().filter(|(k, _)| k.2 == month) {
         match ours.get(k) {
