@@ -274,13 +274,6 @@ pub struct Typed {
     checks: Vec<CheckResult>,
 }
 
-impl Typed {
-    /// Rows read from the file (accepted and rejected).
-    pub fn rows_read(&self) -> usize {
-        self.converted.rows_read
-    }
-}
-
 /// Converts every cell of the grid to its column's type and runs the built-in checks: the
 /// step that turns a file into data (the nightly job's "ingest" stage ends here).
 pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {

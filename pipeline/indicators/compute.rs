@@ -608,12 +608,15 @@ fn outstanding_items(
         Some(_) => Some(rows.column("_partner")?.str()?.iter().collect()),
         None => None,
     };
-    // Month indexes of the days seen, worked out once each.
+    // Month indexes of the days seen, worked out once each (a table of every day between
+    // the first and the last, unless a stray date makes that longer than a century).
+    let month_of = |d: i32| Period::month_of(crate::check::date_from_days(d)).month_index();
     let lo_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).min().copied().unwrap_or(0);
     let hi_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).max().copied().unwrap_or(0);
     let months_of: Vec<i32> =
-        (lo_day..=hi_day).map(|d| Period::month_of(crate::check::date_from_days(d)).month_index()).collect();
-    let month = |d: Option<i32>| d.map(|d| months_of[(d - lo_day) as usize]);
+        if hi_day - lo_day <= 36_525 { (lo_day..=hi_day).map(month_of).collect() } else { Vec::new() };
+    let month =
+        |d: Option<i32>| d.map(|d| months_of.get((d - lo_day) as usize).copied().unwrap_or_else(|| month_of(d)));
     let span = (hi_month - lo_month + 2) as usize;
     let mut change: Vec<(&str, Vec<i64>)> = Vec::new();
     // The month of each row's next version: the next row of the same item (rows are in
