@@ -5,7 +5,7 @@
 # four equal workbooks read one after another and in parallel (bench_ingest), printing
 # every figure and keeping a copy in bench/results/<date>.txt.
 #
-#   bench/run.sh                       # about 15 minutes once built, plus a first release build
+#   bench/run.sh                       # about 30 minutes once built, plus a first release build
 #   BENCH_ROUNDS=5 bench/run.sh        # more rounds of the partnership night
 #   BENCH_SIZES=30,100 bench/run.sh    # national sizes, in councils (default 30,100,300)
 #
@@ -28,7 +28,7 @@ out="bench/results/$(date +%F).txt"
     "$CARGO_TARGET_DIR/release/examples/bench_night"
     echo
     echo "== national scale (bench_national) =="
-    BENCH_ROUNDS="${BENCH_NATIONAL_ROUNDS:-1}" "$CARGO_TARGET_DIR/release/examples/bench_national"
+    BENCH_ROUNDS="${BENCH_NATIONAL_ROUNDS:-3}" "$CARGO_TARGET_DIR/release/examples/bench_national"
     echo
     echo "== one large workbook, and four read in parallel (bench_ingest) =="
     BENCH_ROUNDS=5 "$CARGO_TARGET_DIR/release/examples/bench_ingest"
