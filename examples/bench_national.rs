@@ -159,7 +159,7 @@ fn setup(root: &Path, councils: usize) -> (PathBuf, [PathBuf; 2]) {
     }
     std::fs::create_dir_all(dir.join("files")).unwrap();
     std::fs::write(base.join("scorecard.toml"), settings(councils)).unwrap();
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = measure::checkout();
     std::fs::copy(manifest.join("sources/revenues.toml"), base.join("sources/revenues.toml")).unwrap();
     std::fs::write(base.join("indicators/national.toml"), INDICATORS).unwrap();
     std::fs::write(base.join("targets.toml"), TARGETS).unwrap();

@@ -106,7 +106,7 @@ fn parent() {
                 .map(|e| e.unwrap().path())
                 .find(|p| p.extension().is_some_and(|e| e == "csv") && !p.ends_with("index.csv"))
                 .expect("last night's open-data CSV");
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/pandas_night.py");
+            let script = measure::checkout().join("bench/pandas_night.py");
             let t = Instant::now();
             let out = Command::new("python3")
                 .arg(&script)

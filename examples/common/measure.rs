@@ -105,6 +105,17 @@ pub fn copy_tree(from: &Path, to: &Path) {
     assert!(status.success(), "cp -a {} {}", from.display(), to.display());
 }
 
+/// The project's checkout the program is run from (`bench/run.sh` runs it from the root),
+/// else the one it was built from.
+pub fn checkout() -> PathBuf {
+    let here = PathBuf::from(".");
+    if here.join("bench/pandas_night.py").is_file() {
+        here
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+}
+
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
