@@ -16,8 +16,7 @@
 //! `BENCH_SIZES` (default `30,100,300` councils), `BENCH_ROUNDS` (default 1),
 //! `BENCH_DIR` (default `$TMPDIR/scorecard-bench-national`).
 
-use chrono::NaiveDate;
-use measure::{child, copy_tree, median, Night};
+use measure::{child, copy_tree, median, Night, Raw};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -27,26 +26,9 @@ mod measure;
 const ACCOUNTS_PER_COUNCIL: usize = 33_334;
 const NNDR_SHARE: usize = 15; // one account in 15 is business rates
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Raw {
-    wall: f64,
-    cells: usize,
-    peak_mb: f64,
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    match args.get(1).map(String::as_str) {
-        Some("night") => {
-            let as_of: NaiveDate = args[3].parse().unwrap();
-            println!("{}", serde_json::to_string(&measure::night(Path::new(&args[2]), as_of)).unwrap());
-        }
-        Some("raw") => {
-            let files: Vec<PathBuf> = args[2..].iter().map(PathBuf::from).collect();
-            let (wall, cells) = measure::raw_read_all(&files);
-            println!("{}", serde_json::to_string(&Raw { wall, cells, peak_mb: measure::peak_mb() }).unwrap());
-        }
-        _ => parent(),
+    if !measure::as_child() {
+        parent();
     }
 }
 

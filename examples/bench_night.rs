@@ -16,7 +16,7 @@
 //! `BENCH_PANDAS=0` to leave the pandas script out.
 
 use chrono::{Duration, NaiveDate};
-use measure::{child, copy_tree, median, range, Night};
+use measure::{child, copy_tree, median, range, Night, Raw};
 use partnership::FIRST_FY;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,13 +27,6 @@ mod measure;
 #[path = "common/partnership.rs"]
 mod partnership;
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Raw {
-    wall: f64,
-    cells: usize,
-    peak_mb: f64,
-}
-
 #[derive(serde::Deserialize)]
 struct Pandas {
     seconds: std::collections::BTreeMap<String, f64>,
@@ -41,18 +34,8 @@ struct Pandas {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    match args.get(1).map(String::as_str) {
-        Some("night") => {
-            let as_of: NaiveDate = args[3].parse().unwrap();
-            println!("{}", serde_json::to_string(&measure::night(Path::new(&args[2]), as_of)).unwrap());
-        }
-        Some("raw") => {
-            let files: Vec<PathBuf> = args[2..].iter().map(PathBuf::from).collect();
-            let (wall, cells) = measure::raw_read_all(&files);
-            println!("{}", serde_json::to_string(&Raw { wall, cells, peak_mb: measure::peak_mb() }).unwrap());
-        }
-        _ => parent(),
+    if !measure::as_child() {
+        parent();
     }
 }
 

@@ -82,6 +82,34 @@ pub fn night(root: &Path, as_of: chrono::NaiveDate) -> Night {
     }
 }
 
+/// The raw read of a night's files, as a measuring child reports it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Raw {
+    pub wall: f64,
+    pub cells: usize,
+    pub peak_mb: f64,
+}
+
+/// When this program was started as a measuring child (`night <project> <as-of>` or
+/// `raw <file>...`), does that measurement, prints it as one JSON line and returns true.
+pub fn as_child() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let line = match args.get(1).map(String::as_str) {
+        Some("night") => {
+            let as_of: chrono::NaiveDate = args[3].parse().unwrap();
+            serde_json::to_string(&night(Path::new(&args[2]), as_of))
+        }
+        Some("raw") => {
+            let files: Vec<PathBuf> = args[2..].iter().map(PathBuf::from).collect();
+            let (wall, cells) = raw_read_all(&files);
+            serde_json::to_string(&Raw { wall, cells, peak_mb: peak_mb() })
+        }
+        _ => return false,
+    };
+    println!("{}", line.unwrap());
+    true
+}
+
 /// Runs this program again as a measuring child (`args`), with `threads` worker threads for
 /// rayon and polars (0: all cores), and parses the JSON line it prints last.
 pub fn child<T: serde::de::DeserializeOwned>(args: &[&str], threads: usize) -> T {
