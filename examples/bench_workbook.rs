@@ -71,6 +71,7 @@ fn main() -> anyhow::Result<()> {
                     rag: Some([Rag::Green, Rag::Amber, Rag::Red][rng.usize(0..3)]),
                     last_year: Some(v - 1.0),
                     direction: None,
+                    note: None,
                 });
             }
         }

@@ -74,6 +74,11 @@ pub enum Command {
         /// Only write the project; do not run the job.
         #[arg(long)]
         no_run: bool,
+        /// Deliver the revenues, benefits and budget extracts as one file per council (as
+        /// most partnerships' councils export them) instead of one file for the partnership.
+        /// The figures are the same either way.
+        #[arg(long)]
+        per_council: bool,
         /// The run date for the job. Defaults to a week after the demo data's last month end
         /// (7 April 2026), so the demo gives the same outputs whatever day it runs.
         #[arg(long, value_name = "YYYY-MM-DD")]

@@ -123,28 +123,46 @@ fn main() {
             }
             Err(code) => code,
         },
-        Command::Demo { dir, no_run, as_of, json } => match scorecard::demo::write_project(&dir) {
-            Err(e) => {
-                eprintln!("demo: {e:#}");
-                exit::FAILED
-            }
-            Ok(_) => {
-                eprintln!("wrote the demo project to {}", dir.display());
-                if no_run {
-                    exit::OK
-                } else {
-                    match load(&dir) {
-                        Ok(p) => {
-                            let as_of = as_of.unwrap_or_else(scorecard::demo::default_as_of);
-                            let code = run_and_report(&p, as_of, json, false);
-                            eprintln!("outputs are in {}", p.folder(&p.settings.folders.output).display());
-                            code
-                        }
-                        Err(code) => code,
-                    }
-                }
-            }
-        },
+        Command::Demo { dir, no_run, per_council, as_of, json } => {
+            let delivery = if per_council {
+                scorecard::demo::Delivery::PerCouncil
+            } else {
+                scorecard::demo::Delivery::Partnership
+            };
+            demo(&dir, delivery, no_run, as_of, json)
+        }
     };
     std::process::exit(code);
+}
+
+/// `scorecard demo`: writes the demo project and, unless `no_run`, runs the job on it.
+fn demo(
+    dir: &Path,
+    delivery: scorecard::demo::Delivery,
+    no_run: bool,
+    as_of: Option<chrono::NaiveDate>,
+    json: bool,
+) -> i32 {
+    match scorecard::demo::write_project_as(dir, delivery) {
+        Err(e) => {
+            eprintln!("demo: {e:#}");
+            exit::FAILED
+        }
+        Ok(_) => {
+            eprintln!("wrote the demo project to {}", dir.display());
+            if no_run {
+                exit::OK
+            } else {
+                match load(dir) {
+                    Ok(p) => {
+                        let as_of = as_of.unwrap_or_else(scorecard::demo::default_as_of);
+                        let code = run_and_report(&p, as_of, json, false);
+                        eprintln!("outputs are in {}", p.folder(&p.settings.folders.output).display());
+                        code
+                    }
+                    Err(code) => code,
+                }
+            }
+        }
+    }
 }

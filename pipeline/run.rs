@@ -14,7 +14,8 @@ use crate::indicators;
 use crate::ingest::{self, EntryKind};
 use crate::publish;
 use crate::render::{self, FileReport, ReportModel};
-use crate::store::{Store, StoredExtract};
+use crate::store::coverage::MissingDelivery;
+use crate::store::{Replaced, Store, StoredExtract};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -132,6 +133,17 @@ pub struct RunSummary {
     pub stale: Vec<String>,
     /// Problems that stopped a stage, if any.
     pub errors: Vec<String>,
+    /// Councils' data replaced by this run's files, each in a sentence.
+    #[serde(default)]
+    pub replaced: Vec<Replaced>,
+    /// Councils whose data for a month has not arrived (sources with a `partners_present`
+    /// check), whichever files were to bring it.
+    #[serde(default)]
+    pub missing: Vec<MissingDelivery>,
+    /// What was done to the store before the run read it: a migration from the old layout,
+    /// or what an interrupted run left finished.
+    #[serde(default)]
+    pub store_repairs: Vec<String>,
     /// Nothing had changed since the last run, so no work was done (the outputs listed are
     /// that run's, still current).
     #[serde(default)]
@@ -162,6 +174,9 @@ impl RunSummary {
             findings: 0,
             stale: Vec::new(),
             errors: Vec::new(),
+            replaced: Vec::new(),
+            missing: Vec::new(),
+            store_repairs: Vec::new(),
             skipped: false,
             seconds: StageSeconds::default(),
         }
@@ -191,6 +206,17 @@ impl RunSummary {
             out.push_str(&format!(
                 "  ... and {} more files accepted with warnings (each file's feedback workbook lists them)\n",
                 warned.len() - 5
+            ));
+        }
+        for r in &self.replaced {
+            out.push_str(&format!("  replaced: {}\n", r.message));
+        }
+        for m in &self.missing {
+            out.push_str(&format!(
+                "  missing: {} (check {}, {})\n",
+                m.message,
+                m.check,
+                format!("{:?}", m.severity).to_lowercase()
             ));
         }
         for s in &self.stale {
@@ -331,6 +357,15 @@ pub fn run_with(
         Ok(s) => s,
         Err(e) => return fail(summary, e.to_string()),
     };
+    // A store of the old layout is migrated, and what an interrupted run left is finished,
+    // before anything reads it (the nightly job holds the project's lock).
+    match store.migrate(&project.sources).and_then(|mut done| {
+        done.extend(store.repair()?);
+        Ok(done)
+    }) {
+        Ok(done) => summary.store_repairs = done,
+        Err(e) => return fail(summary, format!("the store could not be made ready: {e}")),
+    }
     let entries = match ingest::discover(&folders.drop) {
         Ok(e) => e,
         Err(e) => return fail(summary, format!("cannot list the drop folder {}: {e}", folders.drop.display())),
@@ -439,7 +474,7 @@ pub fn run_with(
                             quarantine_with(&mut report, reason);
                         }
                         Verdict::Accept => match timed(&mut put_seconds, || store.put(&x, as_of)) {
-                            Ok(_) => {
+                            Ok(stored) => {
                                 report.status = "accepted".into();
                                 report.reason = if x.rows_rejected > 0 {
                                     format!(
@@ -450,6 +485,13 @@ pub fn run_with(
                                 } else {
                                     format!("{} rows loaded", x.rows_accepted)
                                 };
+                                report.reason.push_str(&format!(" ({})", covered(project, &stored.entry)));
+                                for r in stored.replaced {
+                                    let r = Replaced::of(project, r);
+                                    report.reason.push_str(&format!("; {}", r.message));
+                                    summary.replaced.push(r);
+                                }
+                                summary.errors.extend(stored.warnings);
                                 match publish::move_into(&entry.path, &archive_dir) {
                                     Ok(dest) => report.moved_to = Some(dest.display().to_string()),
                                     Err(e) => {
@@ -478,6 +520,8 @@ pub fn run_with(
         summary.files.push(report);
     }
     summary.seconds.store = put_seconds;
+    summary.missing =
+        crate::store::coverage::missing(&project.sources, &project.settings.partner, &store.deliveries(), as_of);
     summary.seconds.checks += quality_seconds;
     summary.seconds.publish = since(loop_clock) - put_seconds - quality_seconds;
 
@@ -517,14 +561,27 @@ pub fn run_with(
         summary.outputs.push(OutputFile { kind: r.kind, path, report: r.report });
     }
     summary.seconds.publish += since(clock);
-    let problems =
-        summary.files.iter().any(|f| f.status == "quarantined") || error_findings > 0 || !summary.errors.is_empty();
+    let problems = summary.files.iter().any(|f| f.status == "quarantined")
+        || error_findings > 0
+        || !summary.errors.is_empty()
+        || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
     summary
 }
 
-/// Checks a dropped commentary file: kept in the store and archived when every row is good,
-/// quarantined with every bad row named otherwise.
+/// The councils whose data a stored extract brought, in words ("for Breckland, Fenland").
+fn covered(project: &Project, e: &StoredExtract) -> String {
+    let names: Vec<String> = e
+        .parts
+        .iter()
+        .map(|p| match p.partner.as_str() {
+            crate::store::paths::WHOLE => "the partnership".to_string(),
+            code => project.partner_name(code),
+        })
+        .collect();
+    format!("for {}", names.join(", "))
+}
+
 /// A report model and what building it noticed.
 pub struct Built {
     pub model: ReportModel,
@@ -554,8 +611,12 @@ pub fn build_model(
         warnings.push(format!("reading the data-quality records: {e}"));
         Vec::new()
     });
-    let quality = render::model::source_quality(project, store.extracts(), &records, &files, as_of);
-    let model = ReportModel::build(project, &values, files, store.extracts().to_vec(), quality, &breakdowns, as_of);
+    let deliveries = store.deliveries();
+    let missing = crate::store::coverage::missing(&project.sources, &project.settings.partner, &deliveries, as_of);
+    let quality = render::model::source_quality(project, &deliveries, &missing, &records, &files, as_of);
+    let mut model = ReportModel::build(project, &values, files, store.extracts().to_vec(), quality, &breakdowns, as_of);
+    model.missing = missing;
+    model.replacements = store.replacements().iter().cloned().map(|r| Replaced::of(project, r)).collect();
     let indicators_seconds = since(clock);
     let clock = Instant::now();
     let comparators = crate::benchmark::table::read_all(
@@ -576,6 +637,8 @@ pub fn model_of(project: &Project, as_of: NaiveDate) -> Result<ReportModel, Stri
     build_model(project, &store, Vec::new(), as_of).map(|b| b.model)
 }
 
+/// Checks a dropped commentary file: kept in the store and archived when every row is good,
+/// quarantined with every bad row named otherwise.
 fn take_commentary(
     project: &Project,
     store: &Store,

@@ -18,10 +18,9 @@ fn project(dir: &Path) {
 }
 
 fn stored(dir: &Path, source: &str) -> DataFrame {
-    let folder = dir.join("store").join(source);
-    let file = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    // The one part of a one-partner project: store/<source>/partner=.../as_at=.../x.parquet
+    let file = files_under(&dir.join("store").join(source))
+        .into_iter()
         .find(|p| p.extension().is_some_and(|x| x == "parquet"))
         .unwrap();
     ParquetReader::new(std::fs::File::open(file).unwrap()).finish().unwrap()

@@ -120,6 +120,7 @@ pub fn extract(source: &str, as_at: NaiveDate, table: DataFrame) -> CheckedExtra
         file_name: format!("{source}_{}.xlsx", as_at.format("%Y%m%d")),
         sha256: scorecard::ingest::sha256_hex(format!("{source}{as_at}").as_bytes()),
         source_id: source.into(),
+        partner_field: matches!(source, "revenues" | "benefits" | "budget").then(|| "council".to_string()),
         as_at,
         table,
         rows_read: n,
@@ -293,7 +294,8 @@ impl Month {
                 as_at.format("%Y%m%d")
             );
             paths.push(dir.join(&file_name));
-            scorecard::demo::write::write_extract(dir, &DemoExtract { file_name, source, as_at, body }).unwrap();
+            scorecard::demo::write::write_extract(dir, &DemoExtract { file_name, source, as_at, body, council: None })
+                .unwrap();
         }
         paths
     }

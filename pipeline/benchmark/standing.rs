@@ -219,6 +219,7 @@ mod tests {
             rag: None,
             last_year: None,
             direction: None,
+            note: None,
         }
     }
 

@@ -152,6 +152,8 @@ pub struct CheckedExtract {
     pub file_name: String,
     pub sha256: String,
     pub source_id: String,
+    /// The source's partner column, if it has one: the store keeps each council's rows apart.
+    pub partner_field: Option<String>,
     pub as_at: NaiveDate,
     pub table: DataFrame,
     pub rows_read: usize,
@@ -378,6 +380,39 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
         });
     }
 
+    // Values of a code column that are none of its spellings, read as its `other` code.
+    let unlisted: Vec<String> = source
+        .column
+        .iter()
+        .zip(&converted.unlisted)
+        .filter(|(_, u)| !u.is_empty())
+        .map(|(c, u)| {
+            let mut seen: Vec<(&String, &usize)> = u.iter().collect();
+            seen.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let listed: Vec<String> = seen.iter().take(10).map(|(v, n)| format!("'{v}' ({n})")).collect();
+            let more = if seen.len() > 10 { format!(" and {} more", seen.len() - 10) } else { String::new() };
+            format!("{}: {}{more} read as {}", c.field, listed.join(", "), c.other.as_deref().unwrap_or_default())
+        })
+        .collect();
+    if !unlisted.is_empty() {
+        let cells: usize = converted.unlisted.iter().flat_map(|u| u.values()).sum();
+        checks.push(CheckResult {
+            id: "unlisted_values".into(),
+            characteristic: Characteristic::Validity,
+            severity: Severity::Warning,
+            status: Status::Warning,
+            description: "every value of a coded column is one of the spellings its source definition lists".into(),
+            message: format!(
+                "values not listed in the source definition (add them to the column's `values` to map them to a code): {}",
+                unlisted.join("; ")
+            ),
+            checked: rows_read,
+            failing: cells,
+            failures: Vec::new(),
+            waiver: None,
+        });
+    }
+
     Typed { converted, layout, file_name, sha256, source_id, as_at, sheet, checks }
 }
 
@@ -466,6 +501,7 @@ pub fn declared(typed: Typed, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
         file_name,
         sha256,
         source_id,
+        partner_field: source.partner_field().map(str::to_string),
         as_at,
         table,
         rows_read,
@@ -540,6 +576,28 @@ mod tests {
     use super::rows::CHUNK_ROWS;
     use super::*;
     use crate::testing::{checked, date, project, REVENUES_HEADER};
+
+    #[test]
+    fn unlisted_codes_are_read_as_other_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(dir.path());
+        let mut header = REVENUES_HEADER.to_vec();
+        header.push("Payment Method");
+        let row = |r: &'static str, m: &'static str| vec!["Fenland", "CTAX", r, "2025/26", "100", "50", m];
+        let rows = vec![
+            row("CT1000001", "Direct Debit"),
+            row("CT1000002", "BACS"),
+            row("CT1000003", "BACS"),
+            row("CT1000004", "cash"),
+        ];
+        let x = checked(&p, "revenues", date("2025-10-31"), &header, &rows);
+        assert_eq!(x.rows_rejected, 0, "an unlisted label does not reject its row");
+        let codes: Vec<Option<&str>> = x.table.column("payment_method").unwrap().str().unwrap().iter().collect();
+        assert_eq!(codes, [Some("DD"), Some("OTHER"), Some("OTHER"), Some("CASH")]);
+        let c = x.checks.iter().find(|c| c.id == "unlisted_values").unwrap();
+        assert_eq!((c.status, c.failing), (Status::Warning, 2));
+        assert!(c.message.contains("payment_method: 'BACS' (2) read as OTHER"), "{}", c.message);
+    }
 
     #[test]
     fn bad_cells_reject_rows_with_located_findings() {

@@ -34,6 +34,9 @@ pub struct Converted {
     pub required_failures: Vec<Finding>,
     /// Cells holding a known-missing marker, per column.
     pub known_missing: Vec<usize>,
+    /// Per `code` column with an `other` code: each value that is none of its spellings, and
+    /// how many cells hold it.
+    pub unlisted: Vec<std::collections::BTreeMap<String, usize>>,
     /// Per column, the sum of every data row's number (rejected rows included), for the
     /// reconciliation with the totals row.
     pub sums: Vec<f64>,
@@ -101,6 +104,7 @@ struct Chunk {
     columns: Vec<Vec<Value>>,
     row_numbers: Vec<i64>,
     known_missing: Vec<usize>,
+    unlisted: Vec<std::collections::BTreeMap<String, usize>>,
     sums: Vec<f64>,
     rejected: usize,
     type_rows: usize,
@@ -194,6 +198,7 @@ pub fn convert_rows(
         required_rows: 0,
         required_failures: Vec::new(),
         known_missing: vec![0; n],
+        unlisted: vec![Default::default(); n],
         sums: vec![0.0; n],
         totals,
         stated_counts,
@@ -206,6 +211,11 @@ pub fn convert_rows(
         for k in 0..n {
             out.known_missing[k] += part.known_missing[k];
             out.sums[k] += part.sums[k];
+        }
+        for (all, some) in out.unlisted.iter_mut().zip(part.unlisted) {
+            for (value, count) in some {
+                *all.entry(value).or_default() += count;
+            }
         }
         out.rows_rejected += part.rejected;
         out.type_rows += part.type_rows;
@@ -228,6 +238,7 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
         columns: vec![Vec::with_capacity(data.len()); n],
         row_numbers: Vec::with_capacity(data.len()),
         known_missing: vec![0; n],
+        unlisted: vec![Default::default(); n],
         sums: vec![0.0; n],
         rejected: 0,
         type_rows: 0,
@@ -292,9 +303,15 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
                         .then(|| (format!("{} is required but blank; the row is rejected", col.field), true))
                 }
                 Ok(v) => {
-                    match v {
+                    match &v {
                         Value::Num(x) => out.sums[k] += x,
-                        Value::Int(x) => out.sums[k] += x as f64,
+                        Value::Int(x) => out.sums[k] += *x as f64,
+                        Value::Str(s) if col.other.as_deref() == Some(s.as_str()) => {
+                            let text = cell.display();
+                            if col.canonical_value(&text).is_none() {
+                                *out.unlisted[k].entry(text.trim().to_string()).or_default() += 1;
+                            }
+                        }
                         _ => {}
                     }
                     row_values.push(v);

@@ -73,6 +73,7 @@ pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSy
         }
         ColumnType::Code => match col.canonical_value(&cell.display()) {
             Some(v) => Ok(Value::Str(v.into())),
+            None if col.other.is_some() => Ok(Value::Str(col.other.as_deref().unwrap_or_default().into())),
             None => Err(format!(
                 "expected one of {}",
                 col.values

@@ -285,7 +285,7 @@ pub enum AggregateKind {
 
 /// A numerator or denominator: `{ of = "count" }`, `{ of = "sum", field = "collected" }`,
 /// `{ of = "days", from = "date_received", to = "date_decided" }`, each with an optional
-/// `where` of its own (`{ of = "count", where = { payment_method = "Direct Debit" } }`).
+/// `where` of its own (`{ of = "count", where = { payment_method = "DD" } }`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Aggregate {
@@ -397,6 +397,21 @@ fn where_problem(source: &SourceDef, field: &str, value: &str) -> Option<String>
         return None;
     }
     let col = source.column(field)?;
+    // A coded column is matched by its code, never by a system's label: the label differs
+    // from system to system, the code does not.
+    if col.kind == ColumnType::Code {
+        let is_code = col.values.keys().chain(col.other.iter()).any(|k| k == value);
+        return match (is_code, col.canonical_value(value)) {
+            (true, _) => None,
+            (false, Some(code)) => Some(format!(
+                "where {field} = \"{value}\": \"{value}\" is how a system spells the code \"{code}\"; match the code: {field} = \"{code}\""
+            )),
+            (false, None) => Some(format!(
+                "where {field} = \"{value}\": not a code of the column (its codes: {})",
+                col.values.keys().chain(col.other.iter()).cloned().collect::<Vec<_>>().join(", ")
+            )),
+        };
+    }
     let ok = match col.kind {
         ColumnType::YesNo => {
             matches!(
@@ -406,7 +421,6 @@ fn where_problem(source: &SourceDef, field: &str, value: &str) -> Option<String>
         }
         ColumnType::FinancialYear => value == PERIOD_YEAR || crate::periods::parse_financial_year(value).is_some(),
         ColumnType::Money | ColumnType::Number | ColumnType::Percent => value.trim().parse::<f64>().is_ok(),
-        ColumnType::Code => col.canonical_value(value).is_some(),
         ColumnType::Date => false,
         _ => true,
     };
@@ -415,10 +429,6 @@ fn where_problem(source: &SourceDef, field: &str, value: &str) -> Option<String>
         ColumnType::FinancialYear => {
             format!("where {field} = \"{value}\": expected a year such as \"2025/26\" or \"{PERIOD_YEAR}\"")
         }
-        ColumnType::Code => format!(
-            "where {field} = \"{value}\": not a value of the column (expected one of: {})",
-            col.values.keys().cloned().collect::<Vec<_>>().join(", ")
-        ),
         ColumnType::Date => format!("where {field}: dates cannot be matched exactly; use a flow ratio's `date`"),
         _ => format!("where {field} = \"{value}\": expected a number"),
     })
@@ -623,5 +633,28 @@ impl IndicatorDef {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod where_tests {
+    use super::where_problem;
+    use crate::config::SourceDef;
+
+    #[test]
+    fn coded_columns_are_matched_by_their_code_never_a_label() {
+        let revenues = SourceDef::parse(include_str!("../../sources/revenues.toml")).unwrap();
+        assert_eq!(where_problem(&revenues, "payment_method", "DD"), None);
+        assert_eq!(where_problem(&revenues, "payment_method", "OTHER"), None, "the other code is a code");
+        let label = where_problem(&revenues, "payment_method", "Direct Debit").unwrap();
+        assert!(
+            label.contains("is how a system spells the code \"DD\"; match the code: payment_method = \"DD\""),
+            "{label}"
+        );
+        let unknown = where_problem(&revenues, "payment_method", "Giro").unwrap();
+        assert!(
+            unknown.contains("not a code of the column (its codes: CASH, DD, ONLINE, PHONE, SO, OTHER)"),
+            "{unknown}"
+        );
     }
 }

@@ -24,7 +24,7 @@ pub use indicator::{
 };
 pub use rule::{Characteristic, Check, CheckDef, CheckKind, DateBound, Op, Rule, Severity, Sum, NI_BAD_PREFIXES};
 pub use settings::{is_gss_code, Folders, Limits, Organisation, Partner, ReportSettings, Settings};
-pub use source::{AsAtFrom, ColumnDef, ColumnType, PercentForm, SourceDef, SourceKind};
+pub use source::{AsAtFrom, ColumnDef, ColumnType, PercentForm, SourceDef, SourceKind, RESERVED_SOURCE_IDS};
 pub use target::{TargetDef, Targets};
 pub use waiver::{waivers_path, Waiver};
 

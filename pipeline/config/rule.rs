@@ -620,7 +620,9 @@ fn describe(rule: &Rule) -> String {
         Rule::Compare { left, op, right, .. } => format!("{} {} {}", sum(left), op.symbol(), sum(right)),
         Rule::Totals { fields, .. } => format!("the sums of {} agree with the extract's totals row", fields.join(", ")),
         Rule::ControlCount => "the number of rows agrees with the count the extract states below its data".into(),
-        Rule::PartnersPresent => "every partner council has rows".into(),
+        Rule::PartnersPresent => {
+            "every partner council's data for every month arrives, whichever files bring it".into()
+        }
         Rule::PeriodsPresent { field } => {
             format!("every month from 1 April to the as-at date has rows in {field}, for every partner")
         }

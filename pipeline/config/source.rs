@@ -50,6 +50,10 @@ pub struct SourceDef {
     pub checks: Vec<Check>,
 }
 
+/// Names the store uses for its own folders beside the sources' datasets, so no source may
+/// be called so.
+pub const RESERVED_SOURCE_IDS: [&str; 4] = ["quality", "commentary", "replaced", "summaries"];
+
 fn default_as_at() -> Vec<AsAtFrom> {
     vec![AsAtFrom::Title, AsAtFrom::FileName]
 }
@@ -104,9 +108,16 @@ pub struct ColumnDef {
     /// A blank cell rejects the row.
     #[serde(default)]
     pub required: bool,
-    /// For `code` columns: the canonical values and the spellings accepted for each.
+    /// For `code` columns: the codes indicators use, and the spellings each system writes
+    /// for each (`values = { DD = ["Direct Debit", "D/D"] }`). Spellings match ignoring case,
+    /// spaces and punctuation; the code itself always matches.
     #[serde(default)]
     pub values: BTreeMap<String, Vec<String>>,
+    /// For `code` columns: the code given to a value that is none of the spellings (for
+    /// example `other = "OTHER"`), so that a system's new label is counted and reported
+    /// rather than rejecting its row. Without it, such a row is rejected.
+    #[serde(default)]
+    pub other: Option<String>,
     /// For `percent` columns: how plain numbers are written, `points` (95.9) or
     /// `fraction` (0.959). Text with a `%` sign is always read as points.
     #[serde(default)]
@@ -199,6 +210,21 @@ impl SourceDef {
         if self.file_patterns.is_empty() {
             err(errors, "file_patterns is empty: no file could ever match this source".into());
         }
+        let id_ok = !self.id().is_empty()
+            && self.id().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !id_ok {
+            err(errors, "the id may hold only lower-case letters, digits and `_` (it names the store's folder)".into());
+        }
+        if RESERVED_SOURCE_IDS.contains(&self.id()) {
+            err(
+                errors,
+                format!(
+                    "`{}` is a name the store keeps for itself ({}); choose another id",
+                    self.id(),
+                    RESERVED_SOURCE_IDS.join(", ")
+                ),
+            );
+        }
         for p in &self.file_patterns {
             if let Err(e) = glob::Pattern::new(p) {
                 err(errors, format!("file pattern `{p}` is not valid: {e}"));
@@ -217,6 +243,15 @@ impl SourceDef {
             }
             if c.kind != ColumnType::Code && !c.values.is_empty() {
                 err(errors, format!("column `{}` has `values` but type is not code", c.field));
+            }
+            if c.kind != ColumnType::Code && c.other.is_some() {
+                err(errors, format!("column `{}` has `other` but type is not code", c.field));
+            }
+            if let Some(o) = c.other.as_deref().filter(|o| o.trim().is_empty()) {
+                err(
+                    errors,
+                    format!("column `{}`: `other = \"{o}\"` is blank; give the code unlisted values get", c.field),
+                );
             }
         }
         for a in &self.as_at {

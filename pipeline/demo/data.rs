@@ -92,6 +92,39 @@ pub struct DemoExtract {
     pub source: &'static str,
     pub as_at: NaiveDate,
     pub body: Body,
+    /// The council a single council's file is for (its title names it); `None` for a file
+    /// covering the partnership.
+    pub council: Option<&'static str>,
+}
+
+impl DemoExtract {
+    /// The extract as one file per council, each with its own title, totals and counts, as
+    /// partnerships whose councils each export their own file deliver it; `earlier` moves a
+    /// council's as-at date back by that many days (the rows stay the same). Extracts
+    /// without a council column (HR) stay whole.
+    pub fn per_council(&self, earlier: &dyn Fn(&str) -> i64) -> Vec<DemoExtract> {
+        let split = |code: &str| -> Option<Body> {
+            Some(match &self.body {
+                Body::Revenues(rows) => Body::Revenues(rows.iter().filter(|r| r.partner == code).cloned().collect()),
+                Body::Benefits(rows) => Body::Benefits(rows.iter().filter(|r| r.partner == code).cloned().collect()),
+                Body::Budget(rows) => Body::Budget(rows.iter().filter(|r| r.partner == code).cloned().collect()),
+                Body::Staff(_) | Body::Absence(_) => return None,
+            })
+        };
+        if split(PARTNERS[0].0).is_none() {
+            return vec![self.clone()];
+        }
+        PARTNERS
+            .iter()
+            .filter_map(|(code, name, ..)| {
+                let as_at = self.as_at - Duration::days(earlier(code));
+                let stamp = |d: NaiveDate| d.format("%Y%m%d").to_string();
+                let slug = name.to_ascii_lowercase().replace(' ', "_");
+                let file_name = self.file_name.replace(&stamp(self.as_at), &format!("{slug}_{}", stamp(as_at)));
+                Some(DemoExtract { file_name, source: self.source, as_at, body: split(code)?, council: Some(name) })
+            })
+            .collect()
+    }
 }
 
 /// All extracts of the demo, in as-at order.
@@ -222,6 +255,7 @@ fn revenues(rng: &mut fastrand::Rng) -> Vec<DemoExtract> {
                 source: "revenues",
                 as_at,
                 body: Body::Revenues(rows),
+                council: None,
             });
         }
         previous = accounts;
@@ -322,6 +356,7 @@ fn benefits(rng: &mut fastrand::Rng) -> Vec<DemoExtract> {
                 source: "benefits",
                 as_at,
                 body: Body::Benefits(rows),
+                council: None,
             });
         }
     }
@@ -423,6 +458,7 @@ fn hr(rng: &mut fastrand::Rng) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
                 source: "hr_staff",
                 as_at,
                 body: Body::Staff(staff_rows),
+                council: None,
             });
             let absence_rows = absences
                 .iter()
@@ -441,6 +477,7 @@ fn hr(rng: &mut fastrand::Rng) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
                 source: "hr_absence",
                 as_at,
                 body: Body::Absence(absence_rows),
+                council: None,
             });
         }
     }
@@ -487,6 +524,7 @@ fn budget(rng: &mut fastrand::Rng) -> Vec<DemoExtract> {
                 source: "budget",
                 as_at,
                 body: Body::Budget(rows),
+                council: None,
             });
         }
     }

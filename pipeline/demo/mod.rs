@@ -105,14 +105,34 @@ pub fn write_config(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How the demo's extracts are delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// One file per source and month covering every council.
+    #[default]
+    Partnership,
+    /// One file per council, source and month (HR, which has no council column, stays
+    /// whole), as most partnerships' councils export them.
+    PerCouncil,
+}
+
 /// Writes the demo project into `dir` (created if needed) and returns the data written.
 /// Refuses to write into a folder that already holds a `scorecard.toml`, so a real project
 /// is never overwritten.
 pub fn write_project(dir: &Path) -> anyhow::Result<data::DemoData> {
+    write_project_as(dir, Delivery::Partnership)
+}
+
+/// [`write_project`], delivering the extracts as `delivery` says.
+pub fn write_project_as(dir: &Path, delivery: Delivery) -> anyhow::Result<data::DemoData> {
     write_config(dir)?;
     let demo = data::generate(SEED);
     let drop = dir.join("drop");
     use rayon::prelude::*;
-    demo.extracts.par_iter().try_for_each(|x| write::write_extract(&drop, x))?;
+    let files: Vec<data::DemoExtract> = match delivery {
+        Delivery::Partnership => demo.extracts.clone(),
+        Delivery::PerCouncil => demo.extracts.iter().flat_map(|x| x.per_council(&|_| 0)).collect(),
+    };
+    files.par_iter().try_for_each(|x| write::write_extract(&drop, x))?;
     Ok(demo)
 }

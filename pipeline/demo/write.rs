@@ -49,7 +49,8 @@ fn revenues_xlsx(x: &DemoExtract, rows: &[RevenueRow]) -> Result<Vec<u8>, XlsxEr
     let ws = wb.add_worksheet().set_name("Accounts")?;
     let bold = Format::new().set_bold();
     let num = Format::new().set_num_format("#,##0.00");
-    ws.write_string_with_format(0, 0, "Revenues account extract - all partner councils", &bold)?;
+    let scope = x.council.unwrap_or("all partner councils");
+    ws.write_string_with_format(0, 0, format!("Revenues account extract - {scope}"), &bold)?;
     ws.write_string(1, 0, format!("Report run on {} 06:12", x.as_at.format("%d/%m/%Y")))?;
     let headers = [
         "Council",
@@ -91,7 +92,11 @@ fn revenues_xlsx(x: &DemoExtract, rows: &[RevenueRow]) -> Result<Vec<u8>, XlsxEr
 
 fn benefits_csv(x: &DemoExtract, rows: &[WorkItemRow]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().flexible(true).terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    w.write_record(["Housing Benefit and Council Tax Reduction work items"]).expect("memory");
+    let title = match x.council {
+        Some(c) => format!("Housing Benefit and Council Tax Reduction work items - {c}"),
+        None => "Housing Benefit and Council Tax Reduction work items".to_string(),
+    };
+    w.write_record([title]).expect("memory");
     w.write_record([format!("Report run on {}", x.as_at.format("%d/%m/%Y"))]).expect("memory");
     w.write_record([""]).expect("memory");
     w.write_record([
@@ -181,7 +186,8 @@ fn budget_xlsx(x: &DemoExtract, rows: &[BudgetRow]) -> Result<Vec<u8>, XlsxError
     let ws = wb.add_worksheet().set_name("Budget")?;
     let bold = Format::new().set_bold();
     let num = Format::new().set_num_format("#,##0.00");
-    ws.write_string_with_format(0, 0, "Budget monitoring report - revenues and benefits partnership", &bold)?;
+    let scope = x.council.unwrap_or("revenues and benefits partnership");
+    ws.write_string_with_format(0, 0, format!("Budget monitoring report - {scope}"), &bold)?;
     ws.write_string(1, 0, format!("Report run on {}", x.as_at.format("%d/%m/%Y")))?;
     let headers = ["Council", "Cost Centre", "Service", "Annual Budget", "Actual to Date", "Forecast Outturn"];
     for (j, h) in headers.iter().enumerate() {

@@ -130,7 +130,13 @@ fn evaluate(project: &Project, def: &IndicatorDef, ex: &Example) -> Result<Vec<(
             out.push((false, format!("{} {}: not a period", e.partner, e.period)));
             continue;
         };
-        let got = values.iter().find(|v| v.partner_code == partner && v.period == period).and_then(|v| v.value);
+        let figure = values.iter().find(|v| v.partner_code == partner && v.period == period);
+        let got = figure.and_then(|v| v.value);
+        // An empty figure says why.
+        let why = match figure {
+            Some(v) => v.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+            None => " (no figure: the period lies outside the months the given rows cover)".to_string(),
+        };
         let ok = match (e.value, got) {
             (Some(want), Some(got)) => shown(want) == shown(got),
             (None, None) => true,
@@ -140,9 +146,9 @@ fn evaluate(project: &Project, def: &IndicatorDef, ex: &Example) -> Result<Vec<(
         out.push((
             ok,
             if ok {
-                format!("{} {}: {} as expected", e.partner, e.period, say(got))
+                format!("{} {}: {} as expected{why}", e.partner, e.period, say(got))
             } else {
-                format!("{} {}: expected {}, got {}", e.partner, e.period, say(e.value), say(got))
+                format!("{} {}: expected {}, got {}{why}", e.partner, e.period, say(e.value), say(got))
             },
         ));
     }

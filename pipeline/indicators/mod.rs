@@ -37,6 +37,9 @@ pub struct IndicatorValue {
     /// The value of the same period last year, and the direction of travel from it.
     pub last_year: Option<f64>,
     pub direction: Option<Direction>,
+    /// Why the value is empty ("no revenues extract from Fenland for 2025/26 M07"); `None`
+    /// when there is a value. An empty figure is never left unexplained.
+    pub note: Option<String>,
 }
 
 /// Direction of travel against the same period last year, by the indicator's polarity.
@@ -170,11 +173,12 @@ fn per_unit(
     denominator: &str,
     scale: f64,
 ) -> Vec<IndicatorValue> {
-    let of = |id: &str| -> BTreeMap<(String, Period), Option<f64>> {
-        done.iter().filter(|v| v.indicator_id == id).map(|v| ((v.partner_code.clone(), v.period), v.value)).collect()
+    let of = |id: &str| -> BTreeMap<(String, Period), &IndicatorValue> {
+        done.iter().filter(|v| v.indicator_id == id).map(|v| ((v.partner_code.clone(), v.period), v)).collect()
     };
     let (num, den) = (of(numerator), of(denominator));
-    let ratio = |key: &(String, Period)| match (num.get(key).copied().flatten(), den.get(key).copied().flatten()) {
+    let ratio = |key: &(String, Period)| match (num.get(key).and_then(|v| v.value), den.get(key).and_then(|v| v.value))
+    {
         (Some(n), Some(d)) if d != 0.0 => Some((n / d * scale, n, d)),
         _ => None,
     };
@@ -183,7 +187,21 @@ fn per_unit(
         .map(|key| {
             let now = ratio(key);
             let last_year = ratio(&(key.0.clone(), Period { fy: key.1.fy - 1, ..key.1 })).map(|x| x.0);
-            figure(project, def, &key.0, key.1, now.map(|x| x.0), now.map(|x| x.1), now.map(|x| x.2), last_year)
+            let mut v =
+                figure(project, def, &key.0, key.1, now.map(|x| x.0), now.map(|x| x.1), now.map(|x| x.2), last_year);
+            if v.value.is_none() {
+                let inputs: Vec<String> = [num[key], den[key]]
+                    .iter()
+                    .filter(|x| x.value.is_none())
+                    .map(|x| format!("{} is empty ({})", x.indicator_id, x.note.as_deref().unwrap_or("no figure")))
+                    .collect();
+                v.note = Some(if inputs.is_empty() {
+                    format!("{denominator} is zero, so there is nothing to divide by")
+                } else {
+                    inputs.join("; ")
+                });
+            }
+            v
         })
         .collect()
 }
@@ -259,7 +277,7 @@ pub fn compute_one(
         compute::Error::Store(s) => IndicatorError::Store(s),
         compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
     })?;
-    let mut values = to_values(project, def, series, as_of);
+    let mut values = to_values(project, def, series, as_of, &store.deliveries());
     values.retain(|v| def.frequency.reports(v.period.kind));
     Ok(values)
 }
@@ -303,6 +321,7 @@ fn figure(
         rag,
         last_year,
         direction,
+        note: None,
     }
 }
 
@@ -341,13 +360,62 @@ fn returned_values(
     all.iter()
         .map(|((partner, period), (value, n, d))| {
             let last_year = all.get(&(partner.clone(), Period { fy: period.fy - 1, ..*period })).and_then(|x| x.0);
-            figure(project, def, partner, *period, *value, *n, *d, last_year)
+            let mut v = figure(project, def, partner, *period, *value, *n, *d, last_year);
+            if v.value.is_none() {
+                v.note =
+                    Some("the partners' returned denominators add up to zero, so there is nothing to divide by".into());
+            }
+            v
         })
         .collect()
 }
 
-/// Turns monthly series into values for every complete period, with targets and RAG.
-fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: NaiveDate) -> Vec<IndicatorValue> {
+/// The councils' data a figure needs that has not arrived, in words ("no revenues extract
+/// from Fenland for 2025/26 M07"): for each source of the indicator, the council's data (every
+/// council's, for the partnership; the partnership's own for a source without a partner
+/// column) for the period's last month (a snapshot) or each of its months (a flow).
+fn gaps(
+    project: &Project,
+    def: &IndicatorDef,
+    deliveries: &crate::store::coverage::Deliveries,
+    partner: &str,
+    period: &Period,
+    aggregation: compute::Aggregation,
+) -> Vec<String> {
+    let months: Vec<i32> = match aggregation {
+        compute::Aggregation::Snapshot => vec![period.last_month().month_index()],
+        compute::Aggregation::Flow => period.month_indexes().collect(),
+    };
+    let mut out = Vec::new();
+    for source in def.method.get_ref().sources() {
+        let Some(src) = project.source(source) else { continue };
+        let whom: Vec<(&str, String)> = match src.partner_field() {
+            None => vec![(crate::store::paths::WHOLE, String::new())],
+            Some(_) if partner == ALL => {
+                project.settings.partner.iter().map(|p| (p.code.as_str(), p.name.clone())).collect()
+            }
+            Some(_) => vec![(partner, project.partner_name(partner))],
+        };
+        for (code, name) in whom {
+            let missing: Vec<i32> = months.iter().copied().filter(|m| !deliveries.has(source, code, *m)).collect();
+            if !missing.is_empty() {
+                out.push(crate::store::coverage::no_extract(source, &name, &missing));
+            }
+        }
+    }
+    out
+}
+
+/// Turns monthly series into values for every complete period, with targets and RAG. A
+/// figure whose councils' data has not all arrived (see [`gaps`]) is empty, with a note
+/// saying whose is missing; so is its comparison with last year when last year's is.
+fn to_values(
+    project: &Project,
+    def: &IndicatorDef,
+    s: compute::Series,
+    as_of: NaiveDate,
+    deliveries: &crate::store::coverage::Deliveries,
+) -> Vec<IndicatorValue> {
     let Some((first, last)) = s.coverage else { return Vec::new() };
     // Flow indicators also get the year to date and the rolling 12 months; for snapshots
     // those would repeat the month's own value.
@@ -369,11 +437,27 @@ fn to_values(project: &Project, def: &IndicatorDef, s: compute::Series, as_of: N
             }
         };
         for p in &periods {
-            let parts = parts_of(p);
+            let missing = gaps(project, def, deliveries, partner, p, s.aggregation);
+            let parts = if missing.is_empty() { parts_of(p) } else { None };
             let value = parts.as_ref().and_then(|x| s.value_of(x));
-            let last_year = parts_of(&Period { fy: p.fy - 1, ..*p }).and_then(|x| s.value_of(&x));
+            let before = Period { fy: p.fy - 1, ..*p };
+            let last_year = if gaps(project, def, deliveries, partner, &before, s.aggregation).is_empty() {
+                parts_of(&before).and_then(|x| s.value_of(&x))
+            } else {
+                None
+            };
             let denominator = if s.count_only { None } else { parts.map(|x| x.denominator) };
-            out.push(figure(project, def, partner, *p, value, parts.map(|x| x.numerator), denominator, last_year));
+            let mut v = figure(project, def, partner, *p, value, parts.map(|x| x.numerator), denominator, last_year);
+            if v.value.is_none() {
+                v.note = Some(if !missing.is_empty() {
+                    missing.join("; ")
+                } else if parts.is_some() {
+                    "the denominator is zero in this period's data, so there is nothing to divide by".to_string()
+                } else {
+                    "no rows of this period's data match the definition, so there is nothing to divide by".to_string()
+                });
+            }
+            out.push(v);
         }
     }
     out
@@ -530,8 +614,22 @@ mod tests {
         assert_eq!(value(&values, id, "E07000010", "2025/26 M02 YTD"), Some(25.5));
         assert_eq!(value(&values, id, "E07000010", "2025/26 M03 YTD"), Some(25.5));
         assert!(!values.iter().any(|v| v.period.kind == PeriodKind::Rolling12), "12 months of data are needed");
-        assert_eq!(value(&values, id, ALL, "2025/26 Q1"), Some(25.5));
+        // The partnership's figure needs every council's extract: only Fenland's arrived.
+        let all =
+            values.iter().find(|v| v.indicator_id == id && v.partner_code == ALL && v.period.label() == "2025/26 Q1");
+        let all = all.unwrap();
+        assert_eq!(all.value, None);
+        assert_eq!(
+            all.note.as_deref(),
+            Some("no benefits extract from Breckland for 2025/26 M01-M03; no benefits extract from East Suffolk for 2025/26 M01-M03")
+        );
         assert_eq!(value(&values, "hb_change_events_days", "E07000010", "2025/26 M01"), Some(2.0));
-        assert_eq!(value(&values, id, "E07000143", "2025/26 Q1"), None, "Breckland has no items");
+        assert_eq!(value(&values, id, "E07000143", "2025/26 Q1"), None, "Breckland has no extract");
+        // An empty figure whose councils' data all arrived says there is nothing to divide by.
+        let june = values
+            .iter()
+            .find(|v| v.indicator_id == id && v.partner_code == "E07000010" && v.period.label() == "2025/26 M03")
+            .unwrap();
+        assert!(june.note.as_deref().unwrap().contains("nothing to divide by"), "{:?}", june.note);
     }
 }

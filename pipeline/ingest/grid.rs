@@ -121,6 +121,8 @@ fn read_with(
     let format = sniff(&name, &ext, bytes, limits)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
         Format::Text => text(&name, bytes),
+        Format::Html => super::markup::read_html(&name, bytes, limits.max_cells),
+        Format::SpreadsheetXml => super::markup::read_spreadsheet_xml(&name, bytes, limits.max_cells),
         _ => read_workbook(&name, format, bytes, limits),
     }));
     result.unwrap_or_else(|panic| {
@@ -162,14 +164,18 @@ fn read_plain_text(name: &str, bytes: &[u8], max_cells: usize) -> Result<Grid, I
 
 /// Collects cells into rows, each row only as long as its last used cell, refusing a sheet
 /// once it would hold more than `max_cells` cells.
-struct Collector {
+pub(super) struct Collector {
     rows: Vec<Vec<Cell>>,
     cells: usize,
     max_cells: usize,
 }
 
 impl Collector {
-    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), String> {
+    pub(super) fn new(max_cells: usize) -> Collector {
+        Collector { rows: Vec::new(), cells: 0, max_cells }
+    }
+
+    pub(super) fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), String> {
         if cell == Cell::Empty {
             return Ok(());
         }
@@ -202,7 +208,7 @@ impl Collector {
         Ok(())
     }
 
-    fn grid(self, sheet: String, dates: DateSystem) -> Grid {
+    pub(super) fn grid(self, sheet: String, dates: DateSystem) -> Grid {
         Grid { sheet: Some(sheet), rows: self.rows, first_row: 1, first_col: 0, dates }
     }
 }
@@ -228,7 +234,6 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
             .map(|s| s.name.clone())
             .collect()
     };
-    let new = |max_cells| Collector { rows: Vec::new(), cells: 0, max_cells };
     let mut grids = Vec::new();
     match format {
         // Streamed cell by cell, so a sheet claiming a huge extent allocates nothing. The two
@@ -239,7 +244,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                     let mut book = $book.map_err(|e| err(&e))?;
                     let dates = if book.has_1904_epoch() { DateSystem::Excel1904 } else { DateSystem::Excel1900 };
                     for sheet in visible(book.sheets_metadata()) {
-                        let mut c = new(limits.max_cells);
+                        let mut c = Collector::new(limits.max_cells);
                         let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
                         while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
                             let (r, col) = cell.get_position();
@@ -269,7 +274,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
             for sheet in visible(book.sheets_metadata()) {
                 let range = book.worksheet_range(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
                 let (r0, c0) = range.start().unwrap_or((0, 0));
-                let mut c = new(limits.max_cells);
+                let mut c = Collector::new(limits.max_cells);
                 for (i, row) in range.rows().enumerate() {
                     for (j, v) in row.iter().enumerate() {
                         c.put(r0 + i as u32, c0 + j as u32, convert(v)).map_err(|e| sheet_err(&sheet, &e))?;
@@ -278,7 +283,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                 grids.push(c.grid(sheet, dates));
             }
         }
-        Format::Text => unreachable!("text is read elsewhere"),
+        Format::Text | Format::Html | Format::SpreadsheetXml => unreachable!("text and markup are read elsewhere"),
     }
     Ok(grids)
 }

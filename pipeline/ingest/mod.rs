@@ -4,11 +4,14 @@
 //! folder, either a [`RawExtract`] (file bytes' SHA-256, the source it matched, the grid of
 //! cells, the header row found and the as-at date) or a reason it was skipped or rejected.
 //! Workbooks (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`) are read with calamine, text files
-//! (`.csv`, `.tsv`, `.txt`) with polars' CSV reader. Nothing here moves or changes a file.
+//! (`.csv`, `.tsv`, `.txt`) with polars' CSV reader, and the markup older systems save with
+//! an `.xls` name (an HTML table, an Excel 2003 XML spreadsheet) by [`markup`]. Nothing here
+//! moves or changes a file.
 
 mod discover;
 mod grid;
 mod layout;
+mod markup;
 mod sniff;
 
 pub use discover::{discover, Entry, EntryKind};

@@ -12,6 +12,10 @@ pub enum Format {
     Xlsb,
     Ods,
     Xls,
+    /// An HTML page holding the report as a table (older systems save these as `.xls`).
+    Html,
+    /// An Excel 2003 XML spreadsheet (SpreadsheetML), also saved as `.xls`.
+    SpreadsheetXml,
     /// Delimited text (CSV, TSV, TXT), judged by the extension.
     Text,
 }
@@ -35,15 +39,10 @@ pub fn sniff(name: &str, ext: &str, bytes: &[u8], limits: &Limits) -> Result<For
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('<') {
         if head.contains("urn:schemas-microsoft-com:office:spreadsheet") {
-            return fail(
-                "this is an Excel 2003 XML spreadsheet, which is not read; open it in Excel and save it as .xlsx"
-                    .into(),
-            );
+            return Ok(Format::SpreadsheetXml);
         }
         if head.contains("<html") || head.contains("<table") || head.contains("<!doctype html") {
-            return fail(format!(
-                "this is a web page (an HTML table saved with a .{ext} name, as some older systems export), which is not read; open it in Excel and save it as .xlsx, or export the report as CSV"
-            ));
+            return Ok(Format::Html);
         }
     }
     match ext {
@@ -121,8 +120,10 @@ mod tests {
         let xlsx = wb.save_to_buffer().unwrap();
         assert_eq!(sniff("a.xls", "xls", &xlsx, &limits()).unwrap(), Format::Xlsx);
         assert_eq!(sniff("a.csv", "csv", b"a,b\n", &limits()).unwrap(), Format::Text);
-        let html = sniff("a.xls", "xls", b"<html><body><table><tr><td>1</td></tr></table>", &limits()).unwrap_err();
-        assert!(html.0.contains("HTML table saved with a .xls name"), "{}", html.0);
+        let html = b"<html><body><table><tr><td>1</td></tr></table>";
+        assert_eq!(sniff("a.xls", "xls", html, &limits()).unwrap(), Format::Html);
+        let xml = b"<?xml version=\"1.0\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
+        assert_eq!(sniff("a.xls", "xls", xml, &limits()).unwrap(), Format::SpreadsheetXml);
         assert!(sniff("a.xlsx", "xlsx", b"", &limits()).unwrap_err().0.contains("empty"));
         assert!(sniff("a.xlsx", "xlsx", b"hello", &limits()).unwrap_err().0.contains("not a workbook"));
         let truncated = &xlsx[..xlsx.len() / 2];

@@ -258,8 +258,22 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
+            for s in &summary.store_repairs {
+                log.event(format!("store: {s}"));
+            }
             for f in &summary.files {
                 log.event(format!("{} {}: {}", f.status, f.name, f.reason));
+            }
+            for r in &summary.replaced {
+                log.event(format!("replaced: {}", r.message));
+            }
+            for m in &summary.missing {
+                log.event(format!(
+                    "missing: {} (check {}, {})",
+                    m.message,
+                    m.check,
+                    format!("{:?}", m.severity).to_lowercase()
+                ));
             }
             for s in &summary.stale {
                 log.event(format!("stale: {s}"));

@@ -18,6 +18,8 @@ pub struct Status {
     pub waiting: Vec<String>,
     /// Sources whose latest accepted extract is older than their limit, as of `as_of`.
     pub stale: Vec<String>,
+    /// Councils whose data for a month has not arrived (sources with `partners_present`).
+    pub missing: Vec<String>,
     /// The reports the last run produced (or found up to date).
     pub reports: Vec<PathBuf>,
     pub index: Option<PathBuf>,
@@ -41,10 +43,11 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
     let waiting = crate::ingest::discover(&project.folder(&project.settings.folders.drop))
         .map(|e| e.into_iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).map(|e| e.name).collect())
         .unwrap_or_default();
-    let extracts = crate::store::Store::open(&project.folder(&project.settings.folders.store))
-        .map(|s| s.extracts().to_vec())
+    let deliveries = crate::store::Store::open(&project.folder(&project.settings.folders.store))
+        .map(|s| s.deliveries())
         .unwrap_or_default();
-    let stale = crate::render::model::source_quality(project, &extracts, &[], &[], as_of)
+    let missing = crate::store::coverage::missing(&project.sources, &project.settings.partner, &deliveries, as_of);
+    let stale = crate::render::model::source_quality(project, &deliveries, &[], &[], &[], as_of)
         .into_iter()
         .filter(|q| q.stale)
         .map(|q| q.statement)
@@ -70,6 +73,7 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
         lock,
         waiting,
         stale,
+        missing: missing.into_iter().map(|m| m.message).collect(),
         reports: record
             .map(|r| r.outputs.into_iter().filter(|p| p.extension().is_some_and(|e| e == "pdf")).collect())
             .unwrap_or_default(),
@@ -107,6 +111,10 @@ impl Status {
         out.push_str(&format!("stale sources: {}\n", self.stale.len()));
         for s in &self.stale {
             out.push_str(&format!("  {s}\n"));
+        }
+        out.push_str(&format!("councils' data not yet arrived: {}\n", self.missing.len()));
+        for m in &self.missing {
+            out.push_str(&format!("  {m}\n"));
         }
         out.push_str(&format!("reports of the last run: {}\n", self.reports.len()));
         for r in &self.reports {

@@ -28,7 +28,8 @@ pub const BENCHMARK_COLUMNS: [&str; 7] =
     ["benchmark_group", "rank", "group_size", "quartile", "median", "lower_quartile", "upper_quartile"];
 
 /// Renders the CSV: `.` decimal point, no thousands separators, at least two decimals, empty
-/// where there is no value, ISO dates. A trailing `notes` column says when data is synthetic.
+/// where there is no value, ISO dates. A trailing `notes` column says why a value is empty
+/// (whose data has not arrived, or nothing to divide by) and when data is synthetic.
 pub fn render(model: &ReportModel) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     let mut header: Vec<&str> = COLUMNS.to_vec();
@@ -36,7 +37,7 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
     header.extend(BENCHMARK_COLUMNS);
     header.push("notes");
     w.write_record(&header).expect("write to memory");
-    let note = if model.synthetic { "synthetic demo data, not real council figures" } else { "" };
+    let synthetic = model.synthetic.then_some("synthetic demo data, not real council figures");
     for r in &model.values {
         let info = model.indicators.iter().find(|i| i.id == r.indicator_id).expect("indicator of a value");
         let decimals = (info.decimals as usize).max(2);
@@ -75,7 +76,13 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
             &num(b.map(|b| b.median)),
             &num(b.map(|b| b.lower_quartile)),
             &num(b.map(|b| b.upper_quartile)),
-            note,
+            &safe(
+                &[Some(r.note.as_str()).filter(|n| !n.is_empty()), synthetic]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
         ])
         .expect("write to memory");
     }

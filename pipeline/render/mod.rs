@@ -38,6 +38,7 @@ mod tests {
             rag,
             last_year: Some(96.0),
             direction: value.map(|_| crate::indicators::Direction::Improved),
+            note: value.is_none().then(|| "no revenues extract from Fenland for 2025/26 M07".to_string()),
         };
         let values = vec![
             v("E07000143", Period::month(2025, 12), Some(97.123456), Some(Rag::Green)),
@@ -77,7 +78,8 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         assert_eq!(first9(lines[2]), "ctax_collection_rate,ALL,2025/26 M12,2026-03-01,2026-03-31,,percent,97.00,");
-        assert_eq!(&rest(lines[2])[3..], [""; 12], "no value: no sums, no direction, no benchmark");
+        assert_eq!(&rest(lines[2])[3..14], [""; 11], "no value: no sums, no direction, no benchmark");
+        assert_eq!(rest(lines[2])[14], "no revenues extract from Fenland for 2025/26 M07", "an empty value says why");
         assert_eq!(
             first9(lines[3]),
             "ctax_collection_rate,ALL,2025/26 Q4,2026-01-01,2026-03-31,95.50,percent,97.00,Amber"

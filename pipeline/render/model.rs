@@ -118,6 +118,9 @@ pub struct ValueRow {
     pub commentary: String,
     /// Red or Amber with no commentary.
     pub commentary_missing: bool,
+    /// Why the value is empty (whose data has not arrived, or nothing to divide by); empty
+    /// when there is a value.
+    pub note: String,
 }
 
 /// A row of the scorecard summary: one indicator, one cell per partner and the partnership.
@@ -205,6 +208,8 @@ pub struct SourceQuality {
     pub latest_file: String,
     pub latest_as_at: Option<NaiveDate>,
     pub findings: Vec<QualityFinding>,
+    /// Councils whose data for a month has not arrived, one sentence each.
+    pub missing: Vec<String>,
 }
 
 /// A check the latest extract of a source did not pass.
@@ -222,10 +227,29 @@ pub struct QualityFinding {
     pub waiver: String,
 }
 
-/// The data quality of every source, from the store and the kept quality records.
+/// What the figures of a source use: "the extract as at 31 March 2026", or, where the
+/// councils' latest data differ in date, "the extracts as at 31 March 2026 (Breckland, East
+/// Suffolk) and 28 March 2026 (Fenland)".
+fn in_use_text(project: &Project, latest: &std::collections::BTreeMap<String, NaiveDate>) -> String {
+    let mut by_date: std::collections::BTreeMap<std::cmp::Reverse<NaiveDate>, Vec<String>> = Default::default();
+    for (partner, d) in latest {
+        by_date.entry(std::cmp::Reverse(*d)).or_default().push(project.partner_name(partner));
+    }
+    if by_date.len() == 1 {
+        let d = by_date.keys().next().expect("one date").0;
+        return format!("the extract as at {}", long_date(d));
+    }
+    let dates: Vec<String> =
+        by_date.iter().map(|(d, who)| format!("{} ({})", long_date(d.0), who.join(", "))).collect();
+    format!("the extracts as at {}", dates.join(" and "))
+}
+
+/// The data quality of every source, from the store (what has arrived from whom) and the
+/// kept quality records.
 pub fn source_quality(
     project: &Project,
-    stored: &[StoredExtract],
+    deliveries: &crate::store::coverage::Deliveries,
+    missing: &[crate::store::coverage::MissingDelivery],
     records: &[crate::check::QualityRecord],
     files: &[FileReport],
     as_of: NaiveDate,
@@ -235,17 +259,22 @@ pub fn source_quality(
         .iter()
         .map(|src| {
             let id = src.id();
-            let in_use = stored.iter().filter(|e| e.source == id).map(|e| e.as_at).max();
+            let latest_by_partner = deliveries.latest(id);
+            let in_use = latest_by_partner.values().max().copied();
             let age = in_use.map(|d| (as_of - d).num_days());
+            // A source that has never delivered is stale when figures need it or a delivery is
+            // due, whatever its interval.
+            let used = project.indicators.iter().any(|d| d.method.get_ref().sources().contains(&id));
             let stale = match (src.stale_after_days, age) {
                 (Some(days), Some(age)) => age > days as i64,
                 (Some(_), None) => true,
-                (None, _) => false,
+                (None, None) => used,
+                (None, Some(_)) => false,
             };
             let mine: Vec<&crate::check::QualityRecord> = records.iter().filter(|r| r.source == id).collect();
             let latest = mine.iter().max_by_key(|r| (r.checked_on, r.as_at)).copied();
             let mut statement = match in_use {
-                Some(d) => format!("{}: figures use the extract as at {}", src.name, long_date(d)),
+                Some(_) => format!("{}: figures use {}", src.name, in_use_text(project, &latest_by_partner)),
                 None => format!("{}: no extract has been accepted yet", src.name),
             };
             if stale {
@@ -255,6 +284,13 @@ pub fn source_quality(
                     }
                     _ => ": STALE (no extract received)".to_string(),
                 });
+            }
+            let missing: Vec<String> = missing.iter().filter(|m| m.source == id).map(|m| m.message.clone()).collect();
+            if !missing.is_empty() {
+                statement.push_str(&format!(
+                    "; not yet arrived: {} (figures needing them are empty, with a note)",
+                    missing.join("; ")
+                ));
             }
             for f in files.iter().filter(|f| f.source.as_deref() == Some(id) && f.status == "quarantined") {
                 statement.push_str(&format!(
@@ -314,6 +350,7 @@ pub fn source_quality(
                 latest_file: latest.map(|r| r.file_name.clone()).unwrap_or_default(),
                 latest_as_at: latest.map(|r| r.as_at),
                 findings,
+                missing,
             }
         })
         .collect()
@@ -343,6 +380,10 @@ pub struct ReportModel {
     /// This run's files that were not accepted, with the reasons.
     pub attention: Vec<FileReport>,
     pub lineage: Vec<StoredExtract>,
+    /// Every council's data a later file replaced, oldest first (the Lineage sheet).
+    pub replacements: Vec<crate::store::Replaced>,
+    /// Councils whose data for a month has not arrived (the data-quality report).
+    pub missing: Vec<crate::store::coverage::MissingDelivery>,
     /// Breakdowns of indicators' latest months by a column of their source.
     pub breakdowns: Vec<BreakdownTable>,
     /// Red and amber results of the scorecard's latest month, with their commentary or
@@ -418,6 +459,7 @@ impl ReportModel {
                     commentary: commentary_text(project, v),
                     commentary_missing: matches!(v.rag, Some(Rag::Red | Rag::Amber))
                         && commentary_text(project, v).is_empty(),
+                    note: v.note.clone().unwrap_or_default(),
                 }
             })
             .collect();
@@ -487,6 +529,7 @@ impl ReportModel {
                                 direction: String::new(),
                                 commentary: String::new(),
                                 commentary_missing: false,
+                                note: "not reported for this quarter (the indicator is not computed for it)".into(),
                             })
                     })
                     .collect(),
@@ -560,8 +603,21 @@ impl ReportModel {
                         .and_then(|v| v.value)
                 })
                 .collect();
+            // A code is shown with the first spelling its source lists ("DD (Direct Debit)").
+            let spelling = def
+                .method
+                .get_ref()
+                .sources()
+                .first()
+                .and_then(|s| project.source(s))
+                .and_then(|s| s.column(&b.column))
+                .and_then(|c| c.values.get(&b.label))
+                .and_then(|v| v.first());
             let line = BreakdownRow {
-                label: b.label.clone(),
+                label: match spelling {
+                    Some(s) => format!("{} ({s})", b.label),
+                    None => b.label.clone(),
+                },
                 cells: values.iter().map(|v| value_text(*v, def.unit, def.decimals)).collect(),
                 values,
             };
@@ -613,6 +669,8 @@ impl ReportModel {
             source_summary,
             attention,
             lineage,
+            replacements: Vec::new(),
+            missing: Vec::new(),
             breakdowns: breakdown_tables,
             exceptions,
             quality,

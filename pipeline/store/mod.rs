@@ -1,46 +1,34 @@
-//! Store: the history of accepted extracts, in normalised form, so that indicators can be
+//! Store: the history of accepted extracts in normalised form, so that indicators can be
 //! computed for any period already seen.
 //!
-//! Takes [`CheckedExtract`]s; gives one Parquet file per source and as-at date
-//! (`store/<source>/<as-at>.parquet`, each row carrying its `as_at`) and a manifest
-//! (`store/manifest.json`) recording the lineage of each: file name, SHA-256, rows read,
-//! accepted and rejected. Reloading an extract for the same source and as-at date replaces
-//! the earlier one, whose file is kept under `replaced/`. Every file is written atomically and
-//! the manifest last, so an interrupted run leaves the previous state readable. The record of
+//! Takes [`CheckedExtract`]s; gives a Hive-partitioned Parquet dataset with one file per
+//! source, council and as-at date ([`paths`]: `store/revenues/partner=E07000143/as_at=2025-10-31/
+//! 3f2a9c01b4de.parquet`, each row carrying its `as_at`), which DuckDB, polars, Spark or
+//! DataFusion read with one glob, and a manifest ([`manifest`], `store/manifest.json`)
+//! recording the lineage of each part: the file that brought it, its SHA-256, rows read,
+//! accepted and rejected. The unit of storage is a council's data for a source and as-at
+//! date, not the file: a file covering one council replaces only that council's earlier data
+//! for the date, a file covering every council replaces all of theirs, and files of different
+//! councils for the same date sit side by side. Every replacement is recorded
+//! ([`Replacement`]) and the replaced data kept under `replaced/`. New files are written
+//! first, the manifest is the commit point, and replaced files move after it; [`repair`]
+//! finishes what a killed run left and migrates a store of the old layout. The record of
 //! every extract's data-quality checks is kept beside them (`store/quality/`).
+
+pub mod coverage;
+pub mod manifest;
+pub mod paths;
+mod repair;
+
+pub use manifest::{Replaced, Replacement, StoredExtract, StoredPart};
 
 use crate::check::{days_since_epoch, CheckedExtract, QualityRecord};
 use crate::publish::write_atomic;
 use chrono::NaiveDate;
+use manifest::Manifest;
 use polars::prelude::*;
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// One accepted extract as the manifest records it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StoredExtract {
-    pub source: String,
-    pub as_at: NaiveDate,
-    pub file_name: String,
-    pub sha256: String,
-    pub rows_read: usize,
-    pub rows_accepted: usize,
-    pub rows_rejected: usize,
-    /// Path of the Parquet file, relative to the store folder.
-    pub parquet: String,
-    /// The run (as-of date) that loaded it.
-    pub loaded_on: NaiveDate,
-    /// Totals of its money and number columns, for the next extract's change checks.
-    #[serde(default)]
-    pub sums: std::collections::BTreeMap<String, f64>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Manifest {
-    extracts: Vec<StoredExtract>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,12 +38,19 @@ pub enum StoreError {
     Manifest { path: PathBuf, source: serde_json::Error },
     #[error("store file {path}: {source}")]
     Polars { path: PathBuf, source: PolarsError },
+    #[error(
+        "the store in {0} has the layout of an older scorecard (one file per source and date); a run migrates it first"
+    )]
+    NotMigrated(PathBuf),
 }
 
 /// The store folder and its manifest.
 pub struct Store {
     dir: PathBuf,
     manifest: Manifest,
+    /// A layout-1 manifest not yet migrated (then `manifest` shows each of its extracts as
+    /// one part holding every council's rows, for reading).
+    legacy: Option<Vec<manifest::LegacyExtract>>,
     /// Rows kept when loading (a breakdown's view of the store); all rows when empty.
     only: Vec<Only>,
     /// Sources already read, by source and as-of date, shared with views: every indicator
@@ -107,6 +102,65 @@ pub struct Plan {
     pub sums: Vec<String>,
 }
 
+/// An I/O error at `path`, for `map_err`.
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+    let path = path.to_path_buf();
+    move |source| StoreError::Io { path, source }
+}
+
+/// A polars error at `path`, for `map_err`.
+fn polars_at(path: &Path) -> impl FnOnce(PolarsError) -> StoreError {
+    let path = path.to_path_buf();
+    move |source| StoreError::Polars { path, source }
+}
+
+/// What [`Store::put`] did: the entry it added, the parts it replaced, and problems that
+/// did not stop it (a replaced file left for the next run to move).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub entry: StoredExtract,
+    pub replaced: Vec<Replacement>,
+    pub warnings: Vec<String>,
+}
+
+/// A table split by the values of its partner column, in code order: blank partners and
+/// tables without a partner column are [`paths::WHOLE`].
+fn split_by_partner(df: &DataFrame, partner: Option<&str>) -> PolarsResult<Vec<(String, DataFrame)>> {
+    let Some(field) = partner.filter(|f| df.column(f).is_ok()) else {
+        return Ok(vec![(paths::WHOLE.to_string(), df.clone())]);
+    };
+    let codes = df.column(field)?.cast(&DataType::String)?;
+    let codes: std::collections::BTreeSet<Option<String>> =
+        codes.str()?.iter().map(|c| c.map(str::to_string)).collect();
+    if codes.len() <= 1 {
+        let code = codes.into_iter().next().flatten().unwrap_or_else(|| paths::WHOLE.to_string());
+        return Ok(vec![(code, df.clone())]);
+    }
+    let mut out = Vec::new();
+    for code in codes {
+        let rows = match &code {
+            Some(c) => col(field).cast(DataType::String).eq(lit(c.clone())),
+            None => col(field).is_null(),
+        };
+        let part = df.clone().lazy().filter(rows).collect()?;
+        out.push((code.unwrap_or_else(|| paths::WHOLE.to_string()), part));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// The totals of `fields` over a part's rows, settled as the indicators settle sums (so the
+/// same rows give the same totals, whichever order polars adds them in).
+fn sums_of<'a>(df: &DataFrame, fields: impl Iterator<Item = &'a String>) -> BTreeMap<String, f64> {
+    fields
+        .filter_map(|f| {
+            let c = df.column(f).ok()?.cast(&DataType::Float64).ok()?;
+            let total = c.f64().ok()?.sum().unwrap_or(0.0);
+            Some((f.clone(), crate::indicators::settle(total)))
+        })
+        .collect()
+}
+
 /// A restriction of one source's rows to one value of a column, for breakdowns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Only {
@@ -119,14 +173,21 @@ impl Store {
     /// Opens (or starts) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join("manifest.json");
-        let manifest = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest { path, source })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
+        let (manifest, legacy) = match std::fs::read(&path) {
+            Ok(bytes) => match manifest::parse(&bytes).map_err(|source| StoreError::Manifest { path, source })? {
+                manifest::Read::Current(m) => (m, None),
+                manifest::Read::Legacy(old) => {
+                    let extracts = old.iter().map(manifest::LegacyExtract::as_whole).collect();
+                    (Manifest { extracts, ..Manifest::default() }, Some(old))
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Manifest::default(), None),
             Err(source) => return Err(StoreError::Io { path, source }),
         };
         Ok(Store {
             dir: dir.to_path_buf(),
             manifest,
+            legacy,
             only: Vec::new(),
             cache: Default::default(),
             plans: Default::default(),
@@ -140,6 +201,7 @@ impl Store {
         Store {
             dir: self.dir.clone(),
             manifest: self.manifest.clone(),
+            legacy: self.legacy.clone(),
             only,
             cache: self.cache.clone(),
             plans: self.plans.clone(),
@@ -220,14 +282,14 @@ impl Store {
             return self.load(source, as_of)?.map(summarise).transpose();
         }
         let full = cached(&self.summaries, (source.to_string(), as_of), || {
-            // One small summary file per extract and plan, kept beside its Parquet file
-            // (made on first use and reused by later runs), so a run reads a few hundred
-            // summary rows per extract instead of the extract itself.
+            // One small summary file per part and plan, kept under `summaries/` (made on
+            // first use and reused by later runs), so a run reads a few hundred summary rows
+            // per part instead of the part itself.
             let plan_id = crate::ingest::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
             let mut frames = Vec::new();
-            for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
-                let data = self.dir.join(&e.parquet);
-                let kept = data.with_extension(format!("summary-{}.parquet", &plan_id[..12]));
+            for (_, part) in self.parts(source, as_of) {
+                let data = self.dir.join(&part.parquet);
+                let kept = self.dir.join(paths::summary(&part.parquet, &plan_id[..12]));
                 let df = match read_parquet(&kept) {
                     Ok(df) => df,
                     Err(_) => {
@@ -273,9 +335,33 @@ impl Store {
         Ok(values.into_iter().take(limit).collect())
     }
 
-    /// Every extract in the store, in the order they were loaded.
+    /// Every extract whose data (some or all of it) is in use, by source and as-at date.
     pub fn extracts(&self) -> &[StoredExtract] {
         &self.manifest.extracts
+    }
+
+    /// Which councils' data has arrived for each source and month.
+    pub fn deliveries(&self) -> coverage::Deliveries {
+        coverage::Deliveries::of(&self.manifest.extracts)
+    }
+
+    /// Every replacement made in the store, in the order made.
+    pub fn replacements(&self) -> &[Replacement] {
+        &self.manifest.replacements
+    }
+
+    /// The parts of a source dated on or before `as_of`, by as-at date then partner, each
+    /// with the extract that brought it.
+    pub fn parts(&self, source: &str, as_of: NaiveDate) -> Vec<(&StoredExtract, &StoredPart)> {
+        let mut out: Vec<(&StoredExtract, &StoredPart)> = self
+            .manifest
+            .extracts
+            .iter()
+            .filter(|e| e.source == source && e.as_at <= as_of)
+            .flat_map(|e| e.parts.iter().map(move |p| (e, p)))
+            .collect();
+        out.sort_by(|a, b| (a.0.as_at, &a.1.partner).cmp(&(b.0.as_at, &b.1.partner)));
+        out
     }
 
     /// The stored extract with these exact bytes, if any.
@@ -283,51 +369,35 @@ impl Store {
         self.manifest.extracts.iter().find(|e| e.sha256 == sha)
     }
 
-    /// Adds an accepted extract, replacing one of the same source and as-at date.
-    pub fn put(&mut self, x: &CheckedExtract, loaded_on: NaiveDate) -> Result<StoredExtract, StoreError> {
-        let rel = format!("{}/{}.parquet", x.source_id, x.as_at);
-        let path = self.dir.join(&rel);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
-        if path.exists() {
-            let replaced = self.dir.join(&x.source_id).join("replaced");
-            std::fs::create_dir_all(&replaced).map_err(io(&replaced))?;
-            let old_sha = self
-                .manifest
-                .extracts
-                .iter()
-                .find(|e| e.parquet == rel)
-                .map(|e| e.sha256[..12].to_string())
-                .unwrap_or_else(|| "unknown".into());
-            let dest = crate::publish::free_path(&replaced, &format!("{}-{old_sha}.parquet", x.as_at));
-            std::fs::rename(&path, &dest).map_err(io(&path))?;
-            // Summaries of the replaced extract are derived data: remove them (they are made
-            // again from the new extract when next needed).
-            let stem = format!("{}.summary-", x.as_at);
-            if let Ok(entries) = std::fs::read_dir(self.dir.join(&x.source_id)) {
-                for e in entries.flatten() {
-                    if e.file_name().to_string_lossy().starts_with(&stem) {
-                        let _ = std::fs::remove_file(e.path());
-                    }
-                }
-            }
+    /// Adds an accepted extract: one part per council it covers (by its partner column;
+    /// `ALL` for a source without one, and for rows whose partner is blank). Each part
+    /// replaces that council's earlier part for the same source and as-at date, if another
+    /// file brought one; the replaced part is kept under `replaced/` and the replacement
+    /// recorded. An extract whose every part has been replaced leaves the manifest.
+    pub fn put(&mut self, x: &CheckedExtract, loaded_on: NaiveDate) -> Result<Stored, StoreError> {
+        if self.legacy.is_some() {
+            return Err(StoreError::NotMigrated(self.dir.clone()));
         }
+        let source_dir = self.dir.join(&x.source_id);
         let mut df = x.table.clone();
         let n = df.height();
         df.with_column(
             Column::new("as_at".into(), vec![days_since_epoch(x.as_at); n])
                 .cast(&DataType::Date)
-                .map_err(|source| StoreError::Polars { path: path.clone(), source })?,
+                .map_err(polars_at(&source_dir))?,
         )
-        .map_err(|source| StoreError::Polars { path: path.clone(), source })?;
-        let mut bytes = Vec::new();
-        ParquetWriter::new(&mut bytes)
-            .finish(&mut df)
-            .map_err(|source| StoreError::Polars { path: path.clone(), source })?;
-        write_atomic(&path, &bytes).map_err(io(&path))?;
-
+        .map_err(polars_at(&source_dir))?;
+        // Write the new parts first (their names carry this file's SHA-256, so they never
+        // meet the parts they replace); the manifest, saved after, is the commit point.
+        let mut parts = Vec::new();
+        for (partner, mut part) in split_by_partner(&df, x.partner_field.as_deref()).map_err(polars_at(&source_dir))? {
+            let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
+            let path = self.dir.join(&rel);
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes).finish(&mut part).map_err(polars_at(&path))?;
+            write_atomic(&path, &bytes).map_err(io_at(&path))?;
+            parts.push(StoredPart { partner, rows: part.height(), sums: sums_of(&part, x.sums.keys()), parquet: rel });
+        }
         let entry = StoredExtract {
             source: x.source_id.clone(),
             as_at: x.as_at,
@@ -336,20 +406,71 @@ impl Store {
             rows_read: x.rows_read,
             rows_accepted: x.rows_accepted,
             rows_rejected: x.rows_rejected,
-            parquet: rel.clone(),
             loaded_on,
             sums: x.sums.clone(),
+            parts,
         };
-        for tables in [&self.cache, &self.summaries, &self.latest] {
-            if let Ok(mut c) = tables.lock() {
-                c.retain(|(source, _), _| source != &x.source_id);
-            }
+        let mut replaced = Vec::new();
+        for old in self.manifest.extracts.iter_mut().filter(|e| e.source == entry.source && e.as_at == entry.as_at) {
+            let (file_name, sha256, loaded) = (old.file_name.clone(), old.sha256.clone(), old.loaded_on);
+            old.parts.retain(|p| {
+                // The same bytes stored again keep their own part.
+                let Some(new) = entry.parts.iter().find(|n| n.partner == p.partner) else { return true };
+                if new.parquet == p.parquet {
+                    return true;
+                }
+                replaced.push(Replacement {
+                    source: entry.source.clone(),
+                    partner: p.partner.clone(),
+                    as_at: entry.as_at,
+                    file_name: entry.file_name.clone(),
+                    sha256: entry.sha256.clone(),
+                    replaced_on: loaded_on,
+                    old_file_name: file_name.clone(),
+                    old_sha256: sha256.clone(),
+                    old_loaded_on: loaded,
+                    parquet: p.parquet.clone(),
+                    kept: paths::replaced(&p.parquet),
+                });
+                false
+            });
         }
-        self.manifest.extracts.retain(|e| e.parquet != rel);
+        self.manifest.extracts.retain(|e| !e.parts.is_empty() && e.sha256 != entry.sha256);
         self.manifest.extracts.push(entry.clone());
         self.manifest.extracts.sort_by(|a, b| (&a.source, a.as_at).cmp(&(&b.source, b.as_at)));
+        // A kept path already taken (the same file's data replaced, reloaded and replaced
+        // again) gets a free name.
+        for r in &mut replaced {
+            let kept = self.dir.join(&r.kept);
+            if kept.exists() {
+                let dir = kept.parent().unwrap_or(&self.dir);
+                let name = kept.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let free = crate::publish::free_path(dir, &name);
+                r.kept = free.strip_prefix(&self.dir).unwrap_or(&free).to_string_lossy().replace('\\', "/");
+            }
+        }
+        self.manifest.replacements.extend(replaced.iter().cloned());
         self.save()?;
-        Ok(entry)
+        // After the commit: move the replaced parts out of the dataset (a run killed here
+        // leaves them for [`Store::repair`] to move).
+        let mut warnings = Vec::new();
+        for r in &replaced {
+            if let Err(e) = repair::keep_replaced(&self.dir, r) {
+                warnings.push(format!("the replaced data {} could not be moved to {}: {e}", r.parquet, r.kept));
+            }
+        }
+        self.forget(Some(&x.source_id));
+        Ok(Stored { entry, replaced, warnings })
+    }
+
+    /// Drops the tables made from a source's data (every source's with `None`), so they are
+    /// made again from what the store now holds.
+    fn forget(&self, source: Option<&str>) {
+        for tables in [&self.cache, &self.summaries, &self.latest] {
+            if let Ok(mut c) = tables.lock() {
+                c.retain(|(s, _), _| source.is_some_and(|x| x != s));
+            }
+        }
     }
 
     fn save(&self) -> Result<(), StoreError> {
@@ -420,8 +541,8 @@ impl Store {
     /// Reads a source's Parquet files dated on or before `as_of` into one table.
     fn read(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
         let mut frames = Vec::new();
-        for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
-            let df = read_parquet(&self.dir.join(&e.parquet))?;
+        for (_, part) in self.parts(source, as_of) {
+            let df = read_parquet(&self.dir.join(&part.parquet))?;
             frames.push(df.lazy());
         }
         if frames.is_empty() {
@@ -468,13 +589,88 @@ mod tests {
                 vec!["Fenland", "CTAX", "A2", "2025/26", "10", "1"],
             ],
         );
-        store.put(&two, date("2025-11-02")).unwrap();
+        let stored = store.put(&two, date("2025-11-02")).unwrap();
+        assert_eq!(stored.replaced.len(), 1);
         let reopened = Store::open(&store_dir).unwrap();
         assert_eq!(reopened.extracts().len(), 1);
         assert_eq!(reopened.extracts()[0].rows_accepted, 2);
         assert_eq!(reopened.load("revenues", as_at).unwrap().unwrap().height(), 2);
-        let kept = std::fs::read_dir(store_dir.join("revenues/replaced")).unwrap().count();
+        let kept =
+            std::fs::read_dir(store_dir.join("replaced/revenues/partner=E07000010/as_at=2025-10-31")).unwrap().count();
         assert_eq!(kept, 1, "the replaced version is kept");
+        assert_eq!(reopened.replacements(), stored.replaced.as_slice(), "the replacement is recorded");
+        assert_eq!(
+            std::fs::read_dir(store_dir.join("revenues/partner=E07000010/as_at=2025-10-31")).unwrap().count(),
+            1,
+            "only the data in use stays in the dataset"
+        );
+    }
+
+    /// Rows of one council for the revenues header.
+    fn accounts(council: &'static str, collected: &'static str, n: usize) -> Vec<Vec<&'static str>> {
+        const REFS: [&str; 4] = ["CT1000001", "CT1000002", "CT1000003", "CT1000004"];
+        REFS[..n].iter().map(|r| vec![council, "CTAX", *r, "2025/26", "100", collected]).collect()
+    }
+
+    fn partners_in_use(store: &Store) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = store
+            .extracts()
+            .iter()
+            .flat_map(|e| e.parts.iter().map(|p| (p.partner.clone(), e.file_name.clone())))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn each_council_is_stored_apart_and_replaced_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        let mut store = Store::open(&store_dir).unwrap();
+        let as_at = date("2025-10-31");
+        let file = |rows: Vec<Vec<&'static str>>, name: &str| {
+            let mut x = checked(&p, "revenues", as_at, &REVENUES_HEADER, &rows);
+            x.file_name = name.to_string();
+            x.sha256 = crate::ingest::sha256_hex(name.as_bytes());
+            x
+        };
+        // One file per council on the same date: side by side.
+        store.put(&file(accounts("Breckland", "10", 2), "breckland.xlsx"), as_at).unwrap();
+        let fenland = store.put(&file(accounts("Fenland", "20", 3), "fenland.xlsx"), as_at).unwrap();
+        assert!(fenland.replaced.is_empty(), "another council's file replaces nothing");
+        assert_eq!(store.load("revenues", as_at).unwrap().unwrap().height(), 5);
+        // A file for every council replaces both.
+        let mut all = accounts("Breckland", "11", 2);
+        all.extend(accounts("Fenland", "21", 3));
+        all.extend(accounts("East Suffolk", "31", 1));
+        let whole = store.put(&file(all, "all.xlsx"), as_at).unwrap();
+        let mut whose: Vec<&str> = whole.replaced.iter().map(|r| r.partner.as_str()).collect();
+        whose.sort();
+        assert_eq!(whose, ["E07000010", "E07000143"]);
+        assert_eq!(store.extracts().len(), 1, "files whose every part was replaced leave the manifest");
+        // A correction for Fenland replaces only Fenland's part of the whole file.
+        let fix = store.put(&file(accounts("Fenland", "22", 4), "fenland-fix.xlsx"), date("2025-11-03")).unwrap();
+        assert_eq!(fix.replaced.len(), 1);
+        assert_eq!(fix.replaced[0].old_file_name, "all.xlsx");
+        assert!(fix.replaced[0]
+            .sentence("Fenland's")
+            .starts_with("Fenland's revenues as at 31/10/2025, from file fenland-fix.xlsx"));
+        assert_eq!(
+            partners_in_use(&Store::open(&store_dir).unwrap()),
+            [
+                ("E07000010".to_string(), "fenland-fix.xlsx".to_string()),
+                ("E07000143".to_string(), "all.xlsx".to_string()),
+                ("E07000244".to_string(), "all.xlsx".to_string()),
+            ]
+        );
+        let df = store.load("revenues", as_at).unwrap().unwrap();
+        let collected = df.column("collected").unwrap().f64().unwrap().sum().unwrap();
+        assert_eq!(collected, 2.0 * 11.0 + 4.0 * 22.0 + 31.0);
+        // What a DuckDB glob over the dataset sees is exactly the data in use.
+        let dataset: Vec<String> = repair::files_below(&store_dir.join("revenues"));
+        assert_eq!(dataset.len(), 3, "{dataset:?}");
+        assert_eq!(store.replacements().len(), 3);
     }
 
     #[test]
@@ -510,20 +706,126 @@ mod tests {
             s.summary("revenues", as_at).unwrap().unwrap().column("collected").unwrap().f64().unwrap().sum()
         };
         assert_eq!(sum(&store), Some(50.0));
-        let kept = |d: &Path| {
-            std::fs::read_dir(d.join("revenues"))
-                .unwrap()
-                .flatten()
-                .filter(|e| e.file_name().to_string_lossy().contains(".summary-"))
-                .count()
-        };
-        assert_eq!(kept(&store_dir), 1, "the summary is kept beside the extract");
+        let kept = |d: &Path| repair::files_below(&d.join("summaries")).len();
+        assert_eq!(kept(&store_dir), 1, "the summary is kept under summaries/");
         // A corrected extract for the same date: its summary, not the old one, is used.
         store.put(&checked(&p, "revenues", as_at, &REVENUES_HEADER, &[row("70")]), as_at).unwrap();
-        assert_eq!(kept(&store_dir), 0, "the replaced extract's summary is removed");
-        let reopened = Store::open(&store_dir).unwrap();
+        let mut reopened = Store::open(&store_dir).unwrap();
         reopened.plan("revenues", plan);
         assert_eq!(sum(&reopened), Some(70.0));
+        assert_eq!(kept(&store_dir), 2, "one summary per part");
+        assert!(reopened.repair().unwrap().iter().any(|d| d.contains("summary file(s) of data no longer in use")));
+        assert_eq!(kept(&store_dir), 1, "the replaced part's summary is removed by the repair");
+    }
+
+    #[test]
+    fn a_run_killed_between_commit_and_move_or_before_commit_is_finished_by_the_repair() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        let mut store = Store::open(&store_dir).unwrap();
+        let as_at = date("2025-10-31");
+        let first = checked(&p, "revenues", as_at, &REVENUES_HEADER, &accounts("Fenland", "10", 2));
+        store.put(&first, as_at).unwrap();
+        let second = checked(&p, "revenues", as_at, &REVENUES_HEADER, &accounts("Fenland", "20", 2));
+        let stored = store.put(&second, as_at).unwrap();
+        let r = &stored.replaced[0];
+        // As if killed after the manifest was saved but before the old part moved out.
+        std::fs::create_dir_all(store_dir.join(&r.parquet).parent().unwrap()).unwrap();
+        std::fs::rename(store_dir.join(&r.kept), store_dir.join(&r.parquet)).unwrap();
+        // And as if another load was killed before its commit: a part no manifest lists.
+        let orphan = store_dir.join(paths::part("revenues", "E07000143", as_at, &"f".repeat(64)));
+        std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+        std::fs::write(&orphan, b"PAR1").unwrap();
+        assert_eq!(repair::files_below(&store_dir.join("revenues")).len(), 3, "a glob would read too much");
+        let mut reopened = Store::open(&store_dir).unwrap();
+        let done = reopened.repair().unwrap();
+        assert_eq!(done.len(), 2, "{done:?}");
+        assert!(store_dir.join(&r.kept).exists() && !store_dir.join(&r.parquet).exists());
+        assert!(!orphan.exists());
+        assert_eq!(
+            repair::files_below(&store_dir.join("revenues")),
+            [paths::part("revenues", "E07000010", as_at, &second.sha256).trim_start_matches("revenues/").to_string()]
+        );
+        assert!(reopened.repair().unwrap().is_empty(), "nothing left to do");
+        let df = reopened.load("revenues", as_at).unwrap().unwrap();
+        assert_eq!(df.column("collected").unwrap().f64().unwrap().sum(), Some(40.0));
+    }
+
+    #[test]
+    fn a_legacy_store_is_read_then_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        // The old layout: one file per source and date holding every council's rows.
+        let mut rows = accounts("Fenland", "10", 2);
+        rows.extend(accounts("Breckland", "30", 1));
+        let x = checked(&p, "revenues", date("2025-10-31"), &REVENUES_HEADER, &rows);
+        let mut df = x.table.clone();
+        df.with_column(
+            Column::new("as_at".into(), vec![days_since_epoch(x.as_at); df.height()]).cast(&DataType::Date).unwrap(),
+        )
+        .unwrap();
+        std::fs::create_dir_all(store_dir.join("revenues")).unwrap();
+        let mut f = std::fs::File::create(store_dir.join("revenues/2025-10-31.parquet")).unwrap();
+        ParquetWriter::new(&mut f).finish(&mut df).unwrap();
+        let legacy = serde_json::json!({"extracts": [{
+            "source": "revenues", "as_at": "2025-10-31", "file_name": "r.xlsx", "sha256": x.sha256,
+            "rows_read": 3, "rows_accepted": 3, "rows_rejected": 0,
+            "parquet": "revenues/2025-10-31.parquet", "loaded_on": "2025-11-01", "sums": {"collected": 50.0}
+        }]});
+        std::fs::write(store_dir.join("manifest.json"), serde_json::to_vec(&legacy).unwrap()).unwrap();
+        let mut store = Store::open(&store_dir).unwrap();
+        assert!(store.is_legacy());
+        assert_eq!(store.load("revenues", date("2025-11-01")).unwrap().unwrap().height(), 3, "read before migrating");
+        assert!(matches!(store.put(&x, date("2025-11-02")), Err(StoreError::NotMigrated(_))));
+        let done = store.migrate(&p.sources).unwrap();
+        assert!(done[0].starts_with("store migrated"), "{done:?}");
+        let parts: Vec<(String, usize)> =
+            Store::open(&store_dir).unwrap().extracts()[0].parts.iter().map(|p| (p.partner.clone(), p.rows)).collect();
+        assert_eq!(parts, [("E07000010".to_string(), 2), ("E07000143".to_string(), 1)]);
+        assert!(store_dir.join("replaced/layout-1/revenues/2025-10-31.parquet").exists(), "the old file is kept");
+        assert_eq!(store.load("revenues", date("2025-11-01")).unwrap().unwrap().height(), 3);
+    }
+
+    #[test]
+    fn a_migration_that_fails_half_way_changes_nothing_and_runs_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        std::fs::create_dir_all(store_dir.join("revenues")).unwrap();
+        let mut extracts = Vec::new();
+        for (d, council) in [("2025-09-30", "Fenland"), ("2025-10-31", "Breckland")] {
+            let x = checked(&p, "revenues", date(d), &REVENUES_HEADER, &accounts(council, "10", 2));
+            let mut df = x.table.clone();
+            let as_at = Column::new("as_at".into(), vec![days_since_epoch(x.as_at); 2]).cast(&DataType::Date).unwrap();
+            df.with_column(as_at).unwrap();
+            let mut f = std::fs::File::create(store_dir.join(format!("revenues/{d}.parquet"))).unwrap();
+            ParquetWriter::new(&mut f).finish(&mut df).unwrap();
+            extracts.push(serde_json::json!({
+                "source": "revenues", "as_at": d, "file_name": format!("r{d}.xlsx"), "sha256": x.sha256,
+                "rows_read": 2, "rows_accepted": 2, "rows_rejected": 0,
+                "parquet": format!("revenues/{d}.parquet"), "loaded_on": d, "sums": {}
+            }));
+        }
+        let manifest = serde_json::to_vec(&serde_json::json!({ "extracts": extracts })).unwrap();
+        std::fs::write(store_dir.join("manifest.json"), &manifest).unwrap();
+        // The second file is unreadable: the migration stops after writing the first's parts.
+        let good = std::fs::read(store_dir.join("revenues/2025-10-31.parquet")).unwrap();
+        std::fs::write(store_dir.join("revenues/2025-10-31.parquet"), b"PAR1 damaged").unwrap();
+        let mut store = Store::open(&store_dir).unwrap();
+        let err = store.migrate(&p.sources).unwrap_err().to_string();
+        assert!(err.contains("2025-10-31.parquet"), "{err}");
+        assert_eq!(std::fs::read(store_dir.join("manifest.json")).unwrap(), manifest, "the old manifest stands");
+        assert!(Store::open(&store_dir).unwrap().is_legacy());
+        // Mended, the next run migrates from the start, over the parts already written.
+        std::fs::write(store_dir.join("revenues/2025-10-31.parquet"), good).unwrap();
+        let mut store = Store::open(&store_dir).unwrap();
+        store.migrate(&p.sources).unwrap();
+        let rows: usize = store.extracts().iter().flat_map(|e| e.parts.iter().map(|p| p.rows)).sum();
+        assert_eq!(rows, 4);
+        assert_eq!(repair::files_below(&store_dir.join("revenues")).len(), 2, "one part each, nothing else");
+        assert_eq!(repair::files_below(&store_dir.join("replaced/layout-1")).len(), 2);
     }
 
     #[test]

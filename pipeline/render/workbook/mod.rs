@@ -6,6 +6,7 @@
 //! and text is always written as text (never as a formula).
 
 mod benchmarks;
+mod lineage;
 mod quality;
 mod scorecard;
 mod trends;
@@ -316,32 +317,8 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
         ws.autofit();
     }
 
-    // Lineage: every extract in the store that the figures can draw on.
-    {
-        let ws = wb.add_worksheet().set_name("Lineage")?;
-        let num = Format::new().set_num_format("#,##0");
-        let rows = m
-            .lineage
-            .iter()
-            .map(|e| {
-                vec![
-                    text(&e.file_name),
-                    text(&e.sha256),
-                    text(&e.source),
-                    X::Date(e.as_at),
-                    X::Num(e.rows_read as f64, num.clone()),
-                    X::Num(e.rows_accepted as f64, num.clone()),
-                    X::Num(e.rows_rejected as f64, num.clone()),
-                    X::Date(e.loaded_on),
-                ]
-            })
-            .collect();
-        let headers =
-            ["File", "SHA-256", "Source", "As at", "Rows read", "Rows accepted", "Rows rejected", "Loaded on"];
-        write_table(ws, 0, "Lineage", &headers, rows)?;
-        ws.set_freeze_panes(1, 0)?;
-        ws.autofit();
-    }
+    // Lineage: every council's data in use, and what replaced what.
+    lineage::write(&mut wb, m)?;
 
     wb.save_to_buffer()
 }

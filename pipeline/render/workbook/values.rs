@@ -10,7 +10,7 @@ use std::collections::HashMap;
 /// Above this many rows the sheet is written in constant-memory mode.
 pub const CONSTANT_MEMORY_ROWS: usize = 50_000;
 
-const HEADERS: [&str; 14] = [
+const HEADERS: [&str; 15] = [
     "Indicator id",
     "Indicator",
     "Partner code",
@@ -25,10 +25,11 @@ const HEADERS: [&str; 14] = [
     "Same period last year",
     "Direction of travel",
     "Commentary",
+    "Why there is no value",
 ];
 
 /// Column widths used when the sheet is too large to fit them to its contents.
-const WIDTHS: [f64; 14] = [26.0, 44.0, 12.0, 28.0, 16.0, 12.0, 12.0, 12.0, 9.0, 12.0, 8.0, 12.0, 12.0, 60.0];
+const WIDTHS: [f64; 15] = [26.0, 44.0, 12.0, 28.0, 16.0, 12.0, 12.0, 12.0, 9.0, 12.0, 8.0, 12.0, 12.0, 60.0, 60.0];
 
 /// Writes the sheet, in constant-memory mode when it has more than [`CONSTANT_MEMORY_ROWS`].
 pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
@@ -91,6 +92,9 @@ fn write_sheet(wb: &mut Workbook, m: &ReportModel, large: bool) -> Result<(), Xl
         let commentary = if v.commentary_missing { "commentary missing" } else { v.commentary.as_str() };
         if !commentary.is_empty() {
             ws.write_string(r, 13, fit(commentary))?;
+        }
+        if !v.note.is_empty() {
+            ws.write_string(r, 14, fit(&v.note))?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
