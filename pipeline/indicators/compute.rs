@@ -442,7 +442,8 @@ pub fn plan_summaries(project: &Project, store: &Store) {
         let plan = plans.entry(source.to_string()).or_default();
         plan.keys.extend(keys);
         plan.keys.extend(def.breakdown.iter().cloned());
-        plan.keys.extend(project.source(source).and_then(|s| s.partner_field()).map(str::to_string));
+        plan.partner = project.source(source).and_then(|s| s.partner_field()).map(str::to_string);
+        plan.keys.extend(plan.partner.clone());
         plan.sums.extend(sums);
     }
     for (source, mut plan) in plans {

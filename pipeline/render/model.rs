@@ -603,16 +603,16 @@ impl ReportModel {
                         .and_then(|v| v.value)
                 })
                 .collect();
-            // A code is shown with the first spelling its source lists ("DD (Direct Debit)").
-            let spelling = def
+            // The column broken down by, as its source defines it.
+            let column = def
                 .method
                 .get_ref()
                 .sources()
                 .first()
                 .and_then(|s| project.source(s))
-                .and_then(|s| s.column(&b.column))
-                .and_then(|c| c.values.get(&b.label))
-                .and_then(|v| v.first());
+                .and_then(|s| s.column(&b.column));
+            // A code is shown with the first spelling its source lists ("DD (Direct Debit)").
+            let spelling = column.and_then(|c| c.values.get(&b.label)).and_then(|v| v.first());
             let line = BreakdownRow {
                 label: match spelling {
                     Some(s) => format!("{} ({s})", b.label),
@@ -627,15 +627,7 @@ impl ReportModel {
                     indicator_id: b.indicator_id.clone(),
                     name: def.name.clone(),
                     // The column as the source system heads it.
-                    column: def
-                        .method
-                        .get_ref()
-                        .sources()
-                        .first()
-                        .and_then(|s| project.source(s))
-                        .and_then(|s| s.column(&b.column))
-                        .and_then(|c| c.headers.first().cloned())
-                        .unwrap_or_else(|| b.column.clone()),
+                    column: column.and_then(|c| c.headers.first().cloned()).unwrap_or_else(|| b.column.clone()),
                     field: b.column.clone(),
                     period: row.period.clone(),
                     rows: vec![line],

@@ -95,11 +95,13 @@ fn cached(
 }
 
 /// What a source's summary keeps: the columns it is grouped by (besides `as_at`) and the
-/// columns it sums; rows are counted in `_n`.
+/// columns it sums; rows are counted in `_n`. `partner` is the source's partner column (one
+/// of the keys), by which a summary keeps only the councils whose data is still in use.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub keys: Vec<String>,
     pub sums: Vec<String>,
+    pub partner: Option<String>,
 }
 
 /// An I/O error at `path`, for `map_err`.
@@ -282,18 +284,23 @@ impl Store {
             return self.load(source, as_of)?.map(summarise).transpose();
         }
         let full = cached(&self.summaries, (source.to_string(), as_of), || {
-            // One small summary file per part and plan, kept under `summaries/` (made on
+            // One small summary file per extract and plan, kept under `summaries/` (made on
             // first use and reused by later runs), so a run reads a few hundred summary rows
-            // per part instead of the part itself.
+            // per extract instead of its data. It keeps only the councils whose data from
+            // that extract is still in use.
             let plan_id = crate::ingest::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
             let mut frames = Vec::new();
-            for (_, part) in self.parts(source, as_of) {
-                let data = self.dir.join(&part.parquet);
-                let kept = self.dir.join(paths::summary(&part.parquet, &plan_id[..12]));
+            for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
+                let kept = self.dir.join(paths::summary(source, e.as_at, &e.sha256, &plan_id[..12]));
                 let df = match read_parquet(&kept) {
                     Ok(df) => df,
                     Err(_) => {
-                        let mut df = summarise(read_parquet(&data)?)?;
+                        let mut parts = Vec::new();
+                        for p in &e.parts {
+                            parts.push(read_parquet(&self.dir.join(&p.parquet))?.lazy());
+                        }
+                        let rows = concat(parts, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?;
+                        let mut df = summarise(rows)?;
                         let mut bytes = Vec::new();
                         ParquetWriter::new(&mut bytes).finish(&mut df).map_err(err)?;
                         // A summary that cannot be kept is made again next time.
@@ -301,7 +308,16 @@ impl Store {
                         df
                     }
                 };
-                frames.push(df.lazy());
+                let in_use = match plan.partner.as_deref().filter(|p| plan.keys.iter().any(|k| k == p)) {
+                    Some(field) => df.lazy().filter(e.parts.iter().fold(lit(false), |any, p| {
+                        any.or(match p.partner.as_str() {
+                            paths::WHOLE => col(field).is_null(),
+                            code => col(field).cast(DataType::String).eq(lit(code.to_string())),
+                        })
+                    })),
+                    None => df.lazy(),
+                };
+                frames.push(in_use);
             }
             if frames.is_empty() {
                 return Ok(None);
@@ -697,7 +713,8 @@ mod tests {
         let p = project(&dir.path().join("p"));
         let store_dir = dir.path().join("store");
         let mut store = Store::open(&store_dir).unwrap();
-        let plan = Plan { keys: vec!["council".into()], sums: vec!["collected".into()] };
+        let plan =
+            Plan { keys: vec!["council".into()], sums: vec!["collected".into()], partner: Some("council".into()) };
         let as_at = date("2025-10-31");
         let row = |collected: &'static str| vec!["Fenland", "CTAX", "CT1000001", "2025/26", "100", collected];
         store.put(&checked(&p, "revenues", as_at, &REVENUES_HEADER, &[row("50")]), as_at).unwrap();
@@ -711,11 +728,37 @@ mod tests {
         // A corrected extract for the same date: its summary, not the old one, is used.
         store.put(&checked(&p, "revenues", as_at, &REVENUES_HEADER, &[row("70")]), as_at).unwrap();
         let mut reopened = Store::open(&store_dir).unwrap();
-        reopened.plan("revenues", plan);
+        reopened.plan("revenues", plan.clone());
         assert_eq!(sum(&reopened), Some(70.0));
-        assert_eq!(kept(&store_dir), 2, "one summary per part");
+        assert_eq!(kept(&store_dir), 2, "one summary per extract");
         assert!(reopened.repair().unwrap().iter().any(|d| d.contains("summary file(s) of data no longer in use")));
-        assert_eq!(kept(&store_dir), 1, "the replaced part's summary is removed by the repair");
+        assert_eq!(kept(&store_dir), 1, "the replaced extract's summary is removed by the repair");
+        // A file for two councils, then a correction for one: the first file's summary keeps
+        // only the other council's rows.
+        let d = date("2025-11-28");
+        let mut both = accounts("Fenland", "10", 2);
+        both.extend(accounts("Breckland", "20", 1));
+        reopened.put(&checked(&p, "revenues", d, &REVENUES_HEADER, &both), d).unwrap();
+        reopened.plan("revenues", plan.clone());
+        let total = |s: &Store| {
+            s.summary("revenues", d)
+                .unwrap()
+                .unwrap()
+                .lazy()
+                .filter(col("as_at").eq(lit(d)))
+                .collect()
+                .unwrap()
+                .column("collected")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .sum()
+        };
+        assert_eq!(total(&reopened), Some(40.0));
+        reopened.put(&checked(&p, "revenues", d, &REVENUES_HEADER, &accounts("Fenland", "5", 2)), d).unwrap();
+        let again = Store::open(&store_dir).unwrap();
+        again.plan("revenues", plan);
+        assert_eq!(total(&again), Some(30.0), "Breckland's 20 from the first file, Fenland's 5 + 5 from the second");
     }
 
     #[test]

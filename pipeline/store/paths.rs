@@ -27,10 +27,16 @@ pub fn replaced(part: &str) -> String {
     format!("replaced/{part}")
 }
 
-/// The derived summary of a part for one plan: `summaries/` followed by the part's path with
-/// the plan before `.parquet`.
-pub fn summary(part: &str, plan: &str) -> String {
-    format!("summaries/{}.{plan}.parquet", part.strip_suffix(".parquet").unwrap_or(part))
+/// The derived summary of one extract's data for one plan:
+/// `summaries/<source>/<as-at>-<sha12>.<plan>.parquet` (one file per extract, whatever the
+/// number of councils it covers, so that a national store keeps few files).
+pub fn summary(source: &str, as_at: NaiveDate, sha: &str, plan: &str) -> String {
+    format!("summaries/{source}/{}.{plan}.parquet", summary_stem(as_at, sha))
+}
+
+/// `<as-at>-<sha12>`: the part of a summary's name that names its extract.
+pub fn summary_stem(as_at: NaiveDate, sha: &str) -> String {
+    format!("{as_at}-{}", &sha[..sha.len().min(12)])
 }
 
 /// `partner=<code>/as_at=<date>/<sha12>.parquet`.
@@ -72,8 +78,8 @@ mod tests {
         assert_eq!(replaced(&p), "replaced/revenues/partner=E07000143/as_at=2025-10-31/3f2a9c01b4de.parquet");
         assert!(!is_part(&replaced(&p)));
         assert_eq!(
-            summary(&p, "0123456789ab"),
-            "summaries/revenues/partner=E07000143/as_at=2025-10-31/3f2a9c01b4de.0123456789ab.parquet"
+            summary("revenues", d, "3f2a9c01b4de99", "0123456789ab"),
+            "summaries/revenues/2025-10-31-3f2a9c01b4de.0123456789ab.parquet"
         );
         assert_eq!(escape("E07/1 x"), "E07%2F1%20x");
         assert!(!is_part("revenues/2025-10-31.parquet"), "the old layout is not a part");

@@ -244,13 +244,19 @@ impl Store {
             done.push(format!("moved {old_layout} file(s) of the old store layout to replaced/layout-1/"));
         }
         let summaries = self.dir.join("summaries");
+        let extracts: BTreeSet<String> = self
+            .manifest
+            .extracts
+            .iter()
+            .map(|e| format!("{}/{}", e.source, paths::summary_stem(e.as_at, &e.sha256)))
+            .collect();
         let mut stale = 0;
         for rel in files_below(&summaries) {
-            // `summaries/<part without .parquet>.<plan>.parquet`
+            // `summaries/<source>/<as-at>-<sha12>.<plan>.parquet`
             let Some(stem) = rel.strip_suffix(".parquet").and_then(|s| s.rsplit_once('.')).map(|(s, _)| s) else {
                 continue;
             };
-            if !in_use.contains(format!("{stem}.parquet").as_str()) {
+            if !extracts.contains(stem) {
                 let path = summaries.join(&rel);
                 if std::fs::remove_file(&path).is_ok() {
                     remove_empty_parents(&summaries, &path);
