@@ -55,7 +55,7 @@ fn main() {
     let ingest_once = || -> f64 {
         let t = Instant::now();
         for f in &files {
-            match scorecard::run::judge(f, &project, None, as_of, &history) {
+            match scorecard::run::judge(f, &project, as_of, &history) {
                 scorecard::run::Judged::Checked(x) => {
                     assert!(x.verdict == Verdict::Accept, "{}: {:?}", f.display(), x.verdict)
                 }

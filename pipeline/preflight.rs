@@ -132,7 +132,7 @@ pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, history: &[S
         findings_total: 0,
         record: None,
     };
-    let x = match crate::run::judge(path, project, None, as_of, history) {
+    let x = match crate::run::judge(path, project, as_of, history) {
         Judged::Skip(reason) => {
             out.reason = Some(reason);
             return out;

@@ -335,7 +335,7 @@ fn a_store_of_the_old_layout_is_migrated_with_nothing_lost() {
     let before = files_under(&old.join("store"));
     let (code, json) = run_json(&old, "2025-12-08");
     assert!(code <= 1, "{}", json["errors"]);
-    let repairs = json["store_repairs"].as_array().unwrap();
+    let repairs = json["repairs"].as_array().unwrap();
     assert!(repairs.iter().any(|r| r.as_str().unwrap().starts_with("store migrated")), "{repairs:?}");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(old.join("store/manifest.json")).unwrap()).unwrap();
@@ -367,5 +367,5 @@ fn a_store_of_the_old_layout_is_migrated_with_nothing_lost() {
     assert_eq!(dd[column(&a, "value")], "50.00", "labels stored before became codes: Direct Debit is DD");
     // A second run has nothing left to migrate or repair.
     let (_, again) = run_json_with(&old, "2025-12-08", &["--force"]);
-    assert_eq!(again["store_repairs"].as_array().unwrap().len(), 0);
+    assert_eq!(again["repairs"].as_array().unwrap().len(), 0);
 }

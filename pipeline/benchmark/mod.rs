@@ -54,7 +54,7 @@ pub fn position(value: f64, group: &[f64], polarity: Polarity) -> Option<Positio
     if sorted.is_empty() || !value.is_finite() {
         return None;
     }
-    sorted.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    sorted.sort_by(f64::total_cmp);
     let (q1, median, q3) = (quantile_inc(&sorted, 0.25)?, quantile_inc(&sorted, 0.5)?, quantile_inc(&sorted, 0.75)?);
     let better = |other: f64| match polarity {
         Polarity::Higher => other > value,

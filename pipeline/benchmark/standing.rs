@@ -135,7 +135,9 @@ pub fn standings(project: &Project, comparators: &Comparators, values: &[Indicat
                 for &year in &years {
                     let own = ours(def.id(), &partner.code, year);
                     let published = comparators.value(def.id(), year, &partner.code);
-                    let Some(value) = own.and_then(|v| v.value).or(published) else { continue };
+                    let Some(value) = own.and_then(|v| v.value).or(published).filter(|v| v.is_finite()) else {
+                        continue;
+                    };
                     if let (Some(a), Some(b)) = (own.and_then(|v| v.value), published) {
                         let unit = 10f64.powi(-(def.decimals as i32));
                         if (a - b).abs() >= unit / 2.0 {
@@ -153,7 +155,7 @@ pub fn standings(project: &Project, comparators: &Comparators, values: &[Indicat
                     for m in members.iter().filter(|m| **m != partner.code) {
                         // A fellow partner is placed by the scorecard's own figure too.
                         let own = ours(def.id(), m, year).and_then(|v| v.value);
-                        match own.or_else(|| comparators.value(def.id(), year, m)) {
+                        match own.or_else(|| comparators.value(def.id(), year, m)).filter(|v| v.is_finite()) {
                             Some(v) => figures.push((m.clone(), v)),
                             None => without.push(m.clone()),
                         }
@@ -164,7 +166,7 @@ pub fn standings(project: &Project, comparators: &Comparators, values: &[Indicat
                     let all: Vec<f64> = figures.iter().map(|(_, v)| *v).collect();
                     let Some(pos) = position(value, &all, def.polarity) else { continue };
                     figures.sort_by(|a, b| {
-                        let order = a.1.partial_cmp(&b.1).expect("finite figures");
+                        let order = a.1.total_cmp(&b.1);
                         match def.polarity {
                             crate::config::Polarity::Higher => order.reverse(),
                             crate::config::Polarity::Lower => order,

@@ -276,6 +276,13 @@ pub struct Typed {
     checks: Vec<CheckResult>,
 }
 
+impl Typed {
+    /// The SHA-256 of the file's bytes.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
 /// Converts every cell of the grid to its column's type and runs the built-in checks: the
 /// step that turns a file into data (the nightly job's "ingest" stage ends here).
 pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {

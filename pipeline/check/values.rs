@@ -47,8 +47,23 @@ pub fn is_known_missing(cell: &Cell, col: &ColumnDef) -> bool {
     }
 }
 
+/// The largest magnitude a money, number or percent cell may hold: a thousand million
+/// million (no council figure comes near it; `1e308` in a cell would make every sum
+/// infinite).
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
 /// Converts a cell for a column; `Err` holds what was expected, for the finding.
 pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, String> {
+    match convert_any(cell, col, partners, dates)? {
+        Value::Num(n) if !n.is_finite() || n.abs() > MAX_MAGNITUDE => Err(format!(
+            "{} is too large to be a real figure (more than 1,000,000,000,000,000 either way)",
+            if n.is_finite() { format!("{n:e}") } else { "the number".to_string() }
+        )),
+        v => Ok(v),
+    }
+}
+
+fn convert_any(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, String> {
     if cell.is_empty() || is_known_missing(cell, col) {
         return Ok(Value::Null);
     }
@@ -233,6 +248,17 @@ mod tests {
         // The same day in a workbook saved in the 1904 date system is 1,462 days lower.
         assert_eq!(excel_serial_date(45961.0 - 1462.0, DateSystem::Excel1904), NaiveDate::from_ymd_opt(2025, 10, 31));
         assert_eq!(excel_serial_date(0.0, DateSystem::Excel1904), NaiveDate::from_ymd_opt(1904, 1, 1));
+    }
+
+    #[test]
+    fn numbers_too_large_to_be_real_are_rejected() {
+        let col: ColumnDef = toml::from_str("field = 'debit'\ntype = 'money'").unwrap();
+        let conv = |c: Cell| convert(&c, &col, &[], DateSystem::Excel1900);
+        assert_eq!(conv(Cell::Number(1e15)), Ok(Value::Num(1e15)));
+        for bad in [Cell::Number(1e308), Cell::Number(-2e15), Cell::Number(f64::INFINITY), Cell::Text("1e308".into())] {
+            let e = conv(bad.clone()).unwrap_err();
+            assert!(e.contains("too large to be a real figure"), "{bad:?}: {e}");
+        }
     }
 
     #[test]

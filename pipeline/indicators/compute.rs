@@ -161,7 +161,7 @@ impl Series {
     /// The figure of some parts: the ratio, or the numerator alone for counts.
     pub fn value_of(&self, parts: &Parts) -> Option<f64> {
         if self.count_only {
-            Some(parts.numerator * self.scale)
+            Some(parts.numerator * self.scale).filter(|v| v.is_finite())
         } else {
             parts.ratio(self.scale)
         }

@@ -90,8 +90,9 @@ impl Parts {
         Parts { numerator: settle(numerator), denominator: settle(denominator) }
     }
 
+    /// The ratio, or `None` when the denominator is zero or the result is not finite.
     pub fn ratio(&self, scale: f64) -> Option<f64> {
-        (self.denominator != 0.0).then(|| self.numerator / self.denominator * scale)
+        (self.denominator != 0.0).then(|| self.numerator / self.denominator * scale).filter(|v| v.is_finite())
     }
 }
 

@@ -25,6 +25,10 @@ pub fn discover(drop: &Path) -> std::io::Result<Vec<Entry>> {
     for e in std::fs::read_dir(drop)? {
         let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
+        if name == crate::publish::intake::WORK {
+            // The run's own work area (see `publish::intake`), not a delivery.
+            continue;
+        }
         let path = e.path();
         let ft = e.file_type()?;
         let kind = if ft.is_symlink() {

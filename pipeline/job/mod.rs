@@ -213,16 +213,33 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
     if let Some(previous) = &lock.took_over {
         log.event(format!("took over a stale lock left by a run that did not finish ({previous})"));
     }
-    let store = project.folder(&project.settings.folders.store);
-    let removed = remove_temporaries(&store) + remove_temporaries(&output);
+    let f = &project.settings.folders;
+    let drop_folder = project.folder(&f.drop);
+    // Every folder a run writes to: the drop folder's work area, the archive, the
+    // quarantine, the store and the outputs.
+    let removed: usize = [
+        crate::publish::intake::work_dir(&drop_folder),
+        project.folder(&f.archive),
+        project.folder(&f.quarantine),
+        project.folder(&f.store),
+        output.clone(),
+    ]
+    .iter()
+    .map(|d| remove_temporaries(d))
+    .sum();
     if removed > 0 {
         log.event(format!("removed {removed} temporary file(s) left by an interrupted run"));
     }
     let print = fingerprint(project, as_of);
-    let drop_folder = project.folder(&project.settings.folders.drop);
-    let waiting = crate::ingest::discover(&drop_folder)
-        .map(|e| e.iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).count())
-        .unwrap_or(0);
+    // A drop folder that is missing, unreadable or cannot be written to fails the night,
+    // whether or not anything has changed.
+    let waiting = match crate::run::drop_folder_ready(&drop_folder).and_then(|()| {
+        crate::ingest::discover(&drop_folder)
+            .map_err(|e| format!("cannot list the drop folder {}: {e}", drop_folder.display()))
+    }) {
+        Ok(entries) => Ok(entries.iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).count()),
+        Err(e) => Err(e),
+    };
     let seq = next_seq(&output, as_of);
     let log_path = output.join("logs").join(format!("{as_of}-{seq}.log"));
 
@@ -230,8 +247,15 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
     let unchanged = previous.as_ref().filter(|r| {
         r.fingerprint == print && r.exit_code <= exit::COMPLETED_WITH_PROBLEMS && r.outputs.iter().all(|p| p.is_file())
     });
-    let (exit_code, summary, outputs, stale, message) = match unchanged {
-        Some(r) if !opts.force && waiting == 0 => {
+    let (exit_code, summary, outputs, stale, message) = match (waiting, unchanged) {
+        (Err(e), _) => {
+            log.event(format!("error: {e}"));
+            let mut summary = RunSummary::empty(project, as_of);
+            summary.exit_code = exit::FAILED;
+            summary.errors.push(e);
+            (exit::FAILED, Some(summary), Vec::new(), Vec::new(), "the drop folder cannot be used".to_string())
+        }
+        (Ok(0), Some(r)) if !opts.force => {
             let message = format!(
                 "nothing new since the last run (as of {}, run {}): no files waiting and no definition, template, comparator table or stored extract changed; the outputs are up to date (use --force to rebuild)",
                 r.as_of, r.seq
@@ -239,7 +263,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
             log.event(&message);
             (exit::OK, None, r.outputs.clone(), r.stale.clone(), message)
         }
-        _ => {
+        (Ok(waiting), unchanged) => {
             if opts.force && unchanged.is_some() {
                 log.event("--force: rebuilding although nothing has changed");
             }
@@ -258,8 +282,8 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            for s in &summary.store_repairs {
-                log.event(format!("store: {s}"));
+            for s in &summary.repairs {
+                log.event(format!("repair: {s}"));
             }
             for f in &summary.files {
                 log.event(format!("{} {}: {}", f.status, f.name, f.reason));

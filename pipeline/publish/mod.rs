@@ -5,6 +5,8 @@
 //! renamed), and drop-folder files moved, never deleted or overwritten, into the archive or
 //! the quarantine (with a `.reason.txt` beside each quarantined file).
 
+pub mod intake;
+
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};

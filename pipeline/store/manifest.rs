@@ -13,6 +13,18 @@ use std::collections::BTreeMap;
 /// The manifest layout this program writes.
 pub const LAYOUT: u32 = 2;
 
+/// Column totals as kept in the manifest: a total that is not a finite number (written as
+/// `null` by an older program) is left out when read, so the manifest always loads.
+fn finite_sums<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
+    let raw: BTreeMap<String, Option<f64>> = Deserialize::deserialize(d)?;
+    Ok(raw.into_iter().filter_map(|(k, v)| v.filter(|v| v.is_finite()).map(|v| (k, v))).collect())
+}
+
+/// Column totals with anything not finite left out, before they are kept.
+pub fn finite(sums: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    sums.iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| (k.clone(), *v)).collect()
+}
+
 /// One accepted file whose data (some or all of it) is in use.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +39,7 @@ pub struct StoredExtract {
     /// The run (as-of date) that loaded it.
     pub loaded_on: NaiveDate,
     /// Totals of its money and number columns.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "finite_sums")]
     pub sums: BTreeMap<String, f64>,
     /// The councils' data it brought that no later file has replaced, one part each.
     pub parts: Vec<StoredPart>,
@@ -50,7 +62,7 @@ pub struct StoredPart {
     /// The Parquet file, relative to the store folder.
     pub parquet: String,
     /// Totals of the part's money and number columns, for the next delivery's change checks.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "finite_sums")]
     pub sums: BTreeMap<String, f64>,
 }
 
@@ -148,7 +160,7 @@ pub struct LegacyExtract {
     pub rows_rejected: usize,
     pub parquet: String,
     pub loaded_on: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "finite_sums")]
     pub sums: BTreeMap<String, f64>,
 }
 
@@ -220,6 +232,12 @@ mod tests {
         }
         let new = serde_json::to_vec(&Manifest::default()).unwrap();
         assert!(matches!(parse(&new).unwrap(), Read::Current(_)));
+        // A total an older program could not write (infinite: `null`) is left out, not fatal.
+        let poisoned = br#"{"extracts":[{"source":"revenues","as_at":"2025-10-31","file_name":"r.xlsx","sha256":"ab","rows_read":2,"rows_accepted":2,"rows_rejected":0,"parquet":"revenues/2025-10-31.parquet","loaded_on":"2025-11-01","sums":{"collected":null,"net_debit":5.0}}]}"#;
+        match parse(poisoned).unwrap() {
+            Read::Legacy(x) => assert_eq!(x[0].sums, [("net_debit".to_string(), 5.0)].into()),
+            Read::Current(_) => panic!("layout 1 read as 2"),
+        }
         let newer = br#"{"layout":3,"extracts":[]}"#;
         assert!(parse(newer).err().unwrap().to_string().contains("newer than this program"));
     }

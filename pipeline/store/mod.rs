@@ -158,7 +158,7 @@ fn sums_of<'a>(df: &DataFrame, fields: impl Iterator<Item = &'a String>) -> BTre
         .filter_map(|f| {
             let c = df.column(f).ok()?.cast(&DataType::Float64).ok()?;
             let total = c.f64().ok()?.sum().unwrap_or(0.0);
-            Some((f.clone(), crate::indicators::settle(total)))
+            Some((f.clone(), crate::indicators::settle(total))).filter(|(_, v)| v.is_finite())
         })
         .collect()
 }
@@ -423,7 +423,7 @@ impl Store {
             rows_accepted: x.rows_accepted,
             rows_rejected: x.rows_rejected,
             loaded_on,
-            sums: x.sums.clone(),
+            sums: manifest::finite(&x.sums),
             parts,
         };
         let mut replaced = Vec::new();

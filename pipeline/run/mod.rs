@@ -7,15 +7,19 @@
 //! [`RunSummary`] whose `exit_code` follows [`crate::exit`]. One broken file never stops the
 //! others; if rendering fails, nothing is published for the run.
 
-use crate::check::{self, CheckEnv, Verdict};
+mod fate;
+pub mod intake;
+
+pub use intake::{judge, Judged};
+
 use crate::config::Project;
 use crate::exit;
 use crate::indicators;
 use crate::ingest::{self, EntryKind};
-use crate::publish;
+use crate::publish::{self, intake::Taken};
 use crate::render::{self, FileReport, ReportModel};
 use crate::store::coverage::MissingDelivery;
-use crate::store::{Replaced, Store, StoredExtract};
+use crate::store::{Replaced, Store};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -140,10 +144,11 @@ pub struct RunSummary {
     /// check), whichever files were to bring it.
     #[serde(default)]
     pub missing: Vec<MissingDelivery>,
-    /// What was done to the store before the run read it: a migration from the old layout,
-    /// or what an interrupted run left finished.
+    /// What was done before the run read anything: files an interrupted run had taken put
+    /// back in the drop folder, a store of the old layout migrated, what an interrupted run
+    /// left in the store finished.
     #[serde(default)]
-    pub store_repairs: Vec<String>,
+    pub repairs: Vec<String>,
     /// Nothing had changed since the last run, so no work was done (the outputs listed are
     /// that run's, still current).
     #[serde(default)]
@@ -176,7 +181,7 @@ impl RunSummary {
             errors: Vec::new(),
             replaced: Vec::new(),
             missing: Vec::new(),
-            store_repairs: Vec::new(),
+            repairs: Vec::new(),
             skipped: false,
             seconds: StageSeconds::default(),
         }
@@ -233,98 +238,35 @@ impl RunSummary {
     }
 }
 
-/// The outcome of reading and checking one file, as the nightly job (in parallel) and
-/// `scorecard check` both see it.
-pub enum Judged {
-    Skip(String),
-    Reject { source: Option<String>, reason: String },
-    Checked(Box<check::CheckedExtract>),
-}
-
-/// Reads and checks one file: size limit, identification, reading, checks (against the
-/// store's `history`, on the run date `as_of`). With `started`, a file changed too recently
-/// (see `limits.settle_seconds`) is skipped for the next run.
-pub fn judge(
-    path: &Path,
-    project: &Project,
-    started: Option<SystemTime>,
-    as_of: NaiveDate,
-    history: &[StoredExtract],
-) -> Judged {
-    match read(path, project, started, as_of) {
-        Ok((typed, source)) => declared(typed, source, project, as_of, history),
-        Err(judged) => judged,
-    }
-}
-
-/// The source's declared checks on a file [`read`] has typed.
-fn declared(
-    typed: Box<check::Typed>,
-    source: &crate::config::SourceDef,
-    project: &Project,
-    as_of: NaiveDate,
-    history: &[StoredExtract],
-) -> Judged {
-    let env = CheckEnv { partners: &project.settings.partner, as_of, history, waivers: &project.waivers };
-    Judged::Checked(Box::new(check::declared(*typed, source, &env)))
-}
-
-/// The first half of [`judge`]: the file read into its typed table (with the built-in
-/// checks), or why it is skipped or rejected.
-fn read<'p>(
-    path: &Path,
-    project: &'p Project,
-    started: Option<SystemTime>,
-    as_of: NaiveDate,
-) -> Result<(Box<check::Typed>, &'p crate::config::SourceDef), Judged> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return Err(Judged::Skip(format!("cannot read the file's details: {e}"))),
-    };
-    let size = meta.len();
-    let limits = &project.settings.limits;
-    if !meta.is_file() {
-        return Err(Judged::Skip("not a regular file".into()));
-    }
-    if let (Some(started), Ok(modified)) = (started, meta.modified()) {
-        let age = started.duration_since(modified).map(|d| d.as_secs()).unwrap_or(0);
-        if age < limits.settle_seconds {
-            return Err(Judged::Skip(format!(
-                "changed {age} s before the run started (less than limits.settle_seconds = {}): it may still be being copied, so it is left for the next run",
-                limits.settle_seconds
-            )));
+/// The drop folder is there, can be listed, and files can be taken out of it (its work area
+/// can be made); else why not, naming the folder and the permission needed.
+pub fn drop_folder_ready(drop: &Path) -> Result<(), String> {
+    match std::fs::metadata(drop) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(format!("the drop folder {} is not a folder (folders.drop in scorecard.toml)", drop.display()))
         }
+        Err(e) => return Err(drop_fault(drop, "find", &e)),
     }
-    if size > limits.max_file_mb * 1024 * 1024 {
-        return Err(Judged::Reject {
-            source: None,
-            reason: format!(
-                "{name}: the file is {:.1} MB, larger than the limit of {} MB (limits.max_file_mb in scorecard.toml)",
-                size as f64 / 1024.0 / 1024.0,
-                limits.max_file_mb
-            ),
-        });
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(Judged::Skip(format!(
-                "cannot read the file: {e}; it stays in the drop folder for the next run"
-            )))
+    std::fs::read_dir(drop).map_err(|e| drop_fault(drop, "list", &e))?;
+    let work = publish::intake::work_dir(drop);
+    std::fs::create_dir_all(&work).map_err(|e| drop_fault(drop, "write to", &e))?;
+    // A probe only: the work area is made again when a file is taken.
+    let _ = std::fs::remove_dir(&work);
+    Ok(())
+}
+
+/// A fault of the drop folder in words: what could not be done, why, and what the job needs.
+fn drop_fault(drop: &Path, what: &str, e: &std::io::Error) -> String {
+    let need = match e.kind() {
+        std::io::ErrorKind::NotFound => "create it (folders.drop in scorecard.toml says where it is)".to_string(),
+        std::io::ErrorKind::PermissionDenied => {
+            "the job's user needs permission to read the drop folder and to write to it (to take files out of it)"
+                .to_string()
         }
+        _ => "check the folder and the disk it is on".to_string(),
     };
-    let source = match ingest::identify(path, &bytes, &project.sources, limits) {
-        Ok(s) => s,
-        Err(e) => return Err(Judged::Reject { source: None, reason: e.0 }),
-    };
-    let raw = match ingest::read_extract(path, &bytes, source, limits) {
-        Ok(r) => r,
-        Err(e) => return Err(Judged::Reject { source: Some(source.id().to_string()), reason: e.0 }),
-    };
-    drop(bytes);
-    let env = CheckEnv { partners: &project.settings.partner, as_of, history: &[], waivers: &project.waivers };
-    Ok((Box::new(check::typed(raw, source, &env)), source))
+    format!("cannot {what} the drop folder {}: {e}; {need}. Nothing was read or moved.", drop.display())
 }
 
 /// Runs the nightly job on a loaded project. `as_of` is the run clock for everything the
@@ -348,7 +290,10 @@ pub fn run_with(
         s.exit_code = exit::FAILED;
         s
     };
-    for dir in [&folders.drop, &folders.archive, &folders.quarantine, &folders.store, &folders.output] {
+    if let Err(e) = drop_folder_ready(&folders.drop) {
+        return fail(summary, e);
+    }
+    for dir in [&folders.archive, &folders.quarantine, &folders.store, &folders.output] {
         if let Err(e) = std::fs::create_dir_all(dir) {
             return fail(summary, format!("cannot create folder {}: {e}", dir.display()));
         }
@@ -358,27 +303,71 @@ pub fn run_with(
         Err(e) => return fail(summary, e.to_string()),
     };
     // A store of the old layout is migrated, and what an interrupted run left is finished,
-    // before anything reads it (the nightly job holds the project's lock).
+    // before anything reads it (the nightly job holds the project's lock); files a killed
+    // run had taken go back to the drop folder first.
+    match publish::intake::restore(&folders.drop) {
+        Ok(back) if !back.is_empty() => summary.repairs.push(format!(
+            "put back in the drop folder {} file(s) an interrupted run had taken: {}",
+            back.len(),
+            back.join(", ")
+        )),
+        Ok(_) => {}
+        Err(e) => {
+            return fail(
+                summary,
+                format!(
+                    "cannot put back the files an interrupted run left in {}: {e}",
+                    publish::intake::work_dir(&folders.drop).display()
+                ),
+            )
+        }
+    }
     match store.migrate(&project.sources).and_then(|mut done| {
         done.extend(store.repair()?);
         Ok(done)
     }) {
-        Ok(done) => summary.store_repairs = done,
+        Ok(done) => summary.repairs.extend(done),
         Err(e) => return fail(summary, format!("the store could not be made ready: {e}")),
     }
     let entries = match ingest::discover(&folders.drop) {
         Ok(e) => e,
-        Err(e) => return fail(summary, format!("cannot list the drop folder {}: {e}", folders.drop.display())),
+        Err(e) => return fail(summary, drop_fault(&folders.drop, "list", &e)),
+    };
+    let places = fate::Places {
+        archive: folders.archive.join(as_of.to_string()),
+        quarantine: folders.quarantine.join(as_of.to_string()),
+        feedback: folders.output.join("feedback").join(as_of.to_string()),
     };
 
+    // Settled files are taken into the work area: from here on nobody else writes to them.
+    let (mut taken, mut commentary) = (Vec::new(), Vec::new());
+    for e in entries {
+        let skipped = |reason: String| FileReport { status: "skipped".into(), reason, ..FileReport::new(&e.name) };
+        if let EntryKind::Skip(reason) = &e.kind {
+            summary.files.push(skipped(reason.clone()));
+            continue;
+        }
+        if let Err(why) = intake::settled(&e.path, started, &project.settings.limits) {
+            summary.files.push(skipped(why));
+            continue;
+        }
+        match Taken::take(&folders.drop, &e.name) {
+            Ok(Some(t)) if crate::config::is_commentary_file(&e.name) => commentary.push(t),
+            Ok(Some(t)) => taken.push(t),
+            Ok(None) => summary.files.push(skipped("it left the drop folder before it could be read".into())),
+            Err(err) => {
+                for t in taken.into_iter().chain(commentary) {
+                    let _ = t.give_back();
+                }
+                return fail(summary, drop_fault(&folders.drop, &format!("take {} out of", e.name), &err));
+            }
+        }
+    }
+
     // Commentary dropped with the extracts: checked like the project's commentary.csv, kept
-    // in the store (so it stays in use) and archived, or quarantined with every bad row.
-    let (commentary, entries): (Vec<ingest::Entry>, Vec<ingest::Entry>) =
-        entries.into_iter().partition(|e| e.kind == EntryKind::Candidate && crate::config::is_commentary_file(&e.name));
-    let archive_dir = folders.archive.join(as_of.to_string());
-    let quarantine_dir = folders.quarantine.join(as_of.to_string());
-    for e in commentary {
-        summary.files.push(take_commentary(project, &store, &e, &archive_dir, &quarantine_dir));
+    // in the store (so it stays in use) and archived, or quarantined with its problems.
+    for t in commentary {
+        summary.files.push(fate::commentary(project, &store, t, &places));
     }
     let mut project = project.clone();
     for (path, bytes) in store.commentary_files() {
@@ -390,135 +379,34 @@ pub fn run_with(
     }
     let project = &project;
 
-    // Read every candidate in parallel, then check them in parallel; nothing is moved yet.
+    // Read every file in parallel, then check them in parallel; nothing is moved yet.
     let history = store.extracts().to_vec();
     let clock = Instant::now();
-    type Read<'p> = Result<(Box<check::Typed>, &'p crate::config::SourceDef), Judged>;
-    let read: Vec<(ingest::Entry, Option<Read>)> = entries
-        .into_par_iter()
-        .map(|e| {
-            let r = (e.kind == EntryKind::Candidate).then(|| read(&e.path, project, Some(started), as_of));
-            (e, r)
-        })
-        .collect();
+    let read: Vec<intake::Read> = taken.into_par_iter().map(|t| intake::read_taken(t, project, as_of)).collect();
     summary.seconds.ingest = since(clock);
     let clock = Instant::now();
-    let judged: Vec<(ingest::Entry, Option<Judged>)> = read
+    let judged: Vec<intake::Judging> = read
         .into_par_iter()
-        .map(|(e, r)| {
-            let j = r.map(|r| match r {
-                Ok((typed, source)) => declared(typed, source, project, as_of, &history),
-                Err(j) => j,
-            });
-            if let (Some(p), true) = (progress, j.is_some()) {
+        .map(|r| {
+            let j = r.judge(project, as_of, &history);
+            if let Some(p) = progress {
                 p.inc(1);
             }
-            (e, j)
+            j
         })
         .collect();
     summary.seconds.checks = since(clock);
-    let (loop_clock, mut put_seconds, mut quality_seconds) = (Instant::now(), 0.0, 0.0);
 
-    let feedback_dir = folders.output.join("feedback").join(as_of.to_string());
-    let mut error_findings = 0usize;
-    for (entry, j) in judged {
-        let mut report = FileReport::new(&entry.name);
-        let quarantine_with = |report: &mut FileReport, reason: String| {
-            report.status = "quarantined".into();
-            match publish::quarantine(&entry.path, &quarantine_dir, &reason) {
-                Ok(dest) => report.moved_to = Some(dest.display().to_string()),
-                Err(e) => {
-                    report.status = "skipped".into();
-                    report.reason =
-                        format!("{reason} (could not move it to the quarantine: {e}; it stays in the drop folder)");
-                    return;
-                }
-            }
-            report.reason = reason;
-        };
-        match (entry.kind.clone(), j) {
-            (EntryKind::Skip(reason), _) | (_, Some(Judged::Skip(reason))) => {
-                report.status = "skipped".into();
-                report.reason = reason;
-            }
-            (_, None) => unreachable!("candidates are always judged"),
-            (_, Some(Judged::Reject { source, reason })) => {
-                report.source = source;
-                quarantine_with(&mut report, reason);
-            }
-            (_, Some(Judged::Checked(x))) => {
-                report.source = Some(x.source_id.clone());
-                report.as_at = Some(x.as_at);
-                report.rows_read = Some(x.rows_read);
-                report.rows_accepted = Some(x.rows_accepted);
-                report.rows_rejected = Some(x.rows_rejected);
-                report.warnings = x.checks.iter().filter(|c| c.status == check::Status::Warning).count();
-                if let Some(prev) = store.find_sha256(&x.sha256) {
-                    report.status = "duplicate".into();
-                    report.reason = format!(
-                        "identical to {} (as at {}), already loaded on {}; archived without loading again",
-                        prev.file_name, prev.as_at, prev.loaded_on
-                    );
-                    match publish::move_into(&entry.path, &archive_dir.join("duplicates")) {
-                        Ok(dest) => report.moved_to = Some(dest.display().to_string()),
-                        Err(e) => report.reason.push_str(&format!(" (could not archive it: {e})")),
-                    }
-                } else {
-                    match &x.verdict {
-                        Verdict::Quarantine(reason) => {
-                            let reason = format!(
-                                "{}: {reason}. Every failing row is listed in the feedback workbook beside this file \
-                                 (and in the output folder's feedback folder).",
-                                x.file_name
-                            );
-                            quarantine_with(&mut report, reason);
-                        }
-                        Verdict::Accept => match timed(&mut put_seconds, || store.put(&x, as_of)) {
-                            Ok(stored) => {
-                                report.status = "accepted".into();
-                                report.reason = if x.rows_rejected > 0 {
-                                    format!(
-                                        "{} rows rejected: {}",
-                                        x.rows_rejected,
-                                        x.findings().next().map(|(_, f)| f.to_string()).unwrap_or_default()
-                                    )
-                                } else {
-                                    format!("{} rows loaded", x.rows_accepted)
-                                };
-                                report.reason.push_str(&format!(" ({})", covered(project, &stored.entry)));
-                                for r in stored.replaced {
-                                    let r = Replaced::of(project, r);
-                                    report.reason.push_str(&format!("; {}", r.message));
-                                    summary.replaced.push(r);
-                                }
-                                summary.errors.extend(stored.warnings);
-                                match publish::move_into(&entry.path, &archive_dir) {
-                                    Ok(dest) => report.moved_to = Some(dest.display().to_string()),
-                                    Err(e) => {
-                                        report.reason.push_str(&format!(" (loaded, but could not archive it: {e})"))
-                                    }
-                                }
-                            }
-                            Err(e) => {
-                                report.status = "skipped".into();
-                                report.reason =
-                                    format!("could not store it: {e}; it stays in the drop folder for the next run");
-                                summary.errors.push(e.to_string());
-                            }
-                        },
-                    }
-                }
-                error_findings += x.errors();
-                summary.findings += x.findings_total();
-                if report.status != "duplicate" {
-                    timed(&mut quality_seconds, || {
-                        keep_quality(&x, &mut report, &store, &feedback_dir, as_of, &mut summary.errors)
-                    });
-                }
-            }
-        }
+    // Each file's fate, in name order.
+    let (loop_clock, mut tally) = (Instant::now(), fate::Tally::default());
+    for j in judged {
+        let report = fate::settle(j, project, &mut store, &places, as_of, &mut summary, &mut tally);
         summary.files.push(report);
     }
+    summary.files.sort_by(|a, b| a.name.cmp(&b.name));
+    // The work area is empty now (every file has gone somewhere); it leaves no trace.
+    let _ = std::fs::remove_dir(publish::intake::work_dir(&folders.drop));
+    let (put_seconds, quality_seconds, error_findings) = (tally.store, tally.quality, tally.error_findings);
     summary.seconds.store = put_seconds;
     summary.missing =
         crate::store::coverage::missing(&project.sources, &project.settings.partner, &store.deliveries(), as_of);
@@ -567,19 +455,6 @@ pub fn run_with(
         || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
     summary
-}
-
-/// The councils whose data a stored extract brought, in words ("for Breckland, Fenland").
-fn covered(project: &Project, e: &StoredExtract) -> String {
-    let names: Vec<String> = e
-        .parts
-        .iter()
-        .map(|p| match p.partner.as_str() {
-            crate::store::paths::WHOLE => "the partnership".to_string(),
-            code => project.partner_name(code),
-        })
-        .collect();
-    format!("for {}", names.join(", "))
 }
 
 /// A report model and what building it noticed.
@@ -637,103 +512,7 @@ pub fn model_of(project: &Project, as_of: NaiveDate) -> Result<ReportModel, Stri
     build_model(project, &store, Vec::new(), as_of).map(|b| b.model)
 }
 
-/// Checks a dropped commentary file: kept in the store and archived when every row is good,
-/// quarantined with every bad row named otherwise.
-fn take_commentary(
-    project: &Project,
-    store: &Store,
-    e: &ingest::Entry,
-    archive_dir: &Path,
-    quarantine_dir: &Path,
-) -> FileReport {
-    let mut report = FileReport { source: Some("commentary".into()), ..FileReport::new(&e.name) };
-    let bytes = match std::fs::read(&e.path) {
-        Ok(b) => b,
-        Err(err) => {
-            report.status = "skipped".into();
-            report.reason = format!("cannot read the file: {err}; it stays in the drop folder for the next run");
-            return report;
-        }
-    };
-    let mut errors = Vec::new();
-    let rows =
-        crate::config::parse_commentary(&e.path, &bytes, &project.indicators, &project.settings.partner, &mut errors);
-    report.rows_read = Some(rows.len() + errors.len());
-    if !errors.is_empty() {
-        let reason = format!(
-            "{}: the commentary file has {} problem(s), so none of it is used: {}",
-            e.name,
-            errors.len(),
-            errors.iter().map(|e| format!("line {}: {}", e.line, e.message)).collect::<Vec<_>>().join("; ")
-        );
-        report.status = "quarantined".into();
-        match publish::quarantine(&e.path, quarantine_dir, &reason) {
-            Ok(dest) => {
-                report.moved_to = Some(dest.display().to_string());
-                report.reason = reason;
-            }
-            Err(err) => {
-                report.status = "skipped".into();
-                report.reason =
-                    format!("{reason} (could not move it to the quarantine: {err}; it stays in the drop folder)");
-            }
-        }
-        return report;
-    }
-    if let Err(err) = store.put_commentary(&e.name, &bytes) {
-        report.status = "skipped".into();
-        report.reason = format!("could not keep the commentary: {err}; it stays in the drop folder for the next run");
-        return report;
-    }
-    report.status = "accepted".into();
-    report.rows_accepted = Some(rows.len());
-    report.reason = format!("{} comment(s) kept", rows.len());
-    match publish::move_into(&e.path, archive_dir) {
-        Ok(dest) => report.moved_to = Some(dest.display().to_string()),
-        Err(err) => report.reason.push_str(&format!(" (kept, but could not archive it: {err})")),
-    }
-    report
-}
-
-/// Keeps the record of an extract's checks in the store and writes its feedback workbook to
-/// the output folder and, for a quarantined file, beside it in the quarantine.
-fn keep_quality(
-    x: &check::CheckedExtract,
-    report: &mut FileReport,
-    store: &Store,
-    feedback_dir: &Path,
-    as_of: NaiveDate,
-    errors: &mut Vec<String>,
-) {
-    let record = x.record(as_of);
-    if let Err(e) = store.put_quality(&record) {
-        errors.push(format!("keeping the data-quality record of {}: {e}", x.file_name));
-    }
-    let bytes = match render::feedback::render(&record) {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(format!("rendering the feedback workbook of {}: {e}", x.file_name));
-            return;
-        }
-    };
-    let stem = x.file_name.rsplit_once('.').map_or(x.file_name.as_str(), |(s, _)| s);
-    let name = format!("{stem}.{}.feedback.xlsx", &x.sha256[..12.min(x.sha256.len())]);
-    let mut places = vec![feedback_dir.join(&name)];
-    if report.status == "quarantined" {
-        if let Some(dest) = &report.moved_to {
-            places.push(PathBuf::from(format!("{dest}.feedback.xlsx")));
-        }
-    }
-    for path in places {
-        match publish::write_atomic(&path, &bytes) {
-            Ok(()) => report.feedback = Some(path.display().to_string()),
-            Err(e) => errors.push(format!("writing {}: {e}", path.display())),
-        }
-    }
-}
-
-/// One rendered output, not yet written.
-/// One output, rendered in memory.
+/// One output, rendered in memory, not yet written.
 pub struct Rendered {
     /// `workbook`, `csv` or `pdf`.
     pub kind: String,

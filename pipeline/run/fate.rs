@@ -1,0 +1,263 @@
+//! The second half of a night's files: what becomes of each file read and judged. An
+//! accepted extract is stored and archived; a duplicate is archived apart; a rejected file is
+//! quarantined with its reason and feedback workbook written before it appears there; a file
+//! that cannot be dealt with tonight goes back to the drop folder, and its report says so.
+//! Every data-quality record is kept and every feedback workbook written, whatever the fate.
+
+use super::intake::{Judged, Judging};
+use super::{timed, RunSummary};
+use crate::check::{self, Verdict};
+use crate::config::Project;
+use crate::publish::{self, intake::Taken};
+use crate::render::{self, FileReport};
+use crate::store::{Replaced, Store, StoredExtract};
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+
+/// Where a night's files go.
+pub struct Places {
+    /// `archive/<run date>/`.
+    pub archive: PathBuf,
+    /// `quarantine/<run date>/`.
+    pub quarantine: PathBuf,
+    /// `output/feedback/<run date>/`.
+    pub feedback: PathBuf,
+}
+
+/// Seconds spent storing and keeping quality records, and error-level findings, over the
+/// night's files.
+#[derive(Default)]
+pub struct Tally {
+    pub store: f64,
+    pub quality: f64,
+    pub error_findings: usize,
+}
+
+/// A file sent back to the drop folder for the next run, with `why` in its report.
+fn back(taken: Taken, report: &mut FileReport, why: String) {
+    report.status = "skipped".into();
+    report.reason = match taken.give_back() {
+        Ok(_) => format!("{why}; it is back in the drop folder for the next run"),
+        Err(e) => format!(
+            "{why}; it could not be put back in the drop folder ({e}) and waits in its work area, from where the next run puts it back"
+        ),
+    };
+}
+
+/// A file into the quarantine with its reason, and the files `beside` it written first; or,
+/// if that fails, back to the drop folder.
+fn quarantine(
+    taken: Taken,
+    report: &mut FileReport,
+    places: &Places,
+    sha: &str,
+    reason: String,
+    beside: &[(&str, &[u8])],
+) {
+    match taken.quarantine(&places.quarantine, sha, &reason, beside) {
+        Ok(dest) => {
+            report.status = "quarantined".into();
+            report.reason = reason;
+            report.moved_to = Some(dest.display().to_string());
+        }
+        Err((taken, e)) => back(taken, report, format!("{reason} (it could not be moved to the quarantine: {e})")),
+    }
+}
+
+/// A file into the archive (or its `duplicates/` folder); if that fails, back to the drop
+/// folder, where the next run finds it a duplicate of what was stored.
+fn archive(taken: Taken, report: &mut FileReport, dir: &Path, sha: &str) {
+    match taken.archive(dir, sha) {
+        Ok(dest) => report.moved_to = Some(dest.display().to_string()),
+        Err((taken, e)) => {
+            let why = format!("{} (it could not be archived: {e})", report.reason);
+            let status = report.status.clone();
+            back(taken, report, why);
+            // Stored, or a duplicate, all the same: only its place is wrong.
+            report.status = status;
+        }
+    }
+}
+
+/// Decides and carries out one file's fate, and gives its report.
+pub fn settle(
+    judging: Judging,
+    project: &Project,
+    store: &mut Store,
+    places: &Places,
+    as_of: NaiveDate,
+    summary: &mut RunSummary,
+    tally: &mut Tally,
+) -> FileReport {
+    let Judging { taken, sha256, judged } = judging;
+    let mut report = FileReport::new(&taken.name);
+    let x = match judged {
+        Judged::Skip(why) => {
+            back(taken, &mut report, why);
+            return report;
+        }
+        Judged::Reject { source, reason } => {
+            report.source = source;
+            quarantine(taken, &mut report, places, &sha256, reason, &[]);
+            return report;
+        }
+        Judged::Checked(x) => x,
+    };
+    report.source = Some(x.source_id.clone());
+    report.as_at = Some(x.as_at);
+    report.rows_read = Some(x.rows_read);
+    report.rows_accepted = Some(x.rows_accepted);
+    report.rows_rejected = Some(x.rows_rejected);
+    report.warnings = x.checks.iter().filter(|c| c.status == check::Status::Warning).count();
+    tally.error_findings += x.errors();
+    summary.findings += x.findings_total();
+    if let Some(prev) = store.find_sha256(&x.sha256) {
+        report.status = "duplicate".into();
+        report.reason = format!(
+            "identical to {} (as at {}), already loaded on {}; archived without loading again",
+            prev.file_name, prev.as_at, prev.loaded_on
+        );
+        archive(taken, &mut report, &places.archive.join("duplicates"), &sha256);
+        return report;
+    }
+    let feedback = timed(&mut tally.quality, || keep_quality(&x, store, as_of, &mut summary.errors));
+    match &x.verdict {
+        Verdict::Quarantine(reason) => {
+            let reason = format!(
+                "{}: {reason}. Every failing row is listed in the feedback workbook beside this file \
+                 (and in the output folder's feedback folder).",
+                x.file_name
+            );
+            let beside: Vec<(&str, &[u8])> = feedback.iter().map(|b| (".feedback.xlsx", b.as_slice())).collect();
+            quarantine(taken, &mut report, places, &sha256, reason, &beside);
+        }
+        Verdict::Accept => match timed(&mut tally.store, || store.put(&x, as_of)) {
+            Ok(stored) => {
+                report.status = "accepted".into();
+                report.reason = if x.rows_rejected > 0 {
+                    format!(
+                        "{} rows rejected: {}",
+                        x.rows_rejected,
+                        x.findings().next().map(|(_, f)| f.to_string()).unwrap_or_default()
+                    )
+                } else {
+                    format!("{} rows loaded", x.rows_accepted)
+                };
+                report.reason.push_str(&format!(" ({})", covered(project, &stored.entry)));
+                for r in stored.replaced {
+                    let r = Replaced::of(project, r);
+                    report.reason.push_str(&format!("; {}", r.message));
+                    summary.replaced.push(r);
+                }
+                summary.errors.extend(stored.warnings);
+                archive(taken, &mut report, &places.archive, &sha256);
+            }
+            Err(e) => {
+                summary.errors.push(e.to_string());
+                back(taken, &mut report, format!("could not store it: {e}"));
+            }
+        },
+    }
+    if let Some(bytes) = feedback {
+        let path = places.feedback.join(feedback_name(&x.file_name, &x.sha256));
+        match publish::write_atomic(&path, &bytes) {
+            Ok(()) => report.feedback = Some(path.display().to_string()),
+            Err(e) => summary.errors.push(format!("writing {}: {e}", path.display())),
+        }
+        if report.status == "quarantined" {
+            if let Some(dest) = &report.moved_to {
+                report.feedback = Some(format!("{dest}.feedback.xlsx"));
+            }
+        }
+    }
+    report
+}
+
+/// `<stem>.<sha12>.feedback.xlsx`.
+pub fn feedback_name(file_name: &str, sha256: &str) -> String {
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    format!("{stem}.{}.feedback.xlsx", &sha256[..12.min(sha256.len())])
+}
+
+/// Keeps the record of an extract's checks in the store and renders its feedback workbook
+/// (`None`, with the error noted, if it cannot be rendered).
+fn keep_quality(
+    x: &check::CheckedExtract,
+    store: &Store,
+    as_of: NaiveDate,
+    errors: &mut Vec<String>,
+) -> Option<Vec<u8>> {
+    let record = x.record(as_of);
+    if let Err(e) = store.put_quality(&record) {
+        errors.push(format!("keeping the data-quality record of {}: {e}", x.file_name));
+    }
+    render::feedback::render(&record)
+        .map_err(|e| errors.push(format!("rendering the feedback workbook of {}: {e}", x.file_name)))
+        .ok()
+}
+
+/// The councils whose data a stored extract brought, in words ("for Breckland, Fenland").
+fn covered(project: &Project, e: &StoredExtract) -> String {
+    let names: Vec<String> = e
+        .parts
+        .iter()
+        .map(|p| match p.partner.as_str() {
+            crate::store::paths::WHOLE => "the partnership".to_string(),
+            code => project.partner_name(code),
+        })
+        .collect();
+    format!("for {}", names.join(", "))
+}
+
+/// Checks a dropped commentary file (read once, from the work area): kept in the store and
+/// archived when every row is good, quarantined with its problems named otherwise.
+pub fn commentary(project: &Project, store: &Store, taken: Taken, places: &Places) -> FileReport {
+    let mut report = FileReport { source: Some("commentary".into()), ..FileReport::new(&taken.name) };
+    let limit = project.settings.limits.max_file_mb;
+    let size = std::fs::metadata(&taken.work).map(|m| m.len()).unwrap_or(0);
+    if size > limit * 1024 * 1024 {
+        let sha = publish::sha256_file(&taken.work).unwrap_or_default();
+        let reason = format!(
+            "{}: the file is {:.1} MB, larger than the limit of {limit} MB (limits.max_file_mb in scorecard.toml)",
+            taken.name,
+            size as f64 / 1024.0 / 1024.0
+        );
+        quarantine(taken, &mut report, places, &sha, reason, &[]);
+        return report;
+    }
+    let bytes = match taken.read() {
+        Ok(b) => b,
+        Err(why) => {
+            back(taken, &mut report, why);
+            return report;
+        }
+    };
+    let sha256 = crate::ingest::sha256_hex(&bytes);
+    let named = taken.drop.join(&taken.name);
+    let mut errors = Vec::new();
+    let rows =
+        crate::config::parse_commentary(&named, &bytes, &project.indicators, &project.settings.partner, &mut errors);
+    report.rows_read = Some(rows.len() + errors.len());
+    if !errors.is_empty() {
+        const SHOWN: usize = 20;
+        let listed = errors.iter().take(SHOWN).map(|e| format!("line {}: {}", e.line, e.message)).collect::<Vec<_>>();
+        let more = if errors.len() > SHOWN { format!("; and {} more", errors.len() - SHOWN) } else { String::new() };
+        let reason = format!(
+            "{}: the commentary file has {} problem(s), so none of it is used: {}{more}",
+            taken.name,
+            errors.len(),
+            listed.join("; ")
+        );
+        quarantine(taken, &mut report, places, &sha256, reason, &[]);
+        return report;
+    }
+    if let Err(err) = store.put_commentary(&taken.name, &bytes) {
+        back(taken, &mut report, format!("could not keep the commentary: {err}"));
+        return report;
+    }
+    report.status = "accepted".into();
+    report.rows_accepted = Some(rows.len());
+    report.reason = format!("{} comment(s) kept", rows.len());
+    archive(taken, &mut report, &places.archive, &sha256);
+    report
+}
