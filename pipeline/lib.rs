@@ -31,3 +31,4 @@ pub mod run;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod testpoint;

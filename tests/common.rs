@@ -82,3 +82,20 @@ pub fn bare_project(dir: &Path, sources: &[(String, String)]) {
         std::fs::write(dir.join("sources").join(name), text).unwrap();
     }
 }
+
+/// Mounts a small tmpfs at `dir` (as root on Linux); `None` when this machine does not allow it.
+pub fn tmpfs(dir: &Path, size: &str, read_only: bool) -> Option<()> {
+    std::fs::create_dir_all(dir).ok()?;
+    let opts = format!("size={size}{}", if read_only { ",ro" } else { "" });
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &opts, "tmpfs"])
+        .arg(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(())
+}
+
+pub fn unmount(dir: &Path) {
+    let _ = std::process::Command::new("umount").arg(dir).status();
+}

@@ -6,7 +6,6 @@
 
 use crate::common::*;
 use std::io::Write;
-use std::path::Path;
 
 const AS_OF: &str = "2026-04-07";
 
@@ -163,23 +162,6 @@ fn drop_large<T>(x: T) {
     std::mem::drop(x);
 }
 
-/// Mounts a small tmpfs at `dir` (as root on Linux); `None` when this machine does not allow it.
-fn tmpfs(dir: &Path, size: &str, read_only: bool) -> Option<()> {
-    std::fs::create_dir_all(dir).ok()?;
-    let opts = format!("size={size}{}", if read_only { ",ro" } else { "" });
-    let ok = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &opts, "tmpfs"])
-        .arg(dir)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then_some(())
-}
-
-fn unmount(dir: &Path) {
-    let _ = std::process::Command::new("umount").arg(dir).status();
-}
-
 /// The output folder read-only, then on a full disk: the run fails (exit 2) saying why, and
 /// the outputs already there stay as they were.
 #[test]
@@ -257,13 +239,10 @@ fn a_corrupted_store_file_fails_the_run_naming_it() {
     assert_eq!(code, 0);
     let csv = project.join(format!("output/scorecard-ARP-demo-{AS_OF}.csv"));
     let before = std::fs::read(&csv).unwrap();
-    // The March revenues data of every council and the sums kept for it, cut short.
+    // The March revenues data of every council cut short; the summaries made from them are
+    // intact, so only a check of the data itself can notice.
     let mut damaged: Vec<std::path::PathBuf> = files_under(&project.join("store/revenues"));
-    damaged.extend(files_under(&project.join("store/summaries/revenues")));
-    damaged.retain(|p| {
-        p.to_string_lossy().contains("as_at=2026-03-31")
-            || p.file_name().unwrap().to_string_lossy().starts_with("2026-03-31")
-    });
+    damaged.retain(|p| p.to_string_lossy().contains("as_at=2026-03-31"));
     assert!(!damaged.is_empty());
     for p in &damaged {
         let bytes = std::fs::read(p).unwrap();

@@ -10,6 +10,7 @@ mod fuzz_regressions;
 mod hostile;
 mod markup_files;
 mod nightly;
+mod poison;
 mod real_uk_data;
 mod reports;
 mod run_files;

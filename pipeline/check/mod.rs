@@ -179,6 +179,21 @@ impl CheckedExtract {
         self.checks.iter().filter(|c| c.status != Status::Pass).map(|c| c.failing).sum()
     }
 
+    /// Keeps at most `max` failing rows listed over all the checks, the first checks first
+    /// (the counts stay whole); says so in the message of each check cut short.
+    pub fn cap_listed(&mut self, max: usize) {
+        let mut room = max;
+        for c in &mut self.checks {
+            if c.failures.len() > room {
+                c.failures.truncate(room);
+                c.message.push_str(&format!(
+                    " (only the first {room} failing rows are listed: the file's list is full, limits.max_findings_listed)"
+                ));
+            }
+            room -= c.failures.len();
+        }
+    }
+
     /// Checks that failed at error severity (not waived).
     pub fn errors(&self) -> usize {
         self.checks.iter().filter(|c| c.status == Status::Error).count()

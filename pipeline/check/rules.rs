@@ -763,6 +763,7 @@ mod tests {
             parts: vec![crate::store::StoredPart {
                 partner: crate::store::paths::WHOLE.into(),
                 rows,
+                bytes: 0,
                 parquet: "acc/2025-09-30.parquet".into(),
                 sums: [("debit".to_string(), debit)].into(),
             }],

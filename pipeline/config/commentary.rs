@@ -3,7 +3,7 @@
 //! partner (code, name or `ALL`) and period (`2025/26 Q3`, `2025/26 M09`, `2025/26`). Red
 //! and amber results without a row are listed as "commentary missing".
 
-use super::{ConfigError, IndicatorDef, Partner};
+use super::{ConfigError, IndicatorDef, Limits, Partner};
 use crate::periods::Period;
 use std::path::{Path, PathBuf};
 
@@ -32,10 +32,11 @@ pub(super) fn load(
     path: &Path,
     indicators: &[IndicatorDef],
     partners: &[Partner],
+    limits: &Limits,
     errors: &mut Vec<ConfigError>,
 ) -> Vec<Commentary> {
     let Ok(bytes) = std::fs::read(path) else { return Vec::new() };
-    parse(path, &bytes, indicators, partners, errors)
+    parse(path, &bytes, indicators, partners, limits, errors)
 }
 
 /// Is this the name of a commentary file dropped with the extracts (`commentary*.csv`)?
@@ -44,12 +45,15 @@ pub fn is_commentary_file(name: &str) -> bool {
     lower.starts_with("commentary") && lower.ends_with(".csv")
 }
 
-/// Reads commentary from a file's bytes (named `path` in messages), reporting every bad row.
+/// Reads commentary from a file's bytes (named `path` in messages), reporting every bad row,
+/// within the limits: at most `limits.max_commentary_lines` lines, and explanations, actions
+/// and owners of at most `limits.max_commentary_chars` characters.
 pub fn parse(
     path: &Path,
     bytes: &[u8],
     indicators: &[IndicatorDef],
     partners: &[Partner],
+    limits: &Limits,
     errors: &mut Vec<ConfigError>,
 ) -> Vec<Commentary> {
     let text = crate::ingest::decode_text(bytes);
@@ -69,8 +73,20 @@ pub fn parse(
         }
     }
     let mut out = Vec::new();
+    let first_error = errors.len();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
+        if i >= limits.max_commentary_lines {
+            // First among this file's problems: it is the one to fix first.
+            errors.insert(first_error, at(
+                line,
+                format!(
+                    "the file has more than the limit of {} lines (limits.max_commentary_lines in scorecard.toml); the rest was not read",
+                    limits.max_commentary_lines
+                ),
+            ));
+            break;
+        }
         let r = match record {
             Ok(r) => r,
             Err(e) => {
@@ -101,6 +117,22 @@ pub fn parse(
             errors.push(at(line, format!("period `{}`: expected 2025/26 M07, 2025/26 Q2 or 2025/26", cell(2))));
             continue;
         };
+        let long: Vec<String> = [(3, "explanation"), (4, "action"), (5, "owner")]
+            .iter()
+            .filter(|(k, _)| cell(*k).chars().count() > limits.max_commentary_chars)
+            .map(|(k, what)| format!("the {what} is {} characters long", cell(*k).chars().count()))
+            .collect();
+        if !long.is_empty() {
+            errors.push(at(
+                line,
+                format!(
+                    "{}, more than the limit of {} (limits.max_commentary_chars in scorecard.toml)",
+                    long.join(" and "),
+                    limits.max_commentary_chars
+                ),
+            ));
+            continue;
+        }
         out.push(Commentary { indicator, partner, period, explanation: cell(3), action: cell(4), owner: cell(5) });
     }
     out

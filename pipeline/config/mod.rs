@@ -123,7 +123,7 @@ impl Project {
         let waivers = waiver::load(&waivers_path(&root), sources_complete.then_some(&sources[..]), &mut errors);
         let commentary = match &settings {
             Some(s) if indicators_complete => {
-                commentary::load(&commentary_path(&root), &indicators, &s.partner, &mut errors)
+                commentary::load(&commentary_path(&root), &indicators, &s.partner, &s.limits, &mut errors)
             }
             _ => Vec::new(),
         };

@@ -25,10 +25,29 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Largest file read, in megabytes.
+    /// Largest file read, in megabytes (commentary files included).
     pub max_file_mb: u64,
-    /// Most cells kept from one sheet (each row counted to its last used cell).
+    /// Most cells read from one file, over all its sheets or tables together (each row
+    /// counted to its last used cell; a text file's every line counted as wide as its widest).
     pub max_cells: usize,
+    /// Most fields on one line of a text file (Excel's own limit is 16,384 columns).
+    pub max_columns: usize,
+    /// Longest line of a text file, in kilobytes.
+    pub max_line_kb: usize,
+    /// Largest web page saved as `.xls` read, in megabytes (a page is parsed whole, as a
+    /// browser does, so it takes several times its size in memory).
+    pub max_html_mb: u64,
+    /// Largest shared-strings part of an `.xlsx` workbook, in megabytes uncompressed (every
+    /// distinct text of the workbook, read whole before the sheets).
+    pub max_shared_strings_mb: u64,
+    /// Longest time spent reading one file, in seconds.
+    pub max_file_seconds: u64,
+    /// Most lines of a commentary file.
+    pub max_commentary_lines: usize,
+    /// Longest explanation, action or owner in a commentary file, in characters.
+    pub max_commentary_chars: usize,
+    /// Most failing rows listed for one file over all its checks (the counts stay whole).
+    pub max_findings_listed: usize,
     /// Largest total uncompressed size a workbook's parts may declare, in megabytes.
     pub max_uncompressed_mb: u64,
     /// Largest compression ratio of one part of a workbook (zip bombs compress thousands
@@ -44,6 +63,14 @@ impl Default for Limits {
         Limits {
             max_file_mb: 200,
             max_cells: 10_000_000,
+            max_columns: 16_384,
+            max_line_kb: 1024,
+            max_html_mb: 50,
+            max_shared_strings_mb: 256,
+            max_file_seconds: 300,
+            max_commentary_lines: 10_000,
+            max_commentary_chars: 2_000,
+            max_findings_listed: 100_000,
             max_uncompressed_mb: 2048,
             max_compression_ratio: 1000,
             settle_seconds: 60,

@@ -101,7 +101,7 @@ pub fn column_letter(mut j: usize) -> String {
 /// Reads every visible sheet of a workbook, or the single table of a text file, within the
 /// limits. A panic inside a reader becomes an error for this file alone.
 pub fn read_grid(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<Vec<Grid>, IngestError> {
-    read_with(path, bytes, limits, |name, bytes| read_text(name, bytes, source).map(|g| vec![g]))
+    read_with(path, bytes, limits, |name, bytes| read_text(name, bytes, source, limits).map(|g| vec![g]))
 }
 
 /// Reads a reference table (a published comparator table, not an extract): every visible
@@ -119,11 +119,18 @@ fn read_with(
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let format = sniff(&name, &ext, bytes, limits)?;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match format {
         Format::Text => text(&name, bytes),
-        Format::Html => super::markup::read_html(&name, bytes, limits.max_cells),
-        Format::SpreadsheetXml => super::markup::read_spreadsheet_xml(&name, bytes, limits.max_cells),
+        Format::Html if bytes.len() as u64 > limits.max_html_mb * 1024 * 1024 => Err(IngestError(format!(
+            "{name}: the web page is {:.1} MB, larger than the limit of {} MB for web pages (limits.max_html_mb in scorecard.toml); save the report as .xlsx or export it as CSV",
+            bytes.len() as f64 / 1024.0 / 1024.0,
+            limits.max_html_mb
+        ))),
+        Format::Html => super::markup::read_html(&name, bytes, &Budget::new(limits)),
+        Format::SpreadsheetXml => super::markup::read_spreadsheet_xml(&name, bytes, &Budget::new(limits)),
         _ => read_workbook(&name, format, bytes, limits),
+    }
     }));
     result.unwrap_or_else(|panic| {
         let what = panic
@@ -162,20 +169,69 @@ fn read_plain_text(name: &str, bytes: &[u8], max_cells: usize) -> Result<Grid, I
     Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 })
 }
 
-/// Collects cells into rows, each row only as long as its last used cell, refusing a sheet
-/// once it would hold more than `max_cells` cells.
-pub(super) struct Collector {
-    rows: Vec<Vec<Cell>>,
-    cells: usize,
+/// What reading one file may take: cells over all its sheets or tables together
+/// (`limits.max_cells`) and time (`limits.max_file_seconds`), checked as cells are read,
+/// before anything is allocated for them.
+pub(super) struct Budget {
+    used: std::cell::Cell<usize>,
     max_cells: usize,
+    deadline: std::time::Instant,
+    seconds: u64,
 }
 
-impl Collector {
-    pub(super) fn new(max_cells: usize) -> Collector {
-        Collector { rows: Vec::new(), cells: 0, max_cells }
+impl Budget {
+    pub(super) fn new(limits: &Limits) -> Budget {
+        Budget {
+            used: std::cell::Cell::new(0),
+            max_cells: limits.max_cells,
+            deadline: std::time::Instant::now() + std::time::Duration::from_secs(limits.max_file_seconds),
+            seconds: limits.max_file_seconds,
+        }
+    }
+
+    /// Takes `n` more cells of the file's budget.
+    pub(super) fn take(&self, n: usize) -> Result<(), String> {
+        let used = self.used.get() + n;
+        self.used.set(used);
+        if used > self.max_cells {
+            return Err(format!(
+                "the file holds more than the limit of {} cells over all its sheets (limits.max_cells in scorecard.toml)",
+                self.max_cells
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the file's time is up.
+    pub(super) fn in_time(&self) -> Result<(), String> {
+        if std::time::Instant::now() > self.deadline {
+            return Err(format!(
+                "reading the file took more than the limit of {} s (limits.max_file_seconds in scorecard.toml)",
+                self.seconds
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Collects cells into rows, each row only as long as its last used cell, refusing a file
+/// once its sheets together would hold more cells than its [`Budget`] allows.
+pub(super) struct Collector<'b> {
+    rows: Vec<Vec<Cell>>,
+    budget: &'b Budget,
+    puts: u32,
+}
+
+impl<'b> Collector<'b> {
+    pub(super) fn new(budget: &'b Budget) -> Collector<'b> {
+        Collector { rows: Vec::new(), budget, puts: 0 }
     }
 
     pub(super) fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), String> {
+        self.puts = self.puts.wrapping_add(1);
+        if self.puts.is_multiple_of(65_536) {
+            self.budget.in_time()?;
+        }
         if cell == Cell::Empty {
             return Ok(());
         }
@@ -186,13 +242,7 @@ impl Collector {
         // Every row counts as a cell, so that millions of empty rows count too.
         let new_rows = (r + 1).saturating_sub(self.rows.len());
         let new_cells = (c + 1).saturating_sub(self.rows.get(r).map_or(0, Vec::len));
-        self.cells += new_rows + new_cells;
-        if self.cells > self.max_cells {
-            return Err(format!(
-                "the sheet holds more than the limit of {} cells (limits.max_cells in scorecard.toml)",
-                self.max_cells
-            ));
-        }
+        self.budget.take(new_rows + new_cells)?;
         if new_rows > 0 {
             // Rows of a table are alike: the new row starts with the width of the last one
             // (rows skipped over stay empty and allocate nothing).
@@ -228,6 +278,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
     };
     let sheet_err = |sheet: &str, e: &dyn std::fmt::Display| IngestError(format!("{name}, sheet '{sheet}': {e}"));
     let cursor = Cursor::new(bytes);
+    let budget = Budget::new(limits);
     let visible = |meta: &[calamine::Sheet]| -> Vec<String> {
         meta.iter()
             .filter(|s| s.visible == calamine::SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet)
@@ -244,7 +295,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                     let mut book = $book.map_err(|e| err(&e))?;
                     let dates = if book.has_1904_epoch() { DateSystem::Excel1904 } else { DateSystem::Excel1900 };
                     for sheet in visible(book.sheets_metadata()) {
-                        let mut c = Collector::new(limits.max_cells);
+                        let mut c = Collector::new(&budget);
                         let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
                         while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
                             let (r, col) = cell.get_position();
@@ -274,7 +325,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
             for sheet in visible(book.sheets_metadata()) {
                 let range = book.worksheet_range(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
                 let (r0, c0) = range.start().unwrap_or((0, 0));
-                let mut c = Collector::new(limits.max_cells);
+                let mut c = Collector::new(&budget);
                 for (i, row) in range.rows().enumerate() {
                     for (j, v) in row.iter().enumerate() {
                         c.put(r0 + i as u32, c0 + j as u32, convert(v)).map_err(|e| sheet_err(&sheet, &e))?;
@@ -314,7 +365,8 @@ fn convert(d: &Data) -> Cell {
             Some(x) => Cell::Date(x.date()),
             None => Cell::Number(dt.as_f64()),
         },
-        Data::DateTimeIso(s) => match NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d") {
+        // The first ten bytes, if they end on a character boundary (`2025-01-0€5` does not).
+        Data::DateTimeIso(s) => match NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
             Ok(d) => Cell::Date(d),
             Err(_) => Cell::Text(s.as_str().into()),
         },
@@ -361,7 +413,93 @@ fn split_line(line: &str, delim: char) -> Vec<String> {
     out
 }
 
-fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, IngestError> {
+/// The first lines of a text file as a grid of text cells (from at most its first megabyte),
+/// enough to find a header row in.
+pub(super) fn first_lines(bytes: &[u8]) -> Grid {
+    let text = decode_text(&bytes[..bytes.len().min(1024 * 1024)]);
+    let delim = detect_delimiter(&text);
+    let rows = text
+        .lines()
+        .take(super::layout::HEADER_SEARCH_ROWS)
+        .map(|l| {
+            split_line(l, delim as char)
+                .into_iter()
+                .map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) })
+                .collect()
+        })
+        .collect();
+    Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 }
+}
+
+/// Fields on one line of delimited text, counted without allocating (quotes honoured).
+fn count_fields(line: &str, delim: u8) -> usize {
+    let (mut n, mut quoted) = (1, false);
+    for b in line.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b if b == delim && !quoted => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The widest line of a table (in fields), within the limits on line length, fields per line,
+/// cells of the whole table and time; else why not, naming the line (numbered from
+/// `first_line`).
+fn table_width(table: &str, delim: u8, first_line: usize, limits: &Limits) -> Result<usize, String> {
+    let budget = Budget::new(limits);
+    let (mut width, mut lines) = (1usize, 0usize);
+    for (i, line) in table.lines().enumerate() {
+        let n = first_line + i;
+        if line.len() > limits.max_line_kb * 1024 {
+            return Err(format!(
+                "line {n} is {:.1} MB long, more than the limit of {} KB a line (limits.max_line_kb in scorecard.toml)",
+                line.len() as f64 / 1024.0 / 1024.0,
+                limits.max_line_kb
+            ));
+        }
+        let fields = count_fields(line, delim);
+        if fields > limits.max_columns {
+            return Err(format!(
+                "line {n} has {fields} fields, more than the limit of {} (limits.max_columns in scorecard.toml)",
+                limits.max_columns
+            ));
+        }
+        width = width.max(fields);
+        lines += 1;
+        if i % 65_536 == 0 {
+            budget.in_time()?;
+        }
+    }
+    // Every line is read as wide as the widest: that is what the table will hold.
+    budget.take(width.saturating_mul(lines))?;
+    Ok(width)
+}
+
+/// The first line of a table that cannot be read as delimited text `width` fields wide (an
+/// unclosed quote, or more fields than that), numbered from `first_line`.
+fn bad_line(table: &[u8], delim: u8, width: usize, first_line: usize) -> Option<u64> {
+    let mut r = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(table);
+    let mut record = ::csv::ByteRecord::new();
+    // The line a record starting at a byte offset lies on, counted from `first_line` (after
+    // `\r\n` the csv reader's offset is that of the `\n`, so it is counted too).
+    let line_at = |byte: u64| {
+        let upto = &table[..(byte as usize + 1).min(table.len())];
+        first_line as u64 + upto.iter().filter(|b| **b == b'\n').count() as u64
+    };
+    loop {
+        match r.read_byte_record(&mut record) {
+            Ok(false) => return None,
+            // A quoted field running over lines is the likely fault when polars refuses.
+            Ok(true) if record.len() <= width && !record.iter().any(|f| f.contains(&b'\n')) => continue,
+            Ok(true) => return record.position().map(|p| line_at(p.byte())),
+            Err(e) => return e.position().map(|p| line_at(p.byte())),
+        }
+    }
+}
+
+fn read_text(name: &str, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<Grid, IngestError> {
     use polars::prelude::*;
     let text = decode_text(bytes);
     let delim = detect_delimiter(&text);
@@ -391,10 +529,11 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, Inges
             .collect();
         return Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 });
     };
-    let table = text.as_bytes()[offset..].to_vec();
     // Lines may have more fields than the header (ragged exports): read every field of the
     // widest line as text, so nothing is cut off.
-    let width = text[offset..].lines().map(|l| split_line(l, delim as char).len()).max().unwrap_or(1);
+    let width = table_width(&text[offset..], delim, header_line + 1, limits)
+        .map_err(|e| IngestError(format!("{name}: {e}")))?;
+    let table = text.as_bytes()[offset..].to_vec();
     let schema: Schema = (1..=width).map(|i| Field::new(format!("column_{i}").into(), DataType::String)).collect();
     let df = CsvReadOptions::default()
         .with_has_header(false)
@@ -402,7 +541,15 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef) -> Result<Grid, Inges
         .map_parse_options(|o| o.with_separator(delim).with_missing_is_null(true))
         .into_reader_with_file_handle(Cursor::new(table))
         .finish()
-        .map_err(|e| IngestError(format!("{name}: cannot read the table below line {}: {e}", header_line + 1)))?;
+        .map_err(|_| {
+            // In the project's words, not the library's: which line, and what to do.
+            let at = bad_line(&text.as_bytes()[offset..], delim, width, header_line + 1)
+                .map(|l| format!("line {l}"))
+                .unwrap_or_else(|| format!("a line below line {}", header_line + 1));
+            IngestError(format!(
+                "{name}: {at} cannot be read as delimited text (a quote opened and never closed, or more fields than the other lines); correct that line or export the report again"
+            ))
+        })?;
     let mut rows = title_rows;
     let columns = df.columns();
     for i in 0..df.height() {
@@ -426,17 +573,29 @@ mod tests {
     #[test]
     fn far_apart_cells_are_counted_before_anything_is_allocated() {
         // The A1 + XFD1048576 shape that makes a dense reader ask for 512 GiB.
-        let mut c = Collector { rows: Vec::new(), cells: 0, max_cells: 100_000 };
+        let limits = |max_cells| Limits { max_cells, ..Limits::default() };
+        let budget = Budget::new(&limits(100_000));
+        let mut c = Collector::new(&budget);
         c.put(0, 0, Cell::Number(1.0)).unwrap();
         let err = c.put(1_048_575, 16_383, Cell::Number(1.0)).unwrap_err();
-        assert!(err.contains("limit of 100000 cells"), "{err}");
+        assert!(err.contains("limit of 100000 cells over all its sheets"), "{err}");
         assert_eq!(c.rows.len(), 1, "nothing was allocated for the refused cell");
-        let mut c = Collector { rows: Vec::new(), cells: 0, max_cells: 10_000_000 };
+        let budget = Budget::new(&limits(10_000_000));
+        let mut c = Collector::new(&budget);
         c.put(0, 16_383, Cell::Number(1.0)).unwrap();
         c.put(1_048_575, 0, Cell::Number(1.0)).unwrap();
         assert_eq!(c.rows[1].capacity(), 0, "skipped rows allocate nothing");
         assert!(c.rows[1_048_575].capacity() <= 1024);
         assert!(c.put(1_048_576, 0, Cell::Number(1.0)).unwrap_err().contains("outside Excel's grid"));
+    }
+
+    #[test]
+    fn an_iso_date_cut_inside_a_character_is_text_not_a_panic() {
+        assert_eq!(convert(&Data::DateTimeIso("2025-01-0€5".into())), Cell::Text("2025-01-0€5".into()));
+        assert_eq!(
+            convert(&Data::DateTimeIso("2025-01-05T00:00:00".into())),
+            Cell::Date(NaiveDate::from_ymd_opt(2025, 1, 5).unwrap())
+        );
     }
 
     #[test]

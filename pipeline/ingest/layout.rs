@@ -26,6 +26,9 @@ pub struct Layout {
     pub totals_rows: Vec<usize>,
     /// Indexes of trailing notes rows (a single text cell after the data).
     pub notes_rows: Vec<usize>,
+    /// Fields whose header appears more than once in the header row, with the positions of
+    /// every cell heading it (which one holds the field cannot be told).
+    pub ambiguous: Vec<(String, Vec<usize>)>,
 }
 
 fn header_matches(cell: &Cell, names: &[String]) -> bool {
@@ -143,6 +146,16 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestErro
     })?;
     let columns: Vec<Option<usize>> =
         names.iter().map(|(_, n)| header.iter().position(|c| header_matches(c, n))).collect();
+    let ambiguous: Vec<(String, Vec<usize>)> = names
+        .iter()
+        .zip(&source.column)
+        .map(|((_, n), c)| {
+            let at: Vec<usize> =
+                header.iter().enumerate().filter(|(_, cell)| header_matches(cell, n)).map(|(j, _)| j).collect();
+            (c.field.clone(), at)
+        })
+        .filter(|(_, at)| at.len() > 1)
+        .collect();
     let header_text: Vec<String> = header.iter().map(Cell::display).collect();
 
     let mut data_rows = Vec::new();
@@ -169,7 +182,7 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestErro
         }
     }
     notes_rows.extend(end..grid.rows.len());
-    Ok(Layout { header_row, header_text, columns, data_rows, totals_rows, notes_rows })
+    Ok(Layout { header_row, header_text, columns, data_rows, totals_rows, notes_rows, ambiguous })
 }
 
 /// Names the required columns missing from the row that came closest to being the header.

@@ -10,7 +10,7 @@
 //! is read with a streaming XML parser that expands no entities, so it cannot be made to
 //! grow.
 
-use super::grid::{Cell, Collector, DateSystem, Grid};
+use super::grid::{Budget, Cell, Collector, DateSystem, Grid};
 use super::IngestError;
 use chrono::NaiveDate;
 
@@ -30,7 +30,7 @@ fn text_cell(s: &str) -> Cell {
 }
 
 /// Every table of an HTML page as a grid, each with the page's text before it as title rows.
-pub fn read_html(name: &str, bytes: &[u8], max_cells: usize) -> Result<Vec<Grid>, IngestError> {
+pub(super) fn read_html(name: &str, bytes: &[u8], budget: &Budget) -> Result<Vec<Grid>, IngestError> {
     use scraper::{ElementRef, Html, Node};
     let text = super::decode_text(bytes);
     let page = Html::parse_document(&text);
@@ -51,7 +51,7 @@ pub fn read_html(name: &str, bytes: &[u8], max_cells: usize) -> Result<Vec<Grid>
                 line.clear();
                 let table = ElementRef::wrap(node).expect("an element");
                 let n = grids.len() + 1;
-                let grid = read_table(table, &lines, max_cells, format!("table {n} of the web page"))
+                let grid = read_table(table, &lines, budget, format!("table {n} of the web page"))
                     .map_err(|e| fail(format!("table {n}: {e}")))?;
                 grids.push(grid);
                 // The page's text before the next table starts again after this one.
@@ -81,9 +81,9 @@ pub fn read_html(name: &str, bytes: &[u8], max_cells: usize) -> Result<Vec<Grid>
 }
 
 /// The rows of one table (its own, not those of tables inside its cells), below `titles`.
-fn read_table(table: scraper::ElementRef, titles: &[String], max_cells: usize, sheet: String) -> Result<Grid, String> {
+fn read_table(table: scraper::ElementRef, titles: &[String], budget: &Budget, sheet: String) -> Result<Grid, String> {
     use scraper::ElementRef;
-    let mut c = Collector::new(max_cells);
+    let mut c = Collector::new(budget);
     for (i, t) in titles.iter().enumerate() {
         c.put(i as u32, 0, text_cell(t))?;
     }
@@ -110,6 +110,8 @@ fn read_table(table: scraper::ElementRef, titles: &[String], max_cells: usize, s
                 cell.value().attr(attr).and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(1).clamp(1, 1000)
             };
             let (across, down) = (span("colspan"), span("rowspan"));
+            // The cells a span covers count against the file's budget, as cells do.
+            budget.take(((across * down) as usize).saturating_sub(1))?;
             let text: String = cell.text().collect();
             c.put(r, col, text_cell(&text))?;
             for dr in 1..down {
@@ -138,24 +140,24 @@ fn index(e: &quick_xml::events::BytesStart) -> Option<u32> {
 }
 
 /// Where the reader is in a SpreadsheetML document.
-struct Sheets {
+struct Sheets<'b> {
     grids: Vec<Grid>,
-    sheet: Option<(String, Collector)>,
+    sheet: Option<(String, Collector<'b>)>,
     row: u32,
     col: u32,
     merge_across: u32,
     /// The `<Data>` being read: its type and text.
     data: Option<(String, String)>,
-    max_cells: usize,
+    budget: &'b Budget,
 }
 
-impl Sheets {
+impl Sheets<'_> {
     fn start(&mut self, e: &quick_xml::events::BytesStart) {
         match e.local_name().as_ref() {
             "Worksheet" => {
                 let n = self.grids.len() + 1;
                 let name = attr(e, "Name").unwrap_or_else(|| format!("Sheet{n}"));
-                self.sheet = Some((name, Collector::new(self.max_cells)));
+                self.sheet = Some((name, Collector::new(self.budget)));
                 self.row = 0;
             }
             "Row" => {
@@ -198,12 +200,12 @@ impl Sheets {
 }
 
 /// Every worksheet of an Excel 2003 XML spreadsheet as a grid.
-pub fn read_spreadsheet_xml(name: &str, bytes: &[u8], max_cells: usize) -> Result<Vec<Grid>, IngestError> {
+pub(super) fn read_spreadsheet_xml(name: &str, bytes: &[u8], budget: &Budget) -> Result<Vec<Grid>, IngestError> {
     use quick_xml::events::Event;
     let text = super::decode_text(bytes);
     let mut reader = quick_xml::Reader::from_str(&text);
     let fail = |why: String| IngestError(format!("{name}: {why}"));
-    let mut at = Sheets { grids: Vec::new(), sheet: None, row: 0, col: 0, merge_across: 0, data: None, max_cells };
+    let mut at = Sheets { grids: Vec::new(), sheet: None, row: 0, col: 0, merge_across: 0, data: None, budget };
     loop {
         let event = reader.read_event().map_err(|e| {
             fail(format!("the Excel 2003 XML spreadsheet is damaged near byte {}: {e}", reader.buffer_position()))
@@ -251,7 +253,7 @@ fn typed_cell(kind: &str, value: &str) -> Cell {
     match kind {
         "Number" => value.trim().parse::<f64>().map(Cell::Number).unwrap_or_else(|_| text_cell(value)),
         "Boolean" => Cell::Bool(value.trim() == "1"),
-        "DateTime" => NaiveDate::parse_from_str(&value.trim()[..value.trim().len().min(10)], "%Y-%m-%d")
+        "DateTime" => NaiveDate::parse_from_str(value.trim().get(..10).unwrap_or(value.trim()), "%Y-%m-%d")
             .map(Cell::Date)
             .unwrap_or_else(|_| text_cell(value)),
         "Error" => Cell::Error(value.trim().to_string()),
@@ -263,6 +265,10 @@ fn typed_cell(kind: &str, value: &str) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn budget(max_cells: usize) -> Budget {
+        Budget::new(&crate::config::Limits { max_cells, ..Default::default() })
+    }
 
     fn text_of(g: &Grid) -> Vec<Vec<String>> {
         g.rows.iter().map(|r| r.iter().map(Cell::display).collect()).collect()
@@ -277,7 +283,7 @@ mod tests {
             <tr><td>10</td><td><table><tr><td>inner</td></tr></table></td></tr>\
             <tr><td colspan=2>Total</td><td>1,222.50</td></tr></table>\
             <p>Second report</p><table><tr><td>a</td></tr></table></body></html>";
-        let grids = read_html("r.xls", page.as_bytes(), 1000).unwrap();
+        let grids = read_html("r.xls", page.as_bytes(), &budget(1000)).unwrap();
         assert_eq!(grids.len(), 2);
         let first = text_of(&grids[0]);
         assert_eq!(first[0], ["Revenues account extract"]);
@@ -293,10 +299,10 @@ mod tests {
         assert_eq!(first[6], ["Total", "", "1,222.50"], "a colspan leaves its other cells empty");
         assert_eq!(grids[0].sheet.as_deref(), Some("table 1 of the web page"));
         assert_eq!(text_of(&grids[1])[0], ["Second report"], "each table has the text just before it");
-        let none = read_html("x.xls", b"<html><body><p>no table</p></body></html>", 1000).unwrap_err();
+        let none = read_html("x.xls", b"<html><body><p>no table</p></body></html>", &budget(1000)).unwrap_err();
         assert!(none.0.contains("no table"), "{}", none.0);
         let big = format!("<table>{}</table>", "<tr><td>1</td><td>2</td></tr>".repeat(100));
-        assert!(read_html("big.xls", big.as_bytes(), 50).unwrap_err().0.contains("limit of 50 cells"));
+        assert!(read_html("big.xls", big.as_bytes(), &budget(50)).unwrap_err().0.contains("limit of 50 cells"));
     }
 
     #[test]
@@ -312,7 +318,7 @@ mod tests {
  </Worksheet>
  <Worksheet ss:Name="Second"><Table><Row><Cell><Data ss:Type="String">b</Data></Cell></Row></Table></Worksheet>
 </Workbook>"#;
-        let grids = read_spreadsheet_xml("x.xls", xml.as_bytes(), 1000).unwrap();
+        let grids = read_spreadsheet_xml("x.xls", xml.as_bytes(), &budget(1000)).unwrap();
         assert_eq!(grids.len(), 2);
         assert_eq!(grids[0].sheet.as_deref(), Some("Items"));
         let g = &grids[0];
@@ -321,7 +327,11 @@ mod tests {
         assert_eq!(g.cell(2, 0), &Cell::Number(1234.5), "ss:Index on a row skips to row 3");
         assert_eq!(g.cell(2, 2), &Cell::Date(NaiveDate::from_ymd_opt(2025, 10, 31).unwrap()));
         assert_eq!(g.cell(2, 4), &Cell::Bool(true), "an empty <Cell/> takes its place");
-        let broken = read_spreadsheet_xml("x.xls", b"<Workbook><Worksheet></Table>", 1000).unwrap_err();
+        // A date whose tenth byte falls inside a character is text, not a panic.
+        let odd = r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="DateTime">2025-01-0€5</Data></Cell></Row></Table></Worksheet></Workbook>"#;
+        let g = read_spreadsheet_xml("x.xls", odd.as_bytes(), &budget(1000)).unwrap();
+        assert_eq!(g[0].cell(0, 0), &Cell::Text("2025-01-0€5".into()));
+        let broken = read_spreadsheet_xml("x.xls", b"<Workbook><Worksheet></Table>", &budget(1000)).unwrap_err();
         assert!(broken.0.contains("damaged") || broken.0.contains("no worksheet"), "{}", broken.0);
     }
 }

@@ -80,33 +80,46 @@ pub fn identify<'a>(
     sources: &'a [SourceDef],
     limits: &Limits,
 ) -> Result<&'a SourceDef, IngestError> {
+    identify_reading(path, bytes, sources, limits).map(|(s, _)| s)
+}
+
+/// [`identify`], giving also a workbook's sheets when they had to be read to recognise it (so
+/// that [`read_extract_from`] does not read them again). A file is read once, whatever the
+/// number of source definitions: a workbook's sheets are the same for every source, and a
+/// text file's header is looked for in its first lines only.
+pub fn identify_reading<'a>(
+    path: &Path,
+    bytes: &[u8],
+    sources: &'a [SourceDef],
+    limits: &Limits,
+) -> Result<(&'a SourceDef, Option<Vec<Grid>>), IngestError> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let by_name = recognise(&name, sources);
     if let [one] = by_name.as_slice() {
-        return Ok(one);
+        return Ok((one, None));
     }
     let candidates: Vec<&SourceDef> = if by_name.is_empty() { sources.iter().collect() } else { by_name.clone() };
-    let mut by_header = Vec::new();
-    for s in &candidates {
-        match read_grid(path, bytes, s, limits) {
-            Ok(grids) => {
-                if grids.iter().any(|g| find_layout(g, s).is_ok()) {
-                    by_header.push(*s);
-                }
-            }
-            Err(e) if by_name.is_empty() => {
-                return Err(IngestError(format!(
-                    "{name}: the file name matches no source definition ({}), and the file could not be read to recognise it by its header: {}",
-                    patterns(sources),
-                    e.0.trim_start_matches(&format!("{name}: "))
-                )))
-            }
-            Err(e) => return Err(e),
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let cannot_read = |e: IngestError| {
+        if by_name.is_empty() {
+            IngestError(format!(
+                "{name}: the file name matches no source definition ({}), and the file could not be read to recognise it by its header: {}",
+                patterns(sources),
+                e.0.trim_start_matches(&format!("{name}: "))
+            ))
+        } else {
+            e
         }
-    }
+    };
+    let (grids, kept) = match sniff(&name, &ext, bytes, limits).map_err(cannot_read)? {
+        Format::Text => (vec![grid::first_lines(bytes)], false),
+        _ => (read_grid(path, bytes, candidates[0], limits).map_err(cannot_read)?, true),
+    };
+    let by_header: Vec<&SourceDef> =
+        candidates.iter().copied().filter(|s| grids.iter().any(|g| find_layout(g, s).is_ok())).collect();
     let ids = |v: &[&SourceDef]| v.iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
     match (by_name.len(), by_header.as_slice()) {
-        (_, [one]) => Ok(one),
+        (_, [one]) => Ok((one, kept.then_some(grids))),
         (0, []) => Err(IngestError(format!(
             "{name}: matches no source definition: the file name fits none of the patterns ({}) and no source's header row was found in it",
             patterns(sources)
@@ -143,9 +156,23 @@ fn patterns(sources: &[SourceDef]) -> String {
 
 /// Reads one file as an extract of `source`: grid, header row and as-at date.
 pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limits) -> Result<RawExtract, IngestError> {
+    read_extract_from(path, bytes, source, limits, None)
+}
+
+/// [`read_extract`], from a workbook's sheets already read by [`identify_reading`], if any.
+pub fn read_extract_from(
+    path: &Path,
+    bytes: &[u8],
+    source: &SourceDef,
+    limits: &Limits,
+    read: Option<Vec<Grid>>,
+) -> Result<RawExtract, IngestError> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // The file's fingerprint is computed on the other core while the sheet is parsed.
-    let (grids, sha256) = rayon::join(|| read_grid(path, bytes, source, limits), || sha256_hex(bytes));
+    let (grids, sha256) = match read {
+        Some(grids) => (Ok(grids), sha256_hex(bytes)),
+        None => rayon::join(|| read_grid(path, bytes, source, limits), || sha256_hex(bytes)),
+    };
     // The first visible sheet holding the source's header row is the extract.
     let mut last_err = None;
     let (grid, layout) = grids?
@@ -160,7 +187,25 @@ pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limi
         .ok_or_else(|| {
             last_err.unwrap_or_else(|| IngestError(format!("{file_name}: the file has no visible sheet with data")))
         })?;
+    if let Some((field, at)) = layout.ambiguous.first() {
+        let cells: Vec<String> = at
+            .iter()
+            .map(|&j| format!("{} '{}'", grid.column_letter(j), layout.header_text.get(j).cloned().unwrap_or_default()))
+            .collect();
+        return Err(IngestError(format!(
+            "{file_name}{}: the header row (row {}) has {} columns for {field} ({}), so which one holds it cannot be told; rename or remove all but one",
+            grid.sheet.as_ref().map(|s| format!(", sheet '{s}'")).unwrap_or_default(),
+            grid.row_number(layout.header_row),
+            at.len(),
+            cells.join(", ")
+        )));
+    }
     let as_at = find_as_at(&grid, &layout, &file_name, source).ok_or_else(|| {
+        if let Some(far) = far_date_in_titles(&grid, &layout) {
+            return IngestError(format!(
+                "{file_name}: the title gives the date {far}, which is too far from our time to be the date the extract was taken (years 1900 to 2200 are read); correct the date in the report's title or file name"
+            ));
+        }
         IngestError(format!(
             "{file_name}: could not find the as-at date ({}); add the date to the file name, \
              for example {}_20251031{} (a day), ..._Q2_2025-26 (a quarter) or ..._2025-26 (a year)",
@@ -177,6 +222,22 @@ pub fn read_extract(path: &Path, bytes: &[u8], source: &SourceDef, limits: &Limi
         grid,
         layout,
         as_at,
+    })
+}
+
+/// A day-first date above the header whose year no extract could have (`31/12/9999`), as
+/// written, so that the message can name it rather than say no date was found.
+fn far_date_in_titles(grid: &Grid, layout: &Layout) -> Option<String> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static DATE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4,})\b").expect("valid regex"));
+    grid.rows[..layout.header_row].iter().flatten().find_map(|c| match c {
+        Cell::Text(t) => DATE.captures_iter(t).find_map(|m| {
+            let year: u64 = m[3].parse().unwrap_or(u64::MAX);
+            (!(1900..=2200).contains(&year)).then(|| m[0].to_string())
+        }),
+        _ => None,
     })
 }
 
@@ -215,6 +276,40 @@ mod read_tests {
         assert_eq!(x.layout.notes_rows.len() + x.layout.totals_rows.len(), 1, "the 'Total items' line is set aside");
         assert_eq!(x.grid.cell(x.layout.data_rows[0], 1), &Cell::Text("A,1".into()));
         assert_eq!(x.grid.row_number(x.layout.header_row), 4);
+    }
+
+    #[test]
+    fn text_limits_far_dates_duplicate_headers_and_bad_lines_in_our_own_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let source = p.source("benefits").unwrap();
+        let read = |text: &str, limits: &Limits| {
+            read_extract(&dir.path().join("benefits_x.csv"), text.as_bytes(), source, limits).map(|_| ()).unwrap_err().0
+        };
+        let head = "Report run on 31/10/2025\r\nCouncil,Claim Reference,Work Type,Date Received,Date Decided\r\n";
+        let limits = p.settings.limits.clone();
+        // One line of 100,000 commas would pad every row to that width.
+        let wide = format!("{head}Fenland,A1,New Claim,01/10/2025,\r\n{}\r\n", ",".repeat(100_000));
+        let e = read(&wide, &limits);
+        assert!(e.contains("line 4 has 100001 fields, more than the limit of 16384 (limits.max_columns"), "{e}");
+        let long = format!("{head}Fenland,{},New Claim,01/10/2025,\r\n", "x".repeat(2 * 1024 * 1024));
+        assert!(read(&long, &limits).contains("line 3 is 2.0 MB long, more than the limit of 1024 KB a line"));
+        let small = Limits { max_cells: 20, ..limits.clone() };
+        let rows: String = (0..10).map(|i| format!("Fenland,A{i},New Claim,01/10/2025,\r\n")).collect();
+        assert!(read(&format!("{head}{rows}"), &small).contains("more than the limit of 20 cells"));
+        // A quote never closed: the line is named, and no library's advice is passed on.
+        let unclosed = format!("{head}Fenland,A1,New Claim,01/10/2025,\r\nFenland,\"A2,New Claim,01/10/2025,\r\n");
+        let e = read(&unclosed, &limits);
+        assert!(!e.contains("infer_schema_length") && !e.contains("truncate_ragged"), "{e}");
+        assert!(e.contains("line 4 cannot be read as delimited text (a quote opened and never closed"), "{e}");
+        // A date no extract could have is named as such.
+        let far = head.replace("31/10/2025", "31/12/9999") + "Fenland,A1,New Claim,01/10/2025,\r\n";
+        let e = read(&far, &limits);
+        assert!(e.contains("the title gives the date 31/12/9999, which is too far from our time"), "{e}");
+        // Two columns headed for one field: which holds it cannot be told.
+        let twice = "Report run on 31/10/2025\r\nCouncil,Claim Reference,Work Type,Date Received,Date Decided,Date Received\r\nFenland,A1,New Claim,01/10/2025,,02/10/2025\r\n";
+        let e = read(twice, &limits);
+        assert!(e.contains("has 2 columns for date_received (D 'Date Received', F 'Date Received')"), "{e}");
     }
 
     #[test]

@@ -94,15 +94,143 @@ fn zip_format(bytes: &[u8], limits: &Limits) -> Result<Format, String> {
         ));
     }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+    if let Some(i) = names.iter().position(|x| x.eq_ignore_ascii_case("xl/sharedStrings.xml")) {
+        shared_strings(&mut zip, i, limits)?;
+    }
     if has("xl/workbook.xml") {
         Ok(Format::Xlsx)
     } else if has("xl/workbook.bin") {
         Ok(Format::Xlsb)
     } else if has("content.xml") {
+        ods_extent(&mut zip, limits)?;
         Ok(Format::Ods)
     } else {
         Err("the file is a zip archive but not a workbook (.xlsx, .xlsb or .ods)".into())
     }
+}
+
+/// An OpenDocument spreadsheet's sheets measured before calamine reads them: calamine gives
+/// each sheet a dense block as wide and tall as its used cells, so a few cells far apart (or
+/// rows repeated a million times) would take gigabytes. `content.xml` is streamed (no entity
+/// expanded), each sheet's used extent measured (rows and columns repeated count as many),
+/// and the file refused when the sheets together pass `max_cells`.
+fn ods_extent(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let damaged = |e: &dyn std::fmt::Display| format!("the spreadsheet is damaged (its content: {e})");
+    let part = zip.by_name("content.xml").map_err(|e| damaged(&e))?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let repeat = |e: &quick_xml::events::BytesStart, key: &str| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.local_name().as_ref() == key)
+            .and_then(|a| a.value.trim().parse().ok())
+            .unwrap_or(1)
+            .max(1)
+    };
+    let mut buf = Vec::new();
+    let (mut total, mut rows, mut width) = (0u64, 0u64, 0u64); // the sheet's used extent
+    let (mut row, mut row_repeat, mut col, mut row_last) = (0u64, 1u64, 0u64, 0u64);
+    let mut cell: Option<(u64, bool)> = None; // columns repeated, has a value
+    let too_many = |cells: u64| {
+        format!(
+            "its sheets would take {cells} cells as calamine reads them (the used extent of each, rows and columns repeated counted), more than the limit of {} (limits.max_cells in scorecard.toml)",
+            limits.max_cells
+        )
+    };
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| damaged(&e))?;
+        let (start, empty) = match &event {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            match e.local_name().as_ref() {
+                "table" => (rows, width, row) = (0, 0, 0),
+                "table-row" => (row_repeat, col, row_last) = (repeat(&e, "number-rows-repeated"), 0, 0),
+                "table-cell" | "covered-table-cell" => {
+                    let valued = e.attributes().flatten().any(|a| a.key.local_name().as_ref() == "value-type");
+                    cell = Some((repeat(&e, "number-columns-repeated"), valued));
+                }
+                "p" if cell.is_some() => {
+                    if let Some((_, v)) = cell.as_mut() {
+                        *v = true;
+                    }
+                }
+                _ => {}
+            }
+            if !empty {
+                buf.clear();
+                continue;
+            }
+        }
+        let end = match &event {
+            Event::End(e) => Some(e.local_name().as_ref().to_string()),
+            Event::Empty(e) => Some(e.local_name().as_ref().to_string()),
+            Event::Eof => break,
+            _ => None,
+        };
+        match end.as_deref() {
+            Some("table-cell" | "covered-table-cell") => {
+                if let Some((n, valued)) = cell.take() {
+                    col = col.saturating_add(n);
+                    if valued {
+                        row_last = col;
+                    }
+                }
+            }
+            Some("table-row") => {
+                if row_last > 0 {
+                    width = width.max(row_last);
+                    rows = row.saturating_add(row_repeat);
+                }
+                row = row.saturating_add(row_repeat);
+                if total.saturating_add(rows.saturating_mul(width)) > limits.max_cells as u64 {
+                    return Err(too_many(total.saturating_add(rows.saturating_mul(width))));
+                }
+            }
+            Some("table") => total = total.saturating_add(rows.saturating_mul(width)),
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// The shared strings of an `.xlsx` (every distinct text, read whole before any sheet)
+/// within the limits: their part's declared size, and the number of strings it says it holds
+/// (read from its first bytes) against `max_cells`.
+fn shared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize, limits: &Limits) -> Result<(), String> {
+    use std::io::Read;
+    let mut part = zip.by_index(i).map_err(|e| format!("the workbook is damaged (its shared strings: {e})"))?;
+    if part.size() > limits.max_shared_strings_mb * 1024 * 1024 {
+        return Err(format!(
+            "the workbook's shared strings (its distinct texts) take {} MB, more than the limit of {} MB (limits.max_shared_strings_mb in scorecard.toml)",
+            part.size() / 1024 / 1024,
+            limits.max_shared_strings_mb
+        ));
+    }
+    let mut head = vec![0u8; 4096];
+    let mut got = 0;
+    while got < head.len() {
+        match part.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(_) => break,
+        }
+    }
+    let head = String::from_utf8_lossy(&head[..got]);
+    let count = |attr: &str| -> Option<u64> {
+        let at = head.find(&format!("{attr}=\""))? + attr.len() + 2;
+        head[at..].split('"').next()?.parse().ok()
+    };
+    if let Some(n) = count("uniqueCount").or_else(|| count("count")).filter(|n| *n > limits.max_cells as u64) {
+        return Err(format!(
+            "the workbook says it holds {n} distinct texts, more than the limit of {} cells (limits.max_cells in scorecard.toml)",
+            limits.max_cells
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -128,6 +256,37 @@ mod tests {
         assert!(sniff("a.xlsx", "xlsx", b"hello", &limits()).unwrap_err().0.contains("not a workbook"));
         let truncated = &xlsx[..xlsx.len() / 2];
         assert!(sniff("a.xlsx", "xlsx", truncated, &limits()).unwrap_err().0.contains("damaged or truncated"));
+    }
+
+    fn ods(content: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        z.start_file("mimetype", opts).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+        z.start_file("content.xml", opts).unwrap();
+        z.write_all(content.as_bytes()).unwrap();
+        z.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_ods_whose_sheets_would_take_too_many_cells_is_refused_before_reading() {
+        let cell =
+            r#"<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>"#;
+        let small = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row>{cell}{cell}</table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        assert_eq!(
+            sniff("a.ods", "ods", &ods(&small), &limits()).unwrap(),
+            Format::Ods,
+            "empty repeated rows cost nothing"
+        );
+        // A valued cell in row 1,000,001 and column 50: 50 million cells as calamine reads it.
+        let far = format!(
+            r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row>{cell}</table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="49"/>{cell}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let err = sniff("a.ods", "ods", &ods(&far), &limits()).unwrap_err();
+        assert!(err.0.contains("would take 50000050 cells") && err.0.contains("limits.max_cells"), "{}", err.0);
     }
 
     #[test]

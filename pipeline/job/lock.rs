@@ -17,8 +17,30 @@ pub fn lock_path(root: &Path) -> PathBuf {
 #[derive(Debug)]
 pub struct ProjectLock {
     file: File,
+    /// The lock file's identity (device, inode) when it was taken.
+    identity: (u64, u64),
     /// What the lock file said when it was taken over from a run that had died.
     pub took_over: Option<String>,
+}
+
+impl ProjectLock {
+    /// Whether the lock file is still the one this run locked: deleted or replaced, another
+    /// run could have taken a lock of its own on the new file, so this run must not publish.
+    pub fn still_held(&self, root: &Path) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt;
+        let path = lock_path(root);
+        match std::fs::metadata(&path) {
+            Ok(m) if (m.dev(), m.ino()) == self.identity => Ok(()),
+            Ok(_) => Err(format!(
+                "the lock file {} was replaced while this run held it; another run may be running, so nothing was published (run again)",
+                path.display()
+            )),
+            Err(e) => Err(format!(
+                "the lock file {} was removed while this run held it ({e}); another run may be running, so nothing was published (run again)",
+                path.display()
+            )),
+        }
+    }
 }
 
 impl Drop for ProjectLock {
@@ -61,7 +83,12 @@ pub fn acquire(root: &Path, who: &str) -> Result<ProjectLock, LockError> {
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     file.write_all(who.as_bytes()).map_err(io)?;
     file.sync_all().map_err(io)?;
-    Ok(ProjectLock { file, took_over })
+    let identity = {
+        use std::os::unix::fs::MetadataExt;
+        let m = file.metadata().map_err(io)?;
+        (m.dev(), m.ino())
+    };
+    Ok(ProjectLock { file, identity, took_over })
 }
 
 #[cfg(test)]
@@ -83,5 +110,12 @@ mod tests {
         let again = acquire(dir.path(), "pid 3").unwrap();
         assert_eq!(again.took_over.as_deref(), Some("pid 99 started 2026-04-06"));
         assert_eq!(std::fs::read_to_string(lock_path(dir.path())).unwrap(), "pid 3");
+        // Someone deletes the lock file during the run: a second run could lock a new one, so
+        // the first must not publish.
+        assert!(again.still_held(dir.path()).is_ok());
+        std::fs::remove_file(lock_path(dir.path())).unwrap();
+        let second = acquire(dir.path(), "pid 4").unwrap();
+        assert!(again.still_held(dir.path()).unwrap_err().contains("was replaced"));
+        drop(second);
     }
 }

@@ -6,7 +6,6 @@
 //! with the exit code. Everything it writes is written whole (temporary file, then rename),
 //! and temporary files left by a killed run are removed under the lock before work starts.
 
-pub mod index;
 pub mod lock;
 pub mod status;
 
@@ -173,8 +172,9 @@ struct Log {
 
 impl Log {
     fn event(&mut self, what: impl AsRef<str>) {
-        let line = format!("{} +{:.3}s {}", self.as_of, self.start.elapsed().as_secs_f64(), what.as_ref());
-        self.lines.push(line.replace('\n', " "));
+        let what = crate::render::format::printable(what.as_ref()).into_owned();
+        let line = format!("{} +{:.3}s {}", self.as_of, self.start.elapsed().as_secs_f64(), what);
+        self.lines.push(line);
     }
 }
 
@@ -230,6 +230,9 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
     if removed > 0 {
         log.event(format!("removed {removed} temporary file(s) left by an interrupted run"));
     }
+    for done in crate::publish::release::recover(&output) {
+        log.event(done);
+    }
     let print = fingerprint(project, as_of);
     // A drop folder that is missing, unreadable or cannot be written to fails the night,
     // whether or not anything has changed.
@@ -278,7 +281,9 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
                 b.set_message("reading and checking");
                 b
             });
-            let mut summary = run::run_with(project, as_of, started, bar.as_ref());
+            let still_ours = || lock.still_held(&project.root);
+            let hooks = run::Hooks { progress: bar.as_ref(), seq: Some(seq), still_ours: Some(&still_ours) };
+            let summary = run::run_with(project, as_of, started, &hooks);
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
@@ -310,12 +315,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
             }
             let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
             if summary.exit_code != exit::FAILED {
-                let clock = Instant::now();
-                match index::update(project, &output, &summary, as_of, seq) {
-                    Ok(written) => log.event(format!("index updated: {}", written.join(", "))),
-                    Err(e) => log.event(format!("error: the clerks' index could not be written: {e}")),
-                }
-                summary.seconds.publish += clock.elapsed().as_secs_f64();
+                log.event("index updated: latest/, reports.json, index.csv, index.html");
             }
             log.event(format!("seconds per stage: {}", summary.seconds.line()));
             let message = format!("run finished with exit code {}", summary.exit_code);

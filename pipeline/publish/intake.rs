@@ -131,6 +131,9 @@ impl Taken {
             }
             done.push(path);
         }
+        if result.is_ok() {
+            crate::testpoint::reached("quarantine:beside-written");
+        }
         if let Err(e) = result.and_then(|()| move_file(&self.work, &to)) {
             for p in done {
                 let _ = std::fs::remove_file(p);

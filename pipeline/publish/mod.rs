@@ -6,6 +6,7 @@
 //! the quarantine (with a `.reason.txt` beside each quarantined file).
 
 pub mod intake;
+pub mod release;
 
 use std::fs::{self, File};
 use std::io::Write;

@@ -3,6 +3,19 @@
 use crate::config::Unit;
 use chrono::NaiveDate;
 
+/// Text for a terminal or a log line: control characters (line breaks, escape sequences)
+/// shown escaped (`\n`, `\u{1b}`), so that a file name cannot forge lines or colours in cron
+/// mail or the log.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// A value for people: `95.9%`, `19.4 days`, `1,234`, `£1,234.56`; `-` when there is none.
 pub fn value_text(value: Option<f64>, unit: Unit, decimals: u8) -> String {
     let Some(v) = value else { return "no data".into() };

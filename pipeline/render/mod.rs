@@ -9,12 +9,35 @@ pub mod benchmark;
 pub mod csv;
 pub mod feedback;
 pub mod format;
+pub mod index;
 pub mod model;
 pub mod pdf;
 pub mod report;
 pub mod workbook;
 
 pub use model::{FileReport, ReportModel};
+
+/// One file written by a run.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OutputFile {
+    /// `workbook`, `csv` or `pdf`.
+    pub kind: String,
+    pub path: std::path::PathBuf,
+    /// For a report: what it is, for whom and for which period (the clerks' index lists it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportMeta>,
+}
+
+/// What a report is: its kind, title, meeting, partner and period.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct ReportMeta {
+    pub report: String,
+    pub title: String,
+    pub meeting: String,
+    /// The partner, or the partnership.
+    pub partner: String,
+    pub period: String,
+}
 
 #[cfg(test)]
 mod tests {

@@ -150,6 +150,7 @@ pub fn settle(
                     summary.replaced.push(r);
                 }
                 summary.errors.extend(stored.warnings);
+                crate::testpoint::reached("archive:stored");
                 archive(taken, &mut report, &places.archive, &sha256);
             }
             Err(e) => {
@@ -171,6 +172,34 @@ pub fn settle(
         }
     }
     report
+}
+
+/// Writes the feedback workbooks an earlier run of the last week could not write (a full or
+/// read-only output folder), from the quality records it kept (which list the first
+/// [`check::RECORD_LISTED`] failing rows of each check; the counts are whole). Returns what
+/// was done, in words.
+pub fn mend_feedback(store: &Store, output: &Path, as_of: NaiveDate) -> Vec<String> {
+    let Ok(records) = store.quality_records() else { return Vec::new() };
+    let mut made = Vec::new();
+    for r in records.iter().filter(|r| r.checked_on <= as_of && (as_of - r.checked_on).num_days() <= 7) {
+        let path = output.join("feedback").join(r.checked_on.to_string()).join(feedback_name(&r.file_name, &r.sha256));
+        if path.exists() {
+            continue;
+        }
+        if let Ok(bytes) = render::feedback::render(r) {
+            if publish::write_atomic(&path, &bytes).is_ok() {
+                made.push(r.file_name.clone());
+            }
+        }
+    }
+    if made.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "made {} feedback workbook(s) an earlier run could not write, from its quality records: {}",
+        made.len(),
+        made.join(", ")
+    )]
 }
 
 /// `<stem>.<sha12>.feedback.xlsx`.
@@ -235,8 +264,14 @@ pub fn commentary(project: &Project, store: &Store, taken: Taken, places: &Place
     let sha256 = crate::ingest::sha256_hex(&bytes);
     let named = taken.drop.join(&taken.name);
     let mut errors = Vec::new();
-    let rows =
-        crate::config::parse_commentary(&named, &bytes, &project.indicators, &project.settings.partner, &mut errors);
+    let rows = crate::config::parse_commentary(
+        &named,
+        &bytes,
+        &project.indicators,
+        &project.settings.partner,
+        &project.settings.limits,
+        &mut errors,
+    );
     report.rows_read = Some(rows.len() + errors.len());
     if !errors.is_empty() {
         const SHOWN: usize = 20;

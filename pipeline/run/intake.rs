@@ -54,7 +54,9 @@ pub fn declared(
     history: &[StoredExtract],
 ) -> Judged {
     let env = CheckEnv { partners: &project.settings.partner, as_of, history, waivers: &project.waivers };
-    Judged::Checked(Box::new(check::declared(*typed, source, &env)))
+    let mut x = check::declared(*typed, source, &env);
+    x.cap_listed(project.settings.limits.max_findings_listed);
+    Judged::Checked(Box::new(x))
 }
 
 fn too_large(name: &str, size: u64, limits: &Limits) -> Judged {
@@ -72,9 +74,9 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> Judged {
 /// rejected. `path` names the file (its extension is a hint for text files).
 pub fn read_bytes<'p>(path: &Path, bytes: &[u8], project: &'p Project, as_of: NaiveDate) -> Result<Typed<'p>, Judged> {
     let limits = &project.settings.limits;
-    let source = ingest::identify(path, bytes, &project.sources, limits)
+    let (source, grids) = ingest::identify_reading(path, bytes, &project.sources, limits)
         .map_err(|e| Judged::Reject { source: None, reason: e.0 })?;
-    let raw = ingest::read_extract(path, bytes, source, limits)
+    let raw = ingest::read_extract_from(path, bytes, source, limits, grids)
         .map_err(|e| Judged::Reject { source: Some(source.id().to_string()), reason: e.0 })?;
     let env = CheckEnv { partners: &project.settings.partner, as_of, history: &[], waivers: &project.waivers };
     Ok((Box::new(check::typed(raw, source, &env)), source))

@@ -97,27 +97,7 @@ pub struct FolderPaths {
     pub output: PathBuf,
 }
 
-/// One file written by the run.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct OutputFile {
-    /// `workbook`, `csv` or `pdf`.
-    pub kind: String,
-    pub path: PathBuf,
-    /// For a report: what it is, for whom and for which period (the clerks' index lists it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<ReportMeta>,
-}
-
-/// What a report is: its kind, title, meeting, partner and period.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct ReportMeta {
-    pub report: String,
-    pub title: String,
-    pub meeting: String,
-    /// The partner, or the partnership.
-    pub partner: String,
-    pub period: String,
-}
+pub use crate::render::{OutputFile, ReportMeta};
 
 /// What the run did; printed with `--json`.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -187,8 +167,10 @@ impl RunSummary {
         }
     }
 
-    /// A few lines for a person (stderr, cron mail).
+    /// A few lines for a person (stderr, cron mail); file names, reasons and messages have
+    /// their control characters shown escaped.
     pub fn human(&self) -> String {
+        let p = |s: &str| render::format::printable(s).into_owned();
         let count = |s: &str| self.files.iter().filter(|f| f.status == s).count();
         let mut out = format!(
             "scorecard run as of {}: {} accepted, {} quarantined, {} duplicate, {} skipped; {} figures; {} findings\n",
@@ -201,11 +183,11 @@ impl RunSummary {
             self.findings
         );
         for f in self.files.iter().filter(|f| f.status == "quarantined") {
-            out.push_str(&format!("  quarantined {}: {}\n", f.name, f.reason));
+            out.push_str(&format!("  quarantined {}: {}\n", p(&f.name), p(&f.reason)));
         }
         let warned: Vec<&FileReport> = self.files.iter().filter(|f| f.status == "accepted" && f.warnings > 0).collect();
         for f in warned.iter().take(5) {
-            out.push_str(&format!("  accepted {} with {} data-quality warning(s)\n", f.name, f.warnings));
+            out.push_str(&format!("  accepted {} with {} data-quality warning(s)\n", p(&f.name), f.warnings));
         }
         if warned.len() > 5 {
             out.push_str(&format!(
@@ -214,24 +196,24 @@ impl RunSummary {
             ));
         }
         for r in &self.replaced {
-            out.push_str(&format!("  replaced: {}\n", r.message));
+            out.push_str(&format!("  replaced: {}\n", p(&r.message)));
         }
         for m in &self.missing {
             out.push_str(&format!(
                 "  missing: {} (check {}, {})\n",
-                m.message,
+                p(&m.message),
                 m.check,
                 format!("{:?}", m.severity).to_lowercase()
             ));
         }
         for s in &self.stale {
-            out.push_str(&format!("  stale: {s}\n"));
+            out.push_str(&format!("  stale: {}\n", p(s)));
         }
         for o in &self.outputs {
-            out.push_str(&format!("  wrote {} {}\n", o.kind, o.path.display()));
+            out.push_str(&format!("  wrote {} {}\n", o.kind, p(&o.path.display().to_string())));
         }
         for e in &self.errors {
-            out.push_str(&format!("  error: {e}\n"));
+            out.push_str(&format!("  error: {}\n", p(e)));
         }
         out.push_str(&format!("exit code {}\n", self.exit_code));
         out
@@ -264,6 +246,9 @@ fn drop_fault(drop: &Path, what: &str, e: &std::io::Error) -> String {
             "the job's user needs permission to read the drop folder and to write to it (to take files out of it)"
                 .to_string()
         }
+        std::io::ErrorKind::ReadOnlyFilesystem => {
+            "its disk is mounted read-only, and the job must take files out of it".to_string()
+        }
         _ => "check the folder and the disk it is on".to_string(),
     };
     format!("cannot {what} the drop folder {}: {e}; {need}. Nothing was read or moved.", drop.display())
@@ -273,16 +258,25 @@ fn drop_fault(drop: &Path, what: &str, e: &std::io::Error) -> String {
 /// outputs say; `started` (the wall clock when the command began) is used only to leave
 /// files that are still being copied.
 pub fn run(project: &Project, as_of: NaiveDate, started: SystemTime) -> RunSummary {
-    run_with(project, as_of, started, None)
+    run_with(project, as_of, started, &Hooks::default())
 }
 
-/// [`run`], advancing `progress` by one for each file read and checked.
-pub fn run_with(
-    project: &Project,
-    as_of: NaiveDate,
-    started: SystemTime,
-    progress: Option<&indicatif::ProgressBar>,
-) -> RunSummary {
+/// What the nightly job adds to a run.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Advanced by one for each file read and checked.
+    pub progress: Option<&'a indicatif::ProgressBar>,
+    /// The run's number among its date's runs: with it, the clerks' index is released with
+    /// the outputs.
+    pub seq: Option<u32>,
+    /// Asked just before the outputs are made current; an `Err` (the project's lock was lost)
+    /// publishes nothing.
+    pub still_ours: Option<&'a (dyn Fn() -> Result<(), String> + Sync)>,
+}
+
+/// [`run`], with the nightly job's [`Hooks`].
+pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks: &Hooks) -> RunSummary {
+    let progress = hooks.progress;
     let mut summary = RunSummary::empty(project, as_of);
     let folders = summary.folders.clone();
     let fail = |mut s: RunSummary, msg: String| {
@@ -322,6 +316,7 @@ pub fn run_with(
             )
         }
     }
+    summary.repairs.extend(publish::release::recover(&folders.output));
     match store.migrate(&project.sources).and_then(|mut done| {
         done.extend(store.repair()?);
         Ok(done)
@@ -329,6 +324,13 @@ pub fn run_with(
         Ok(done) => summary.repairs.extend(done),
         Err(e) => return fail(summary, format!("the store could not be made ready: {e}")),
     }
+    if let Err(e) = store.verify() {
+        return fail(
+            summary,
+            format!("{e}; nothing was read or moved (restore the file from a backup, or see replaced/)"),
+        );
+    }
+    summary.repairs.extend(fate::mend_feedback(&store, &folders.output, as_of));
     let entries = match ingest::discover(&folders.drop) {
         Ok(e) => e,
         Err(e) => return fail(summary, drop_fault(&folders.drop, "list", &e)),
@@ -364,6 +366,8 @@ pub fn run_with(
         }
     }
 
+    crate::testpoint::reached("intake:taken");
+
     // Commentary dropped with the extracts: checked like the project's commentary.csv, kept
     // in the store (so it stays in use) and archived, or quarantined with its problems.
     for t in commentary {
@@ -372,8 +376,14 @@ pub fn run_with(
     let mut project = project.clone();
     for (path, bytes) in store.commentary_files() {
         let mut errors = Vec::new();
-        let rows =
-            crate::config::parse_commentary(&path, &bytes, &project.indicators, &project.settings.partner, &mut errors);
+        let rows = crate::config::parse_commentary(
+            &path,
+            &bytes,
+            &project.indicators,
+            &project.settings.partner,
+            &project.settings.limits,
+            &mut errors,
+        );
         project.commentary.extend(rows);
         summary.errors.extend(errors.iter().map(|e| format!("kept commentary: {e}")));
     }
@@ -441,12 +451,9 @@ pub fn run_with(
     }
     summary.seconds.pdf = since(clock);
     let clock = Instant::now();
-    for r in rendered {
-        let path = folders.output.join(r.file_name);
-        if let Err(e) = publish::write_atomic(&path, &r.bytes) {
-            return fail(summary, format!("writing {}: {e}", path.display()));
-        }
-        summary.outputs.push(OutputFile { kind: r.kind, path, report: r.report });
+    match release(project, &folders.output, rendered, as_of, hooks) {
+        Ok(outputs) => summary.outputs = outputs,
+        Err(e) => return fail(summary, e),
     }
     summary.seconds.publish += since(clock);
     let problems = summary.files.iter().any(|f| f.status == "quarantined")
@@ -455,6 +462,39 @@ pub fn run_with(
         || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
     summary
+}
+
+/// Writes every output of the run (and, for the nightly job, the clerks' index) into a
+/// release and makes them current together: on any failure the output folder keeps exactly
+/// its previous set ([`publish::release`]).
+fn release(
+    project: &Project,
+    output: &Path,
+    rendered: Vec<Rendered>,
+    as_of: NaiveDate,
+    hooks: &Hooks,
+) -> Result<Vec<OutputFile>, String> {
+    let fault = |what: &str, e: std::io::Error| format!("{what}: {e}; nothing was published for this run");
+    let mut release = publish::release::Release::begin(output)
+        .map_err(|e| fault(&format!("cannot write to the output folder {}", output.display()), e))?;
+    let mut outputs = Vec::new();
+    for r in rendered {
+        let path = release.add(&r.file_name, &r.bytes).map_err(|e| fault(&format!("writing {}", r.file_name), e))?;
+        outputs.push(OutputFile { kind: r.kind, path, report: r.report });
+    }
+    if let Some(seq) = hooks.seq {
+        let staged = |rel: &str| release.staged(rel);
+        let index = render::index::render(project, output, &outputs, &staged, as_of, seq)
+            .map_err(|e| format!("the clerks' index: {e}; nothing was published for this run"))?;
+        for (rel, bytes) in index {
+            release.add(&rel, &bytes).map_err(|e| fault(&format!("writing {rel}"), e))?;
+        }
+    }
+    if let Some(check) = hooks.still_ours {
+        check()?;
+    }
+    release.commit().map_err(|e| fault("making the outputs current", e))?;
+    Ok(outputs)
 }
 
 /// A report model and what building it noticed.

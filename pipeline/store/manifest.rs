@@ -61,6 +61,9 @@ pub struct StoredPart {
     pub rows: usize,
     /// The Parquet file, relative to the store folder.
     pub parquet: String,
+    /// Its size in bytes, to notice a damaged file before it is read (0: not recorded).
+    #[serde(default)]
+    pub bytes: u64,
     /// Totals of the part's money and number columns, for the next delivery's change checks.
     #[serde(default, deserialize_with = "finite_sums")]
     pub sums: BTreeMap<String, f64>,
@@ -212,6 +215,7 @@ impl LegacyExtract {
             parts: vec![StoredPart {
                 partner: super::paths::WHOLE.to_string(),
                 rows: self.rows_accepted,
+                bytes: 0,
                 parquet: self.parquet.clone(),
                 sums: self.sums.clone(),
             }],

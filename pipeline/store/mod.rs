@@ -356,6 +356,32 @@ impl Store {
         &self.manifest.extracts
     }
 
+    /// Every part's file is there, of the size it was written at, and ends as a Parquet file
+    /// does: a file damaged or deleted is found before any figure is made (even when a
+    /// summary made from it would hide it), and named.
+    pub fn verify(&self) -> Result<(), StoreError> {
+        use std::io::{Read, Seek, SeekFrom};
+        for p in self.manifest.extracts.iter().flat_map(|e| &e.parts) {
+            let path = self.dir.join(&p.parquet);
+            let damaged = |why: String| StoreError::Io { path: path.clone(), source: std::io::Error::other(why) };
+            let mut f = std::fs::File::open(&path).map_err(io_at(&path))?;
+            let len = f.metadata().map_err(io_at(&path))?.len();
+            if p.bytes > 0 && len != p.bytes {
+                return Err(damaged(format!(
+                    "the file has {len} bytes, not the {} it was written with: it is damaged",
+                    p.bytes
+                )));
+            }
+            let mut tail = [0u8; 4];
+            let whole =
+                len >= 8 && f.seek(SeekFrom::End(-4)).is_ok() && f.read_exact(&mut tail).is_ok() && &tail == b"PAR1";
+            if !whole {
+                return Err(damaged("the file does not end as a Parquet file does: it is damaged".into()));
+            }
+        }
+        Ok(())
+    }
+
     /// Which councils' data has arrived for each source and month.
     pub fn deliveries(&self) -> coverage::Deliveries {
         coverage::Deliveries::of(&self.manifest.extracts)
@@ -412,7 +438,13 @@ impl Store {
             let mut bytes = Vec::new();
             ParquetWriter::new(&mut bytes).finish(&mut part).map_err(polars_at(&path))?;
             write_atomic(&path, &bytes).map_err(io_at(&path))?;
-            parts.push(StoredPart { partner, rows: part.height(), sums: sums_of(&part, x.sums.keys()), parquet: rel });
+            parts.push(StoredPart {
+                partner,
+                rows: part.height(),
+                sums: sums_of(&part, x.sums.keys()),
+                bytes: bytes.len() as u64,
+                parquet: rel,
+            });
         }
         let entry = StoredExtract {
             source: x.source_id.clone(),

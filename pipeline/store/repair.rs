@@ -130,6 +130,7 @@ impl Store {
                 parts.push(StoredPart {
                     partner,
                     rows: part.height(),
+                    bytes: bytes.len() as u64,
                     sums: sums_of(&part, e.sums.keys()),
                     parquet: rel,
                 });

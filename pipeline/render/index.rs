@@ -4,11 +4,13 @@
 //! newest of each. The page is plain HTML with relative links (it works opened from a file
 //! share, without a server), a language, a title, headings and a table with header cells.
 //! The list of reports is kept in `reports.json`, so reports of earlier runs stay listed.
+//!
+//! Rendered, not written: the run releases these files with its other outputs, all at once
+//! ([`crate::publish::release`]).
 
+use super::OutputFile;
 use crate::config::Project;
-use crate::publish::write_atomic;
 use crate::render::csv::safe as cell;
-use crate::run::RunSummary;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -36,20 +38,24 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Adds the run's reports to the list, then writes `reports.json`, `index.csv`,
-/// `index.html` and the `latest/` copies. Returns what it wrote.
-pub fn update(
+/// The index after this run: the run's reports (`outputs`, about to be released; `staged`
+/// gives their bytes) added to those listed in the output folder's `reports.json`. Returns
+/// `reports.json`, `index.csv`, `index.html` and the `latest/` copies, as (path relative to
+/// the output folder, bytes).
+pub fn render(
     project: &Project,
     output: &Path,
-    summary: &RunSummary,
+    outputs: &[OutputFile],
+    staged: &dyn Fn(&str) -> Option<Vec<u8>>,
     as_of: NaiveDate,
     seq: u32,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, String> {
     let run = format!("{as_of}-{seq}");
     let registry = output.join("reports.json");
     let mut entries: Vec<IndexEntry> =
         std::fs::read(&registry).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    for o in &summary.outputs {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for o in outputs {
         let Some(meta) = &o.report else { continue };
         let file = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         entries.retain(|e| e.file != file);
@@ -65,13 +71,12 @@ pub fn update(
             latest: String::new(),
         });
     }
-    entries.retain(|e| output.join(&e.file).is_file());
+    entries.retain(|e| e.run == run || output.join(&e.file).is_file());
     entries.sort_by(|a, b| {
         b.as_of.cmp(&a.as_of).then(b.run.cmp(&a.run)).then(a.report.cmp(&b.report)).then(a.partner.cmp(&b.partner))
     });
     // The newest report of each kind and partner gets a stable path.
     let mut seen = std::collections::BTreeSet::new();
-    let mut written = Vec::new();
     for e in entries.iter_mut() {
         e.latest.clear();
         let key = (e.report.clone(), e.partner.clone());
@@ -80,15 +85,14 @@ pub fn update(
         }
         let stem = e.file.split_once(&format!("-{}", e.report)).map(|(_, rest)| rest).unwrap_or(".pdf");
         let latest = format!("latest/{}{}", e.report, stem);
-        let bytes = std::fs::read(output.join(&e.file)).map_err(|x| format!("{}: {x}", e.file))?;
-        write_atomic(&output.join(&latest), &bytes).map_err(|x| format!("{latest}: {x}"))?;
+        let bytes = match staged(&e.file) {
+            Some(b) => b,
+            None => std::fs::read(output.join(&e.file)).map_err(|x| format!("{}: {x}", e.file))?,
+        };
+        files.push((latest.clone(), bytes));
         e.latest = latest;
     }
-    written.push("latest/".to_string());
-
-    let json = serde_json::to_vec_pretty(&entries).expect("entries serialise");
-    write_atomic(&registry, &json).map_err(|x| format!("reports.json: {x}"))?;
-    written.push("reports.json".into());
+    files.push(("reports.json".into(), serde_json::to_vec_pretty(&entries).expect("entries serialise")));
 
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(["as_of", "meeting", "report", "partner", "period", "file", "latest", "new"]).expect("memory");
@@ -106,8 +110,7 @@ pub fn update(
         ])
         .expect("memory");
     }
-    write_atomic(&output.join("index.csv"), &w.into_inner().expect("memory")).map_err(|x| format!("index.csv: {x}"))?;
-    written.push("index.csv".into());
+    files.push(("index.csv".into(), w.into_inner().expect("memory")));
 
     let org = escape(&project.settings.organisation.name);
     let mut html = format!(
@@ -147,7 +150,6 @@ pub fn update(
         html.push_str("<tr><td colspan=\"7\">No reports yet.</td></tr>\n");
     }
     html.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
-    write_atomic(&output.join("index.html"), html.as_bytes()).map_err(|x| format!("index.html: {x}"))?;
-    written.push("index.html".into());
-    Ok(written)
+    files.push(("index.html".into(), html.into_bytes()));
+    Ok(files)
 }
