@@ -50,7 +50,7 @@ fn main() {
     let as_at = month.as_at;
     let files = month.write(&root.join("month"));
     let as_of = as_at + Duration::days(7);
-    let history = store.extracts().to_vec();
+    let history = store.history();
 
     let ingest_once = || -> f64 {
         let t = Instant::now();

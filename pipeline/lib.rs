@@ -14,9 +14,11 @@
 pub mod benchmark;
 pub mod check;
 pub mod cli;
+pub mod common;
 pub mod config;
 pub mod demo;
 pub mod exit;
+pub mod fs;
 pub mod fuzzing;
 pub mod indicators;
 pub mod ingest;

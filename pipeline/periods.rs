@@ -21,6 +21,44 @@ pub enum PeriodKind {
     Rolling12,
 }
 
+/// Which day an Excel serial number counts from: workbooks saved by old Mac Excel count
+/// from 1 January 1904, all others from 1900 (with Excel's fictitious 29 February 1900).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateSystem {
+    #[default]
+    Excel1900,
+    Excel1904,
+}
+
+/// An Excel serial day number as a date, in the workbook's date system, for plausible
+/// values only.
+pub fn excel_serial_date(n: f64, dates: DateSystem) -> Option<NaiveDate> {
+    if n.fract() != 0.0 || !(0.0..=2_958_465.0).contains(&n) {
+        return None;
+    }
+    match dates {
+        // Serial 60 is the fictitious 29/02/1900; serials above it are one day ahead.
+        DateSystem::Excel1900 if n >= 1.0 => {
+            let days = if n < 60.0 { n as i64 + 1 } else { n as i64 };
+            NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+        }
+        DateSystem::Excel1900 => None,
+        DateSystem::Excel1904 => {
+            NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_signed(chrono::Duration::days(n as i64))
+        }
+    }
+}
+
+/// Days since 1970-01-01, polars' physical representation of a date.
+pub fn days_since_epoch(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
+}
+
+/// The inverse of [`days_since_epoch`].
+pub fn date_from_days(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(days as i64)
+}
+
 /// One reporting period of a financial year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {

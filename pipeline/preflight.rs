@@ -9,7 +9,6 @@
 use crate::check::{CheckResult, Finding, QualityRecord, Status, Verdict};
 use crate::config::Project;
 use crate::run::Judged;
-use crate::store::StoredExtract;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -110,13 +109,13 @@ impl FileCheck {
 }
 
 /// The store's history, read without changing anything (none if there is no store yet).
-pub fn history(project: &Project) -> Vec<StoredExtract> {
+pub fn history(project: &Project) -> Vec<crate::check::Earlier> {
     let dir = project.folder(&project.settings.folders.store);
-    crate::store::Store::open(&dir).map(|s| s.extracts().to_vec()).unwrap_or_default()
+    crate::store::Store::open(&dir).map(|s| s.history()).unwrap_or_default()
 }
 
 /// Checks one file as the nightly job would on `as_of`, without moving it.
-pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, history: &[StoredExtract]) -> FileCheck {
+pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, history: &[crate::check::Earlier]) -> FileCheck {
     let mut out = FileCheck {
         path: path.to_path_buf(),
         source: None,
@@ -168,6 +167,6 @@ pub fn write_feedback(check: &FileCheck, dir: &Path) -> Result<Option<PathBuf>, 
     let bytes = crate::render::feedback::render(record).map_err(|e| e.to_string())?;
     let stem = record.file_name.rsplit_once('.').map_or(record.file_name.as_str(), |(s, _)| s);
     let path = dir.join(format!("{stem}.feedback.xlsx"));
-    crate::publish::write_atomic(&path, &bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    crate::fs::write_atomic(&path, &bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(Some(path))
 }

@@ -59,7 +59,7 @@ pub fn checked_with(
     let as_at = find_as_at(&grid, &layout, &file_name, def).expect("as-at found");
     let raw = RawExtract {
         path: file_name.clone().into(),
-        sha256: crate::ingest::sha256_hex(format!("{}{as_at}{rows:?}", def.id()).as_bytes()),
+        sha256: crate::common::sha256_hex(format!("{}{as_at}{rows:?}", def.id()).as_bytes()),
         file_name,
         source_id: def.id().to_string(),
         grid,

@@ -59,7 +59,7 @@ fn bad_and_unknown_files_are_quarantined_with_reasons() {
     assert!(reason.contains("no header row"), "{reason}");
     // Kept under its own name plus the start of its SHA-256.
     let docx = kept("minutes_of_meeting.", ".docx");
-    let sha = scorecard::ingest::sha256_hex(b"not an extract");
+    let sha = scorecard::common::sha256_hex(b"not an extract");
     assert_eq!(docx.file_name().unwrap().to_string_lossy(), format!("minutes_of_meeting.{}.docx", &sha[..12]));
     // Only the lock file is left in the drop folder.
     let left: Vec<String> =

@@ -118,7 +118,7 @@ pub fn extract(source: &str, as_at: NaiveDate, table: DataFrame) -> CheckedExtra
     table.with_column(Column::new("_row".into(), (5..5 + n as i64).collect::<Vec<i64>>())).unwrap();
     CheckedExtract {
         file_name: format!("{source}_{}.xlsx", as_at.format("%Y%m%d")),
-        sha256: scorecard::ingest::sha256_hex(format!("{source}{as_at}").as_bytes()),
+        sha256: scorecard::common::sha256_hex(format!("{source}{as_at}").as_bytes()),
         source_id: source.into(),
         partner_field: matches!(source, "revenues" | "benefits" | "budget").then(|| "council".to_string()),
         as_at,

@@ -225,7 +225,7 @@ impl NameLookup {
 /// A council name as the lookup compares it: ignoring case, spacing and punctuation, with
 /// `&` read as "and" ("Argyll & Bute" is "Argyll and Bute").
 fn name_key(name: &str) -> String {
-    crate::ingest::normalise_header(&name.replace('&', " and "))
+    crate::common::normalise_header(&name.replace('&', " and "))
 }
 
 /// The codes of a comparator list published as CSV: the first column whose header contains

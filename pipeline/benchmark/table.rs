@@ -9,8 +9,9 @@
 //! Each note names the file, sheet, row and column.
 
 use super::groups::{is_aggregate, NameLookup, Register};
+use crate::common::normalise_header;
 use crate::config::{is_gss_code, Benchmarks, Limits, Partner, TableDef, TableLayout};
-use crate::ingest::{normalise_header, read_reference, Cell, Grid};
+use crate::ingest::{read_reference, Cell, Grid};
 use crate::periods::{fy_label, parse_financial_year};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

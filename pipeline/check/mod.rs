@@ -24,20 +24,32 @@ pub use values::{convert, excel_serial_date, is_known_missing, parse_money, pars
 
 use crate::config::{CheckKind, Partner, SourceDef, Waiver};
 use crate::ingest::RawExtract;
-use crate::store::StoredExtract;
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// What the checks need beyond the file: the partners, the run clock, earlier extracts and
-/// the performance officer's waivers.
+/// What the checks need beyond the file: the partners, the run clock, the data already
+/// accepted and the performance officer's waivers.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckEnv<'a> {
     pub partners: &'a [Partner],
     pub as_of: NaiveDate,
-    pub history: &'a [StoredExtract],
+    pub history: &'a [Earlier],
     pub waivers: &'a [Waiver],
+}
+
+/// One council's data for a source and as-at date already accepted (the store's part of an
+/// extract): what a new file's change checks compare with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Earlier {
+    pub source: String,
+    /// The partner code, or [`crate::config::ALL`] (for data of an old store, every council's).
+    pub partner: String,
+    pub as_at: NaiveDate,
+    pub rows: usize,
+    /// Totals of its money and number columns.
+    pub sums: BTreeMap<String, f64>,
 }
 
 /// One failing row (or missing partner, month or total), located for the person who can
@@ -583,15 +595,7 @@ pub fn score(checks: &[CheckResult]) -> Vec<Score> {
         .collect()
 }
 
-/// Days since 1970-01-01, polars' physical representation of a date.
-pub fn days_since_epoch(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
-}
-
-/// The inverse of [`days_since_epoch`].
-pub fn date_from_days(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(days as i64)
-}
+pub use crate::periods::{date_from_days, days_since_epoch};
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,8 @@
 
 use super::rows::{Converted, MAX_LISTED};
 use super::{date_from_days, CheckEnv, Finding};
+use crate::common::normalise_header;
 use crate::config::{Check, DateBound, Op, Rule, SourceDef, Sum, NI_BAD_PREFIXES};
-use crate::ingest::normalise_header;
 use crate::periods;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
@@ -439,10 +439,8 @@ fn partners_present(input: &Input) -> Outcome {
 /// as the store keeps them).
 fn row_partners(input: &Input) -> Vec<String> {
     match input.source.partner_field() {
-        Some(p) => {
-            input.strings(p).into_iter().map(|c| c.unwrap_or_else(|| crate::store::paths::WHOLE.to_string())).collect()
-        }
-        None => vec![crate::store::paths::WHOLE.to_string(); input.rows()],
+        Some(p) => input.strings(p).into_iter().map(|c| c.unwrap_or_else(|| crate::config::ALL.to_string())).collect(),
+        None => vec![crate::config::ALL.to_string(); input.rows()],
     }
 }
 
@@ -494,7 +492,7 @@ fn periods_present(input: &Input, field: &str) -> Outcome {
 /// (a part of an unmigrated store holds every council's rows and stands for all of them).
 /// Councils with no earlier data are left out of the comparison and named.
 fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
-    use crate::store::paths::WHOLE;
+    use crate::config::ALL as WHOLE;
     let partners = row_partners(input);
     let covered: BTreeSet<&str> = partners.iter().map(String::as_str).collect();
     let earlier = |partner: &str| {
@@ -503,18 +501,18 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
             .history
             .iter()
             .filter(|e| e.source == input.source.id() && e.as_at < input.as_at)
-            .flat_map(|e| e.parts.iter().map(move |p| (e.as_at, p)))
-            .filter(|(_, p)| p.partner == partner || p.partner == WHOLE)
-            .max_by_key(|(d, _)| *d)
+            .filter(|e| e.partner == partner || e.partner == WHOLE)
+            .max_by_key(|e| e.as_at)
+            .map(|e| (e.as_at, e))
     };
-    let mut previous: Vec<(NaiveDate, &crate::store::StoredPart)> = Vec::new();
+    let mut previous: Vec<(NaiveDate, &crate::check::Earlier)> = Vec::new();
     let mut compared: BTreeSet<&str> = BTreeSet::new();
     let mut without = Vec::new();
     for p in &covered {
         match earlier(p) {
             Some(found) => {
                 compared.insert(p);
-                if !previous.iter().any(|(_, x)| x.parquet == found.1.parquet) {
+                if !previous.iter().any(|(_, x)| *x == found.1) {
                     previous.push(found);
                 }
             }
@@ -571,9 +569,9 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use crate::check::Earlier;
     use crate::check::{CheckEnv, CheckedExtract, Status};
     use crate::config::SourceDef;
-    use crate::store::StoredExtract;
     use crate::testing::{checked_with, date, project};
 
     const BASE: &str = "id = 'acc'\nname = 'Accounts'\nkind = 'snapshot'\nfile_patterns = ['acc*']\n\
@@ -600,7 +598,7 @@ mod tests {
         ]
     }
 
-    fn run(extra: &str, rows: &[Vec<&str>], history: &[StoredExtract]) -> CheckedExtract {
+    fn run(extra: &str, rows: &[Vec<&str>], history: &[Earlier]) -> CheckedExtract {
         let dir = tempfile::tempdir().unwrap();
         let p = project(dir.path());
         let def = SourceDef::parse(&format!("{BASE}{extra}")).unwrap_or_else(|e| panic!("{e:?}"));
@@ -750,23 +748,12 @@ mod tests {
 
     #[test]
     fn history_control_counts_and_late_extracts() {
-        let earlier = |rows: usize, debit: f64| StoredExtract {
+        let earlier = |rows: usize, debit: f64| Earlier {
             source: "acc".into(),
+            partner: crate::config::ALL.into(),
             as_at: date("2025-09-30"),
-            file_name: "acc_20250930.xlsx".into(),
-            sha256: "0".repeat(64),
-            rows_read: rows,
-            rows_accepted: rows,
-            rows_rejected: 0,
-            loaded_on: date("2025-10-01"),
+            rows,
             sums: [("debit".to_string(), debit)].into(),
-            parts: vec![crate::store::StoredPart {
-                partner: crate::store::paths::WHOLE.into(),
-                rows,
-                bytes: 0,
-                parquet: "acc/2025-09-30.parquet".into(),
-                sums: [("debit".to_string(), debit)].into(),
-            }],
         };
         let checks = "[[check]]\nkind = 'row_count_change'\nmax_change_pct = 10\n\
              [[check]]\nkind = 'change'\nfield = 'debit'\nmax_change_pct = 10\nseverity = 'warning'\n\

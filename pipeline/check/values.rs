@@ -182,23 +182,7 @@ fn parse_plain(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// An Excel serial day number (1900 system) as a date, for plausible values only.
-pub fn excel_serial_date(n: f64, dates: DateSystem) -> Option<NaiveDate> {
-    if n.fract() != 0.0 || !(0.0..=2_958_465.0).contains(&n) {
-        return None;
-    }
-    match dates {
-        // Serial 60 is the fictitious 29/02/1900; serials above it are one day ahead.
-        DateSystem::Excel1900 if n >= 1.0 => {
-            let days = if n < 60.0 { n as i64 + 1 } else { n as i64 };
-            NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
-        }
-        DateSystem::Excel1900 => None,
-        DateSystem::Excel1904 => {
-            NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_signed(chrono::Duration::days(n as i64))
-        }
-    }
-}
+pub use crate::periods::excel_serial_date;
 
 #[cfg(test)]
 mod tests {

@@ -56,7 +56,7 @@ pub fn parse(
     limits: &Limits,
     errors: &mut Vec<ConfigError>,
 ) -> Vec<Commentary> {
-    let text = crate::ingest::decode_text(bytes);
+    let text = crate::common::decode_text(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let at = |line: usize, msg: String| ConfigError { file: path.to_path_buf(), line, column: 0, message: msg };
     match reader.headers() {

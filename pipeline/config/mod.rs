@@ -6,9 +6,14 @@
 //! errors; `scorecard run` refuses to start with them (exit code 78).
 
 mod benchmark;
+/// The partner code of the partnership as a whole: its figures, and data that belongs to no
+/// one council (a source without a partner column, rows whose partner cell is blank).
+pub const ALL: &str = "ALL";
+
 mod commentary;
 mod diagnostic;
 mod indicator;
+pub mod reports;
 mod rule;
 mod settings;
 mod source;

@@ -115,12 +115,12 @@ impl Partner {
     /// True if an extract's council cell names this partner (by code, name or alias,
     /// ignoring case, spacing and punctuation).
     pub fn matches(&self, cell: &str) -> bool {
-        let key = crate::ingest::normalise_header(cell);
+        let key = crate::common::normalise_header(cell);
         !key.is_empty()
             && std::iter::once(&self.code)
                 .chain(std::iter::once(&self.name))
                 .chain(self.aliases.iter())
-                .any(|n| crate::ingest::normalise_header(n) == key)
+                .any(|n| crate::common::normalise_header(n) == key)
     }
 }
 
@@ -169,7 +169,7 @@ pub struct ReportSettings {
 }
 
 fn default_reports() -> Vec<String> {
-    crate::render::report::DEFAULT_REPORTS.iter().map(|s| s.to_string()).collect()
+    super::reports::DEFAULT_REPORTS.iter().map(|s| s.to_string()).collect()
 }
 
 fn default_meeting() -> String {
@@ -203,8 +203,8 @@ impl Settings {
             }
         }
         for r in &self.report.reports {
-            if crate::render::report::kind(r).is_none() {
-                let known: Vec<&str> = crate::render::report::KINDS.iter().map(|k| k.id).collect();
+            if super::reports::kind(r).is_none() {
+                let known: Vec<&str> = super::reports::KINDS.iter().map(|k| k.id).collect();
                 errors.push(ConfigError::whole_file(
                     path,
                     &format!(

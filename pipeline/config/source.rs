@@ -288,10 +288,10 @@ impl ColumnDef {
 
     /// The canonical value for a `code` cell, if the spelling is accepted.
     pub fn canonical_value(&self, cell: &str) -> Option<&str> {
-        let key = crate::ingest::normalise_header(cell);
+        let key = crate::common::normalise_header(cell);
         self.values.iter().find_map(|(canon, spellings)| {
-            (crate::ingest::normalise_header(canon) == key
-                || spellings.iter().any(|s| crate::ingest::normalise_header(s) == key))
+            (crate::common::normalise_header(canon) == key
+                || spellings.iter().any(|s| crate::common::normalise_header(s) == key))
             .then_some(canon.as_str())
         })
     }

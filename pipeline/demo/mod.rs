@@ -94,13 +94,13 @@ pub fn write_config(dir: &Path) -> anyhow::Result<()> {
         );
     }
     std::fs::create_dir_all(dir.join("drop"))?;
-    crate::publish::write_atomic(&dir.join("scorecard.toml"), DEMO_SETTINGS.as_bytes())?;
+    crate::fs::write_atomic(&dir.join("scorecard.toml"), DEMO_SETTINGS.as_bytes())?;
     for (rel, text) in SHIPPED_FILES {
-        crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
+        crate::fs::write_atomic(&dir.join(rel), text.as_bytes())?;
     }
-    crate::publish::write_atomic(&crate::config::commentary_path(dir), DEMO_COMMENTARY.as_bytes())?;
+    crate::fs::write_atomic(&crate::config::commentary_path(dir), DEMO_COMMENTARY.as_bytes())?;
     for (rel, text) in benchmarks::files(SEED) {
-        crate::publish::write_atomic(&dir.join(rel), text.as_bytes())?;
+        crate::fs::write_atomic(&dir.join(rel), text.as_bytes())?;
     }
     Ok(())
 }

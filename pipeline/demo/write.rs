@@ -16,7 +16,7 @@ pub fn write_extract(dir: &Path, x: &DemoExtract) -> anyhow::Result<()> {
         Body::Absence(rows) => absence_xlsx(x, rows)?,
         Body::Budget(rows) => budget_xlsx(x, rows)?,
     };
-    crate::publish::write_atomic(&dir.join(&x.file_name), &bytes)?;
+    crate::fs::write_atomic(&dir.join(&x.file_name), &bytes)?;
     Ok(())
 }
 

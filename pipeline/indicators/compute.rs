@@ -2,9 +2,9 @@
 //! partner, from which [`super::to_values`] builds every period.
 
 use super::{MonthlyParts, Parts, ALL};
-use crate::check::days_since_epoch;
 use crate::config::{Aggregate, AggregateKind, ColumnType, IndicatorDef, Method, PeriodRule, Project, SourceDef};
 use crate::config::{BLANK, NOT_BLANK, PERIOD_YEAR};
+use crate::periods::days_since_epoch;
 use crate::periods::Period;
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -107,7 +107,7 @@ fn coverage(df: &DataFrame) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
     let days = df.column("as_at")?.cast(&DataType::Int32)?;
     let days = days.i32()?;
     Ok(match (days.min(), days.max()) {
-        (Some(a), Some(b)) => Some((crate::check::date_from_days(a), crate::check::date_from_days(b))),
+        (Some(a), Some(b)) => Some((crate::periods::date_from_days(a), crate::periods::date_from_days(b))),
         _ => None,
     })
 }
@@ -611,7 +611,7 @@ fn outstanding_items(
     };
     // Month indexes of the days seen, worked out once each (a table of every day between
     // the first and the last, unless a stray date makes that longer than a century).
-    let month_of = |d: i32| Period::month_of(crate::check::date_from_days(d)).month_index();
+    let month_of = |d: i32| Period::month_of(crate::periods::date_from_days(d)).month_index();
     let lo_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).min().copied().unwrap_or(0);
     let hi_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).max().copied().unwrap_or(0);
     let months_of: Vec<i32> =
@@ -776,7 +776,7 @@ pub fn returned(
         if !matches {
             continue;
         }
-        let date = crate::check::date_from_days(day);
+        let date = crate::periods::date_from_days(day);
         let before = |p: Period| p.end() < date;
         let period = match rule {
             R::Column => periods.as_ref().and_then(|p| p.get(i)).and_then(Period::parse),

@@ -93,14 +93,14 @@ fn evaluate(project: &Project, def: &IndicatorDef, ex: &Example) -> Result<Vec<(
         let file_name = format!("{}_{}.example", g.source, as_at.format("%Y%m%d"));
         let raw = RawExtract {
             path: file_name.clone().into(),
-            sha256: crate::ingest::sha256_hex(format!("{}{n}{as_at}", ex.name.get_ref()).as_bytes()),
+            sha256: crate::common::sha256_hex(format!("{}{n}{as_at}", ex.name.get_ref()).as_bytes()),
             file_name,
             source_id: source.id().to_string(),
             grid,
             layout,
             as_at,
         };
-        let history = store.extracts().to_vec();
+        let history = store.history();
         let env = CheckEnv { partners: &project.settings.partner, as_of, history: &history, waivers: &[] };
         let x = check::check(raw, source, &env);
         if let Some((c, f)) = x.findings().find(|(c, _)| matches!(c.id.as_str(), "types" | "required")) {

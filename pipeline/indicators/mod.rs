@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 /// The partner code of partnership-wide figures.
-pub const ALL: &str = "ALL";
+pub use crate::config::ALL;
 
 /// One figure of one indicator.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,12 +96,7 @@ impl Parts {
     }
 }
 
-/// A sum rounded to a millionth (a thousandth above a billion, to stay within f64's exact
-/// integers).
-pub fn settle(x: f64) -> f64 {
-    let scale = if x.abs() < 1e9 { 1e6 } else { 1e3 };
-    (x * scale).round() / scale
-}
+pub use crate::common::settle;
 
 impl std::ops::Add for Parts {
     type Output = Parts;

@@ -25,7 +25,7 @@ pub fn discover(drop: &Path) -> std::io::Result<Vec<Entry>> {
     for e in std::fs::read_dir(drop)? {
         let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name == crate::publish::intake::WORK {
+        if name == crate::fs::WORK_AREA {
             // The run's own work area (see `publish::intake`), not a delivery.
             continue;
         }

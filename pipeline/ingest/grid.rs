@@ -45,14 +45,7 @@ impl Cell {
     }
 }
 
-/// Which day an Excel serial number counts from: workbooks saved by old Mac Excel count
-/// from 1 January 1904, all others from 1900 (with Excel's fictitious 29 February 1900).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DateSystem {
-    #[default]
-    Excel1900,
-    Excel1904,
-}
+pub use crate::periods::DateSystem;
 
 /// The cells of one sheet (or of a text file), with the position of its first cell.
 #[derive(Debug, Clone)]
@@ -375,14 +368,7 @@ fn convert(d: &Data) -> Cell {
     }
 }
 
-/// Decodes text as UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252.
-pub fn decode_text(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
-    }
-}
+pub use crate::common::decode_text;
 
 /// The delimiter of a text table: the most frequent of `,`, `;`, tab and `|` in its first lines.
 fn detect_delimiter(text: &str) -> u8 {
@@ -604,12 +590,6 @@ mod tests {
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(26), "AA");
         assert_eq!(column_letter(16383), "XFD");
-    }
-
-    #[test]
-    fn decodes_bom_and_windows_1252() {
-        assert_eq!(decode_text(b"\xEF\xBB\xBFa,b"), "a,b");
-        assert_eq!(decode_text(b"\xA3100"), "£100");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! column of every field, the data rows, the totals and notes rows kept aside, and the
 //! extract's as-at date.
 
-use super::{normalise_header, normalised, normalised_starts_with, Cell, Grid, IngestError};
+use super::{Cell, Grid, IngestError};
+use crate::common::{normalise_header, normalised, normalised_starts_with};
 use crate::config::SourceDef;
 use chrono::{Datelike, NaiveDate};
 
@@ -239,7 +240,7 @@ pub fn find_as_at(grid: &Grid, layout: &Layout, file_name: &str, source: &Source
                 .filter_map(|&i| match grid.cell(i, j) {
                     Cell::Date(d) => Some(*d),
                     Cell::Text(t) => parse_date_text(t),
-                    Cell::Number(n) => crate::check::excel_serial_date(*n, grid.dates),
+                    Cell::Number(n) => crate::periods::excel_serial_date(*n, grid.dates),
                     _ => None,
                 })
                 .max()

@@ -21,7 +21,6 @@ pub use sniff::{sniff, Format};
 
 use crate::config::{Limits, SourceDef};
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// An extract read from the drop folder, not yet checked.
@@ -41,31 +40,7 @@ pub struct RawExtract {
 #[error("{0}")]
 pub struct IngestError(pub String);
 
-/// Normalises a header or name for loose matching: lower case, letters and digits only.
-pub fn normalise_header(s: &str) -> String {
-    normalised(s).collect()
-}
-
-/// The characters of [`normalise_header`], without allocating.
-pub fn normalised(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase)
-}
-
-/// True if the normalised form of `s` begins with `prefix` (itself normalised).
-pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
-    let mut n = normalised(s);
-    prefix.chars().all(|p| n.next() == Some(p))
-}
-
-/// SHA-256 of a file's bytes, as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Bytes as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::common::sha256_hex;
 
 /// The source definitions whose file patterns match a file name.
 pub fn recognise<'a>(file_name: &str, sources: &'a [SourceDef]) -> Vec<&'a SourceDef> {
@@ -239,22 +214,6 @@ fn far_date_in_titles(grid: &Grid, layout: &Layout) -> Option<String> {
         }),
         _ => None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalise_ignores_case_space_punctuation() {
-        assert_eq!(normalise_header(" Net Collectable Debit (£) "), "netcollectabledebit");
-        assert_eq!(normalise_header("Account_Ref."), "accountref");
-    }
-
-    #[test]
-    fn sha256_is_hex() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
 }
 
 #[cfg(test)]
@@ -436,6 +395,6 @@ mod date_system_tests {
         let x = crate::check::check(raw, source, &env);
         assert_eq!(x.rows_accepted, 1, "{:?}", x.checks);
         let days = x.table.column("date_received").unwrap().date().unwrap().physical().get(0).unwrap();
-        assert_eq!(crate::check::date_from_days(days), chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
+        assert_eq!(crate::periods::date_from_days(days), chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
     }
 }

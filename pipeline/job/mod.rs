@@ -132,7 +132,7 @@ pub fn fingerprint(project: &Project, as_of: NaiveDate) -> String {
             Err(_) => h.update(b"absent"),
         }
     }
-    crate::ingest::hex(&h.finalize())
+    crate::common::hex(&h.finalize())
 }
 
 /// Removes `.<name>.<pid>.tmp` files that a killed run left while writing (only ever called
@@ -140,7 +140,7 @@ pub fn fingerprint(project: &Project, as_of: NaiveDate) -> String {
 fn remove_temporaries(dir: &Path) -> usize {
     walk(dir)
         .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| crate::publish::is_temporary(&n.to_string_lossy())))
+        .filter(|p| p.file_name().is_some_and(|n| crate::fs::is_temporary(&n.to_string_lossy())))
         .filter(|p| std::fs::remove_file(p).is_ok())
         .count()
 }
@@ -350,7 +350,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
         (runs_dir(&output).join(format!("{as_of}-{seq}.json")), json.as_slice()),
         (last_run_path(&output), json.as_slice()),
     ] {
-        if let Err(e) = crate::publish::write_atomic(&path, bytes) {
+        if let Err(e) = crate::fs::write_atomic(&path, bytes) {
             human.push_str(&format!("  error: could not write {}: {e}\n", path.display()));
         }
     }

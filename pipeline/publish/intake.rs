@@ -11,7 +11,7 @@
 //! or back into the drop folder. A run killed with files in the work area leaves them there;
 //! the next run puts them back in the drop folder before it looks at anything.
 
-use super::{free_path, kept_name, write_atomic};
+use crate::fs::{free_path, kept_name, write_atomic};
 use std::path::{Path, PathBuf};
 
 /// The work area's name inside the drop folder (hidden, so no run mistakes it for a file).
@@ -156,7 +156,7 @@ fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices || e.raw_os_error() == Some(18) => {
             let name = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let tmp = to.with_file_name(super::temporary_name(&name, std::process::id()));
+            let tmp = to.with_file_name(crate::fs::temporary_name(&name, std::process::id()));
             let copied = (|| {
                 std::fs::copy(from, &tmp)?;
                 std::fs::File::open(&tmp)?.sync_all()?;
@@ -181,7 +181,7 @@ pub fn restore(drop: &Path) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     for name in names {
-        if super::is_temporary(&name) {
+        if crate::fs::is_temporary(&name) {
             std::fs::remove_file(work.join(&name))?;
             continue;
         }
@@ -229,14 +229,14 @@ mod tests {
         // Quarantined: the reason exists before the file, beside it.
         let t = Taken::take(&drop, "a.csv").unwrap().unwrap();
         let q = dir.path().join("q");
-        let sha = crate::ingest::sha256_hex(b"two");
+        let sha = crate::common::sha256_hex(b"two");
         let dest = t.quarantine(&q, &sha, "no header row", &[(".feedback.xlsx", b"xlsx")]).unwrap();
         assert_eq!(std::fs::read_to_string(reason_path(&dest)).unwrap(), "no header row\n");
         assert_eq!(std::fs::read(format!("{}.feedback.xlsx", dest.display())).unwrap(), b"xlsx");
         assert_eq!(dest.file_name().unwrap().to_string_lossy(), kept_name("a.csv", &sha));
         // Archived.
         let t = Taken::take(&drop, "a (2).csv").unwrap().unwrap();
-        let dest = t.archive(&dir.path().join("archive"), &crate::ingest::sha256_hex(b"one")).unwrap();
+        let dest = t.archive(&dir.path().join("archive"), &crate::common::sha256_hex(b"one")).unwrap();
         assert_eq!(std::fs::read(dest).unwrap(), b"one");
         assert_eq!(std::fs::read_dir(work_dir(&drop)).unwrap().count(), 0, "nothing left in the work area");
     }

@@ -15,62 +15,7 @@ use crate::indicators::ALL;
 use crate::periods::{Period, PeriodKind};
 use serde::Serialize;
 
-/// A kind of report: its template, title, whether there is one per partner, and its period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReportKind {
-    pub id: &'static str,
-    pub template: &'static str,
-    pub title: &'static str,
-    /// Who it is for; `None` for the meeting named in `scorecard.toml` (`[report] meeting`).
-    pub audience: Option<&'static str>,
-    /// One report for the partnership and one per partner (else one for the partnership).
-    pub per_partner: bool,
-    /// The period reported: the latest complete quarter or month.
-    pub period: PeriodKind,
-}
-
-/// Every report the tool can produce.
-pub const KINDS: [ReportKind; 4] = [
-    ReportKind {
-        id: "joint-committee",
-        template: "joint-committee.typ",
-        title: "Quarterly performance report",
-        audience: None,
-        per_partner: true,
-        period: PeriodKind::Quarter,
-    },
-    ReportKind {
-        id: "oib-dashboard",
-        template: "oib-dashboard.typ",
-        title: "Monthly performance dashboard",
-        audience: Some("Operational Improvement Board"),
-        per_partner: false,
-        period: PeriodKind::Month,
-    },
-    ReportKind {
-        id: "data-quality",
-        template: "data-quality.typ",
-        title: "Data quality report",
-        audience: Some("Managers"),
-        per_partner: false,
-        period: PeriodKind::Month,
-    },
-    ReportKind {
-        id: "charnwood-quarterly",
-        template: "charnwood-quarterly.typ",
-        title: "Quarterly performance report",
-        audience: None,
-        per_partner: false,
-        period: PeriodKind::Quarter,
-    },
-];
-
-/// The reports a project produces unless its `[report] reports` says otherwise.
-pub const DEFAULT_REPORTS: [&str; 3] = ["joint-committee", "oib-dashboard", "data-quality"];
-
-pub fn kind(id: &str) -> Option<&'static ReportKind> {
-    KINDS.iter().find(|k| k.id == id)
-}
+pub use crate::config::reports::{kind, ReportKind, DEFAULT_REPORTS, KINDS};
 
 /// A line chart ready to draw: points and target scaled to 0..1 between `low` and `high`.
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ use super::intake::{Judged, Judging};
 use super::{timed, RunSummary};
 use crate::check::{self, Verdict};
 use crate::config::Project;
-use crate::publish::{self, intake::Taken};
+use crate::publish::intake::Taken;
 use crate::render::{self, FileReport};
 use crate::store::{Replaced, Store, StoredExtract};
 use chrono::NaiveDate;
@@ -161,7 +161,7 @@ pub fn settle(
     }
     if let Some(bytes) = feedback {
         let path = places.feedback.join(feedback_name(&x.file_name, &x.sha256));
-        match publish::write_atomic(&path, &bytes) {
+        match crate::fs::write_atomic(&path, &bytes) {
             Ok(()) => report.feedback = Some(path.display().to_string()),
             Err(e) => summary.errors.push(format!("writing {}: {e}", path.display())),
         }
@@ -187,7 +187,7 @@ pub fn mend_feedback(store: &Store, output: &Path, as_of: NaiveDate) -> Vec<Stri
             continue;
         }
         if let Ok(bytes) = render::feedback::render(r) {
-            if publish::write_atomic(&path, &bytes).is_ok() {
+            if crate::fs::write_atomic(&path, &bytes).is_ok() {
                 made.push(r.file_name.clone());
             }
         }
@@ -245,7 +245,7 @@ pub fn commentary(project: &Project, store: &Store, taken: Taken, places: &Place
     let limit = project.settings.limits.max_file_mb;
     let size = std::fs::metadata(&taken.work).map(|m| m.len()).unwrap_or(0);
     if size > limit * 1024 * 1024 {
-        let sha = publish::sha256_file(&taken.work).unwrap_or_default();
+        let sha = crate::fs::sha256_file(&taken.work).unwrap_or_default();
         let reason = format!(
             "{}: the file is {:.1} MB, larger than the limit of {limit} MB (limits.max_file_mb in scorecard.toml)",
             taken.name,
@@ -261,7 +261,7 @@ pub fn commentary(project: &Project, store: &Store, taken: Taken, places: &Place
             return report;
         }
     };
-    let sha256 = crate::ingest::sha256_hex(&bytes);
+    let sha256 = crate::common::sha256_hex(&bytes);
     let named = taken.drop.join(&taken.name);
     let mut errors = Vec::new();
     let rows = crate::config::parse_commentary(

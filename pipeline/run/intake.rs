@@ -8,7 +8,6 @@ use crate::check::{self, CheckEnv};
 use crate::config::{Limits, Project, SourceDef};
 use crate::ingest;
 use crate::publish::intake::Taken;
-use crate::store::StoredExtract;
 use chrono::NaiveDate;
 use std::path::Path;
 use std::time::SystemTime;
@@ -26,7 +25,7 @@ pub type Typed<'p> = (Box<check::Typed>, &'p SourceDef);
 
 /// Reads and checks one file where it is (for `scorecard check`): size limit,
 /// identification, reading, checks against the store's `history`, on the run date `as_of`.
-pub fn judge(path: &Path, project: &Project, as_of: NaiveDate, history: &[StoredExtract]) -> Judged {
+pub fn judge(path: &Path, project: &Project, as_of: NaiveDate, history: &[crate::check::Earlier]) -> Judged {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let limits = &project.settings.limits;
     match std::fs::metadata(path) {
@@ -51,7 +50,7 @@ pub fn declared(
     source: &SourceDef,
     project: &Project,
     as_of: NaiveDate,
-    history: &[StoredExtract],
+    history: &[crate::check::Earlier],
 ) -> Judged {
     let env = CheckEnv { partners: &project.settings.partner, as_of, history, waivers: &project.waivers };
     let mut x = check::declared(*typed, source, &env);
@@ -121,7 +120,7 @@ pub struct Judging {
 
 impl Read<'_> {
     /// The source's declared checks on the file read (against the store's `history`).
-    pub fn judge(self, project: &Project, as_of: NaiveDate, history: &[StoredExtract]) -> Judging {
+    pub fn judge(self, project: &Project, as_of: NaiveDate, history: &[crate::check::Earlier]) -> Judging {
         let judged = match self.outcome {
             Ok((typed, source)) => declared(typed, source, project, as_of, history),
             Err(j) => j,
@@ -135,7 +134,7 @@ pub fn read_taken(taken: Taken, project: &Project, as_of: NaiveDate) -> Read<'_>
     let limits = &project.settings.limits;
     let size = std::fs::metadata(&taken.work).map(|m| m.len()).unwrap_or(0);
     if size > limits.max_file_mb * 1024 * 1024 {
-        let sha256 = crate::publish::sha256_file(&taken.work).unwrap_or_default();
+        let sha256 = crate::fs::sha256_file(&taken.work).unwrap_or_default();
         let outcome = Err(too_large(&taken.name, size, limits));
         return Read { taken, sha256, outcome };
     }
@@ -148,7 +147,7 @@ pub fn read_taken(taken: Taken, project: &Project, as_of: NaiveDate) -> Read<'_>
     let outcome = read_bytes(&named, &bytes, project, as_of);
     let sha256 = match &outcome {
         Ok((typed, _)) => typed.sha256().to_string(),
-        Err(_) => ingest::sha256_hex(&bytes),
+        Err(_) => crate::common::sha256_hex(&bytes),
     };
     Read { taken, sha256, outcome }
 }

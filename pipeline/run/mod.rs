@@ -390,7 +390,7 @@ pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks:
     let project = &project;
 
     // Read every file in parallel, then check them in parallel; nothing is moved yet.
-    let history = store.extracts().to_vec();
+    let history = store.history();
     let clock = Instant::now();
     let read: Vec<intake::Read> = taken.into_par_iter().map(|t| intake::read_taken(t, project, as_of)).collect();
     summary.seconds.ingest = since(clock);

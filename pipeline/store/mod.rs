@@ -22,8 +22,9 @@ mod repair;
 
 pub use manifest::{Replaced, Replacement, StoredExtract, StoredPart};
 
-use crate::check::{days_since_epoch, CheckedExtract, QualityRecord};
-use crate::publish::write_atomic;
+use crate::check::{CheckedExtract, QualityRecord};
+use crate::fs::write_atomic;
+use crate::periods::days_since_epoch;
 use chrono::NaiveDate;
 use manifest::Manifest;
 use polars::prelude::*;
@@ -158,7 +159,7 @@ fn sums_of<'a>(df: &DataFrame, fields: impl Iterator<Item = &'a String>) -> BTre
         .filter_map(|f| {
             let c = df.column(f).ok()?.cast(&DataType::Float64).ok()?;
             let total = c.f64().ok()?.sum().unwrap_or(0.0);
-            Some((f.clone(), crate::indicators::settle(total))).filter(|(_, v)| v.is_finite())
+            Some((f.clone(), crate::common::settle(total))).filter(|(_, v)| v.is_finite())
         })
         .collect()
 }
@@ -288,7 +289,7 @@ impl Store {
             // first use and reused by later runs), so a run reads a few hundred summary rows
             // per extract instead of its data. It keeps only the councils whose data from
             // that extract is still in use.
-            let plan_id = crate::ingest::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
+            let plan_id = crate::common::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
             let mut frames = Vec::new();
             for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
                 let kept = self.dir.join(paths::summary(source, e.as_at, &e.sha256, &plan_id[..12]));
@@ -349,6 +350,23 @@ impl Store {
         let values: std::collections::BTreeSet<String> =
             c.str().map_err(err)?.iter().flatten().map(str::to_string).collect();
         Ok(values.into_iter().take(limit).collect())
+    }
+
+    /// The data in use, council by council, as the change checks compare new files with it.
+    pub fn history(&self) -> Vec<crate::check::Earlier> {
+        self.manifest
+            .extracts
+            .iter()
+            .flat_map(|e| {
+                e.parts.iter().map(|p| crate::check::Earlier {
+                    source: e.source.clone(),
+                    partner: p.partner.clone(),
+                    as_at: e.as_at,
+                    rows: p.rows,
+                    sums: p.sums.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Every extract whose data (some or all of it) is in use, by source and as-at date.
@@ -493,7 +511,7 @@ impl Store {
             if kept.exists() {
                 let dir = kept.parent().unwrap_or(&self.dir);
                 let name = kept.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let free = crate::publish::free_path(dir, &name);
+                let free = crate::fs::free_path(dir, &name);
                 r.kept = free.strip_prefix(&self.dir).unwrap_or(&free).to_string_lossy().replace('\\', "/");
             }
         }
@@ -541,8 +559,8 @@ impl Store {
 
     /// Keeps a commentary file dropped with the extracts (`commentary/<name>.<sha12>.csv`).
     pub fn put_commentary(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
-        let sha = crate::ingest::sha256_hex(bytes);
-        let path = self.dir.join("commentary").join(crate::publish::kept_name(name, &sha));
+        let sha = crate::common::sha256_hex(bytes);
+        let path = self.dir.join("commentary").join(crate::fs::kept_name(name, &sha));
         write_atomic(&path, bytes).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         Ok(path)
     }
@@ -680,7 +698,7 @@ mod tests {
         let file = |rows: Vec<Vec<&'static str>>, name: &str| {
             let mut x = checked(&p, "revenues", as_at, &REVENUES_HEADER, &rows);
             x.file_name = name.to_string();
-            x.sha256 = crate::ingest::sha256_hex(name.as_bytes());
+            x.sha256 = crate::common::sha256_hex(name.as_bytes());
             x
         };
         // One file per council on the same date: side by side.

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 /// The partner value of data that belongs to no one council: sources without a partner
 /// column (HR, for the partnership as a whole) and rows whose partner cell is blank.
-pub const WHOLE: &str = "ALL";
+pub use crate::config::ALL as WHOLE;
 
 /// Folder names in the store that are not sources (a source may not use them as its id).
 pub use crate::config::RESERVED_SOURCE_IDS as RESERVED;

@@ -11,7 +11,7 @@
 use super::manifest::{Manifest, Replacement, StoredPart};
 use super::{io_at, paths, polars_at, read_parquet, split_by_partner, sums_of, Store, StoreError};
 use crate::config::SourceDef;
-use crate::publish::write_atomic;
+use crate::fs::write_atomic;
 use polars::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -211,8 +211,7 @@ impl Store {
                         remove_empty_parents(&self.dir, &path);
                         orphans += 1;
                     }
-                } else if crate::publish::is_temporary(path.file_name().unwrap_or_default().to_string_lossy().as_ref())
-                {
+                } else if crate::fs::is_temporary(path.file_name().unwrap_or_default().to_string_lossy().as_ref()) {
                     continue;
                 } else if rel.contains(".summary-") {
                     // A summary of the old layout: derived data.
@@ -221,7 +220,7 @@ impl Store {
                     // An old-layout extract, or one it kept under `<source>/replaced/`.
                     let to = self.dir.join("replaced").join("layout-1").join(&rel);
                     let to = match to.exists() {
-                        true => crate::publish::free_path(
+                        true => crate::fs::free_path(
                             to.parent().unwrap_or(&self.dir),
                             &to.file_name().unwrap_or_default().to_string_lossy(),
                         ),

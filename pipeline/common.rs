@@ -1,0 +1,71 @@
+//! Helpers every stage uses, at the bottom of the data flow (they import nothing of the
+//! project): loose matching of headers and names, decoding text files, fingerprints, and the
+//! settling of sums.
+
+use sha2::{Digest, Sha256};
+
+/// Normalises a header or name for loose matching: lower case, letters and digits only.
+pub fn normalise_header(s: &str) -> String {
+    normalised(s).collect()
+}
+
+/// The characters of [`normalise_header`], without allocating.
+pub fn normalised(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase)
+}
+
+/// True if the normalised form of `s` begins with `prefix` (itself normalised).
+pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
+    let mut n = normalised(s);
+    prefix.chars().all(|p| n.next() == Some(p))
+}
+
+/// Decodes text as UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+    }
+}
+
+/// SHA-256 of a file's bytes, as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A sum rounded to a millionth (a thousandth above a billion, to stay within f64's exact
+/// integers). Polars adds a column's values in parallel, in an order that can change from run
+/// to run, so the last bits of a sum can differ; sums of figures given to a few decimal places
+/// lie far from the rounding points, so settled sums are the same every run.
+pub fn settle(x: f64) -> f64 {
+    let scale = if x.abs() < 1e9 { 1e6 } else { 1e3 };
+    (x * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_ignores_case_space_punctuation() {
+        assert_eq!(normalise_header(" Net Collectable Debit (£) "), "netcollectabledebit");
+        assert_eq!(normalise_header("Account_Ref."), "accountref");
+    }
+
+    #[test]
+    fn sha256_is_hex() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn decodes_bom_and_windows_1252() {
+        assert_eq!(decode_text(b"\xEF\xBB\xBFa,b"), "a,b");
+        assert_eq!(decode_text(b"\xA3100"), "£100");
+    }
+}
