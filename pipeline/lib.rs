@@ -4,16 +4,22 @@
 //!
 //! The modules follow the data flow of one nightly run:
 //! [`config`] (definitions as data) -> [`ingest`] (drop folder to raw grids) -> [`check`]
-//! (grids to typed, checked tables and findings) -> [`store`] (history of accepted extracts in
-//! Parquet) -> [`indicators`] (values, targets and RAG per period and partner; [`benchmark`]
-//! places them among comparator councils) -> [`render`]
-//! (workbook, CSV and PDF bytes from one report model) -> [`publish`] (atomic writes, archive
-//! and quarantine). [`run`] strings the stages together; [`preflight`] checks files before
-//! they are dropped; [`demo`] writes a complete synthetic project to try it on.
+//! (grids to typed, checked tables and findings) -> [`store`] (history of accepted data in
+//! Parquet, council by council) -> [`indicators`] (values, targets and RAG per period and
+//! partner; [`benchmark`] places them among comparator councils) -> [`render`] (workbook, CSV
+//! and PDF bytes from one report model) -> [`publish`] (files taken, archived and
+//! quarantined; outputs released together). [`run`] strings the stages together for one
+//! night and [`job`] wraps it for cron (lock, records, skip when nothing changed). Each
+//! command has its room in [`cmd`] ([`cli`] parses their arguments); [`demo`] writes a
+//! complete synthetic project to try them on. Below every stage: [`common`] (text and number
+//! helpers), [`fs`] (files written whole), [`periods`] (the financial-year calendar),
+//! [`exit`] (exit codes). Each module imports only from those before it in this list (checked
+//! by `tests/layers.rs`).
 
 pub mod benchmark;
 pub mod check;
 pub mod cli;
+pub mod cmd;
 pub mod common;
 pub mod config;
 pub mod demo;
@@ -24,7 +30,6 @@ pub mod indicators;
 pub mod ingest;
 pub mod job;
 pub mod periods;
-pub mod preflight;
 #[cfg(test)]
 mod properties;
 pub mod publish;

@@ -8,6 +8,7 @@ mod deliveries;
 mod demo_end_to_end;
 mod fuzz_regressions;
 mod hostile;
+mod layers;
 mod markup_files;
 mod nightly;
 mod poison;

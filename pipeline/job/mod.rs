@@ -7,7 +7,6 @@
 //! and temporary files left by a killed run are removed under the lock before work starts.
 
 pub mod lock;
-pub mod status;
 
 use crate::config::Project;
 use crate::exit;

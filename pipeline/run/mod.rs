@@ -572,27 +572,6 @@ fn render_tables(model: &ReportModel) -> Result<Vec<Rendered>, String> {
     ])
 }
 
-/// Compiles every report template the project uses against a sample model (its definitions
-/// and no figures, so every empty state is typeset too): a template's mistakes show, with
-/// its file and line, before a nightly run depends on it. Returns the problems found.
-pub fn check_templates(project: &Project, as_of: NaiveDate) -> Vec<String> {
-    let templates = match render::pdf::Templates::load(&project.root.join("report-templates")) {
-        Ok(t) => t,
-        Err(e) => return vec![format!("reading the report templates: {e}")],
-    };
-    let model = ReportModel::build(project, &[], Vec::new(), Vec::new(), Vec::new(), &[], as_of);
-    let mut seen = std::collections::BTreeSet::new();
-    render::report::jobs(project)
-        .into_iter()
-        .filter(|(kind, _)| seen.insert(kind.id))
-        .filter_map(|(kind, partner)| {
-            let focus = render::report::focus(project, &model, kind, &partner);
-            let data = render::report::ReportData { model: &model, focus: &focus };
-            render::pdf::render(&data, &templates, kind.template, kind.id, as_of).err().map(|e| e.to_string())
-        })
-        .collect()
-}
-
 /// Every PDF report of the project, typeset in parallel.
 pub fn render_reports(
     project: &Project,

@@ -2,11 +2,27 @@
 //! sources whose data is stale today, and the reports the last run produced. Reads only; takes
 //! no lock, so it can be used while a run is going on.
 
-use super::{last_record, RunRecord};
+use crate::cli::StatusArgs;
 use crate::config::Project;
+use crate::job::{last_record, RunRecord};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::PathBuf;
+
+pub fn main(a: &StatusArgs) -> i32 {
+    match super::load(&a.project.project) {
+        Ok(p) => {
+            let s = status(&p, a.as_of.or_today());
+            if a.json.json {
+                super::print_json(&s);
+            } else {
+                print!("{}", s.human());
+            }
+            crate::exit::OK
+        }
+        Err(code) => code,
+    }
+}
 
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -52,7 +68,8 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
         .filter(|q| q.stale)
         .map(|q| q.statement)
         .collect();
-    let lock = std::fs::read_to_string(super::lock::lock_path(&project.root)).ok().filter(|s| !s.trim().is_empty());
+    let lock =
+        std::fs::read_to_string(crate::job::lock::lock_path(&project.root)).ok().filter(|s| !s.trim().is_empty());
     let index = output.join("index.html");
     Status {
         project: project.root.clone(),

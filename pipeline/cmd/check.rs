@@ -7,11 +7,44 @@
 //! a feedback workbook is written only when asked for.
 
 use crate::check::{CheckResult, Finding, QualityRecord, Status, Verdict};
+use crate::cli::CheckArgs;
 use crate::config::Project;
+use crate::exit;
 use crate::run::Judged;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+pub fn main(a: &CheckArgs) -> i32 {
+    let p = match super::load(&a.project.project) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let history = history(&p);
+    let as_of = a.as_of.or_today();
+    let checks: Vec<FileCheck> = a.files.iter().map(|f| check_file(&p, f, as_of, &history)).collect();
+    if let Some(dir) = &a.feedback {
+        for c in &checks {
+            match write_feedback(c, dir) {
+                Ok(Some(path)) => eprintln!("wrote {}", path.display()),
+                Ok(None) => {}
+                Err(e) => eprintln!("feedback workbook for {}: {e}", c.path.display()),
+            }
+        }
+    }
+    if a.json.json {
+        super::print_json(&checks);
+    } else {
+        for c in &checks {
+            print!("{}", c.human());
+        }
+    }
+    if checks.iter().all(|c| c.clean()) {
+        exit::OK
+    } else {
+        exit::COMPLETED_WITH_PROBLEMS
+    }
+}
 
 /// One failing row with the check it failed, for `--json` readers.
 #[derive(Debug, Clone, Serialize)]
