@@ -75,7 +75,7 @@ pub fn night(root: &Path, as_of: chrono::NaiveDate) -> Night {
         wall,
         peak_mb: peak_mb(),
         exit_code: out.exit_code,
-        accepted: s.files.iter().filter(|f| f.status == "accepted").count(),
+        accepted: s.files.iter().filter(|f| f.status == scorecard::check::FileStatus::Accepted).count(),
         rows: s.files.iter().filter_map(|f| f.rows_accepted).sum(),
         outputs: s.outputs.len(),
         seconds: s.seconds,

@@ -10,11 +10,13 @@
 //! remove rows but pass, warn or fail the extract as a whole. Results are values, not errors:
 //! they flow into the feedback workbook, the store's quality record and the reports.
 
+mod outcome;
 mod rows;
 mod rules;
 pub mod values;
 
 pub use crate::config::{Characteristic, Severity};
+pub use outcome::{FileReport, FileStatus};
 pub use rows::MAX_LISTED;
 
 /// Failing rows kept per check in the store's quality record (the feedback workbook of the
@@ -222,8 +224,8 @@ pub struct QualityRecord {
     pub as_at: NaiveDate,
     /// The run (as-of date) that checked it.
     pub checked_on: NaiveDate,
-    /// `accepted` or `quarantined`.
-    pub outcome: String,
+    /// Accepted or quarantined.
+    pub outcome: FileStatus,
     pub reason: Option<String>,
     pub rows_read: usize,
     pub rows_accepted: usize,
@@ -237,8 +239,8 @@ impl CheckedExtract {
     /// failing row (see [`QualityRecord::trimmed`] for the kept form).
     pub fn record(&self, checked_on: NaiveDate) -> QualityRecord {
         let (outcome, reason) = match &self.verdict {
-            Verdict::Accept => ("accepted", None),
-            Verdict::Quarantine(r) => ("quarantined", Some(r.clone())),
+            Verdict::Accept => (FileStatus::Accepted, None),
+            Verdict::Quarantine(r) => (FileStatus::Quarantined, Some(r.clone())),
         };
         QualityRecord {
             file_name: self.file_name.clone(),
@@ -246,7 +248,7 @@ impl CheckedExtract {
             source: self.source_id.clone(),
             as_at: self.as_at,
             checked_on,
-            outcome: outcome.into(),
+            outcome,
             reason,
             rows_read: self.rows_read,
             rows_accepted: self.rows_accepted,

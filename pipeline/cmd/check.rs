@@ -6,11 +6,11 @@
 //! waivers), and whether the job would accept or quarantine it. Nothing is moved or stored;
 //! a feedback workbook is written only when asked for.
 
-use crate::check::{CheckResult, Finding, QualityRecord, Status, Verdict};
+use crate::check::{CheckResult, FileReport, FileStatus, Finding, QualityRecord, Status};
 use crate::cli::CheckArgs;
 use crate::config::Project;
 use crate::exit;
-use crate::run::Judged;
+use crate::run::{Fate, Judged};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -20,9 +20,9 @@ pub fn main(a: &CheckArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let history = history(&p);
+    let store = crate::store::Store::open(&p.folder(&p.settings.folders.store)).ok();
     let as_of = a.as_of.or_today();
-    let checks: Vec<FileCheck> = a.files.iter().map(|f| check_file(&p, f, as_of, &history)).collect();
+    let checks: Vec<FileCheck> = a.files.iter().map(|f| check_file(&p, f, as_of, store.as_ref())).collect();
     if let Some(dir) = &a.feedback {
         for c in &checks {
             match write_feedback(c, dir) {
@@ -59,16 +59,14 @@ pub struct CheckFinding {
 #[derive(Debug, Clone, Serialize)]
 pub struct FileCheck {
     pub path: PathBuf,
-    pub source: Option<String>,
-    pub as_at: Option<NaiveDate>,
-    pub rows_read: Option<usize>,
-    pub rows_accepted: Option<usize>,
-    pub rows_rejected: Option<usize>,
+    /// What the nightly job would make of it (`status`: accepted, quarantined, skipped or
+    /// duplicate), with the source it matches, its as-at date, its rows and the reason.
+    #[serde(flatten)]
+    pub file: FileReport,
     pub totals_rows: Option<usize>,
-    /// `accept` or `quarantine`.
+    /// `accept`, `quarantine`, `duplicate` (the same bytes already loaded: archived apart) or
+    /// `skip` (it cannot be read now).
     pub verdict: String,
-    /// Why it would be quarantined, if it would.
-    pub reason: Option<String>,
     /// Every check and its result.
     pub checks: Vec<CheckResult>,
     /// The listed failures of the checks that did not pass.
@@ -85,20 +83,20 @@ const SHOWN_PER_CHECK: usize = 5;
 impl FileCheck {
     /// Clean: it would be accepted, every check passing.
     pub fn clean(&self) -> bool {
-        self.verdict == "accept" && self.checks.iter().all(|c| c.status == Status::Pass)
+        self.file.status == FileStatus::Accepted && self.checks.iter().all(|c| c.status == Status::Pass)
     }
 
     /// A few lines for a person.
     pub fn human(&self) -> String {
         let mut out = format!("{}: ", self.path.display());
-        match &self.source {
+        match &self.file.source {
             Some(s) => out.push_str(&format!("source {s}")),
             None => out.push_str("no source"),
         }
-        if let Some(d) = self.as_at {
+        if let Some(d) = self.file.as_at {
             out.push_str(&format!(", as at {}", d.format("%d/%m/%Y")));
         }
-        if let (Some(r), Some(a), Some(j)) = (self.rows_read, self.rows_accepted, self.rows_rejected) {
+        if let (Some(r), Some(a), Some(j)) = (self.file.rows_read, self.file.rows_accepted, self.file.rows_rejected) {
             out.push_str(&format!(", {r} rows read, {a} accepted, {j} rejected"));
         }
         if let Some(t) = self.totals_rows.filter(|t| *t > 0) {
@@ -132,65 +130,65 @@ impl FileCheck {
         if !self.checks.is_empty() {
             out.push_str(&format!("  {passed} of {} checks pass\n", self.checks.len()));
         }
-        match &self.reason {
-            Some(r) => out.push_str(&format!("  would be QUARANTINED: {r}\n")),
-            None if self.clean() => out.push_str("  would be accepted: no problems found\n"),
-            None => out.push_str("  would be accepted, with the findings above\n"),
+        match self.file.status {
+            FileStatus::Accepted if self.clean() => out.push_str("  would be accepted: no problems found\n"),
+            FileStatus::Accepted => out.push_str("  would be accepted, with the findings above\n"),
+            FileStatus::Duplicate => out.push_str(&format!("  would not be loaded again: {}\n", self.file.reason)),
+            _ => out.push_str(&format!("  would be QUARANTINED: {}\n", self.file.reason)),
         }
         out
     }
 }
 
-/// The store's history, read without changing anything (none if there is no store yet).
-pub fn history(project: &Project) -> Vec<crate::check::Earlier> {
-    let dir = project.folder(&project.settings.folders.store);
-    crate::store::Store::open(&dir).map(|s| s.history()).unwrap_or_default()
-}
-
-/// Checks one file as the nightly job would on `as_of`, without moving it.
-pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, history: &[crate::check::Earlier]) -> FileCheck {
+/// Checks one file as the nightly job would on `as_of`, without moving it: its judgement and
+/// its fate decided as the nightly job decides them ([`crate::run::decide`]).
+pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, store: Option<&crate::store::Store>) -> FileCheck {
+    let history = store.map(|s| s.history()).unwrap_or_default();
+    let judged = crate::run::judge(path, project, as_of, &history);
+    let fate = crate::run::decide(&judged, store);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut out = FileCheck {
         path: path.to_path_buf(),
-        source: None,
-        as_at: None,
-        rows_read: None,
-        rows_accepted: None,
-        rows_rejected: None,
+        file: FileReport { status: fate.status(), ..FileReport::new(&name) },
         totals_rows: None,
-        verdict: "quarantine".into(),
-        reason: None,
+        verdict: match fate {
+            Fate::Accept => "accept",
+            Fate::Duplicate { .. } => "duplicate",
+            Fate::Quarantine(_) => "quarantine",
+            Fate::Skip(_) => "skip",
+        }
+        .into(),
         checks: Vec::new(),
         findings: Vec::new(),
         findings_total: 0,
         record: None,
     };
-    let x = match crate::run::judge(path, project, as_of, history) {
-        Judged::Skip(reason) => {
-            out.reason = Some(reason);
-            return out;
+    out.file.reason = match &fate {
+        Fate::Accept => String::new(),
+        Fate::Duplicate { of, as_at, loaded_on } => {
+            format!("identical to {of} (as at {as_at}), already loaded on {loaded_on}")
         }
-        Judged::Reject { source, reason } => {
-            out.source = source;
-            out.reason = Some(reason);
-            return out;
-        }
-        Judged::Checked(x) => x,
+        Fate::Quarantine(why) | Fate::Skip(why) => why.clone(),
     };
-    out.source = Some(x.source_id.clone());
-    out.as_at = Some(x.as_at);
-    out.rows_read = Some(x.rows_read);
-    out.rows_accepted = Some(x.rows_accepted);
-    out.rows_rejected = Some(x.rows_rejected);
+    let x = match judged {
+        Judged::Checked(x) => x,
+        Judged::Reject { source, .. } => {
+            out.file.source = source;
+            return out;
+        }
+        Judged::Skip(_) => return out,
+    };
+    out.file.source = Some(x.source_id.clone());
+    out.file.as_at = Some(x.as_at);
+    out.file.rows_read = Some(x.rows_read);
+    out.file.rows_accepted = Some(x.rows_accepted);
+    out.file.rows_rejected = Some(x.rows_rejected);
     out.totals_rows = Some(x.totals_rows);
     out.findings_total = x.findings_total();
     out.findings =
         x.findings().map(|(c, f)| CheckFinding { check: c.id.clone(), status: c.status, finding: f.clone() }).collect();
     out.record = Some(x.record(as_of));
     out.checks = x.checks.clone();
-    match &x.verdict {
-        Verdict::Accept => out.verdict = "accept".into(),
-        Verdict::Quarantine(r) => out.reason = Some(r.clone()),
-    }
     out
 }
 
@@ -198,8 +196,7 @@ pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, history: &[c
 pub fn write_feedback(check: &FileCheck, dir: &Path) -> Result<Option<PathBuf>, String> {
     let Some(record) = &check.record else { return Ok(None) };
     let bytes = crate::render::feedback::render(record).map_err(|e| e.to_string())?;
-    let stem = record.file_name.rsplit_once('.').map_or(record.file_name.as_str(), |(s, _)| s);
-    let path = dir.join(format!("{stem}.feedback.xlsx"));
+    let path = dir.join(crate::run::feedback_name(&record.file_name, &record.sha256));
     crate::fs::write_atomic(&path, &bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(Some(path))
 }

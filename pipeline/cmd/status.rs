@@ -5,6 +5,7 @@
 use crate::cli::StatusArgs;
 use crate::config::Project;
 use crate::job::{last_record, RunRecord};
+use crate::render::FileStatus;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -74,8 +75,9 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
     Status {
         project: project.root.clone(),
         last_run: record.as_ref().map(|r| {
-            let count =
-                |s: &str| r.summary.as_ref().map(|x| x.files.iter().filter(|f| f.status == s).count()).unwrap_or(0);
+            let count = |s: FileStatus| {
+                r.summary.as_ref().map(|x| x.files.iter().filter(|f| f.status == s).count()).unwrap_or(0)
+            };
             LastRun {
                 as_of: r.as_of,
                 seq: r.seq,
@@ -83,8 +85,8 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
                 skipped: r.skipped,
                 message: r.message.clone(),
                 log: r.log.clone(),
-                accepted: count("accepted"),
-                quarantined: count("quarantined"),
+                accepted: count(FileStatus::Accepted),
+                quarantined: count(FileStatus::Quarantined),
             }
         }),
         lock,

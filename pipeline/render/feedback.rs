@@ -51,7 +51,7 @@ pub fn render(r: &QualityRecord) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(0, 0, &title_text, &title)?;
         let outcome = match &r.reason {
             Some(reason) => format!("{}: {reason}", r.outcome),
-            None => r.outcome.clone(),
+            None => r.outcome.to_string(),
         };
         let facts = [
             ("Source", r.source.clone()),
@@ -210,7 +210,7 @@ mod tests {
             source: "revenues".into(),
             as_at: d,
             checked_on: d,
-            outcome: "quarantined".into(),
+            outcome: crate::check::FileStatus::Quarantined,
             reason: Some("check pattern:ref failed".into()),
             rows_read: 10,
             rows_accepted: 10,

@@ -8,7 +8,7 @@
 //! Rendered, not written: the run releases these files with its other outputs, all at once
 //! ([`crate::publish::release`]).
 
-use super::OutputFile;
+use super::{OutputFile, ReportMeta};
 use crate::config::Project;
 use crate::render::csv::safe as cell;
 use chrono::NaiveDate;
@@ -20,12 +20,9 @@ use std::path::Path;
 pub struct IndexEntry {
     /// The file, relative to the output folder.
     pub file: String,
-    pub report: String,
-    pub title: String,
-    pub meeting: String,
-    /// The partner, or the partnership.
-    pub partner: String,
-    pub period: String,
+    /// What the report is, for whom and for which period.
+    #[serde(flatten)]
+    pub meta: ReportMeta,
     pub as_of: NaiveDate,
     /// `2026-04-07-1`: the run that produced it.
     pub run: String,
@@ -59,32 +56,26 @@ pub fn render(
         let Some(meta) = &o.report else { continue };
         let file = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         entries.retain(|e| e.file != file);
-        entries.push(IndexEntry {
-            file,
-            report: meta.report.clone(),
-            title: meta.title.clone(),
-            meeting: meta.meeting.clone(),
-            partner: meta.partner.clone(),
-            period: meta.period.clone(),
-            as_of,
-            run: run.clone(),
-            latest: String::new(),
-        });
+        entries.push(IndexEntry { file, meta: meta.clone(), as_of, run: run.clone(), latest: String::new() });
     }
     entries.retain(|e| e.run == run || output.join(&e.file).is_file());
     entries.sort_by(|a, b| {
-        b.as_of.cmp(&a.as_of).then(b.run.cmp(&a.run)).then(a.report.cmp(&b.report)).then(a.partner.cmp(&b.partner))
+        b.as_of
+            .cmp(&a.as_of)
+            .then(b.run.cmp(&a.run))
+            .then(a.meta.report.cmp(&b.meta.report))
+            .then(a.meta.partner.cmp(&b.meta.partner))
     });
     // The newest report of each kind and partner gets a stable path.
     let mut seen = std::collections::BTreeSet::new();
     for e in entries.iter_mut() {
         e.latest.clear();
-        let key = (e.report.clone(), e.partner.clone());
+        let key = (e.meta.report.clone(), e.meta.partner.clone());
         if !seen.insert(key) {
             continue;
         }
-        let stem = e.file.split_once(&format!("-{}", e.report)).map(|(_, rest)| rest).unwrap_or(".pdf");
-        let latest = format!("latest/{}{}", e.report, stem);
+        let stem = e.file.split_once(&format!("-{}", e.meta.report)).map(|(_, rest)| rest).unwrap_or(".pdf");
+        let latest = format!("latest/{}{}", e.meta.report, stem);
         let bytes = match staged(&e.file) {
             Some(b) => b,
             None => std::fs::read(output.join(&e.file)).map_err(|x| format!("{}: {x}", e.file))?,
@@ -100,10 +91,10 @@ pub fn render(
         let new = if e.run == run { "new" } else { "" };
         w.write_record([
             &e.as_of.to_string(),
-            &cell(&e.meeting),
-            &cell(&e.title),
-            &cell(&e.partner),
-            &e.period,
+            &cell(&e.meta.meeting),
+            &cell(&e.meta.title),
+            &cell(&e.meta.partner),
+            &e.meta.period,
             &e.file,
             &e.latest,
             new,
@@ -125,9 +116,9 @@ pub fn render(
         html.push_str(&format!(
             "<li><a href=\"{}\">{}: {}, {}</a></li>\n",
             escape(&e.latest),
-            escape(&e.title),
-            escape(&e.partner),
-            escape(&e.period)
+            escape(&e.meta.title),
+            escape(&e.meta.partner),
+            escape(&e.meta.period)
         ));
     }
     html.push_str("</ul>\n<h2>All reports, newest first</h2>\n<table>\n<caption>Every report produced so far</caption>\n<thead><tr><th scope=\"col\">Figures as at</th><th scope=\"col\">Meeting</th><th scope=\"col\">Report</th><th scope=\"col\">Partner</th><th scope=\"col\">Period</th><th scope=\"col\">File</th><th scope=\"col\">New in this run</th></tr></thead>\n<tbody>\n");
@@ -137,10 +128,10 @@ pub fn render(
             "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td></tr>\n",
             if new { " class=\"new\"" } else { "" },
             e.as_of,
-            escape(&e.meeting),
-            escape(&e.title),
-            escape(&e.partner),
-            escape(&e.period),
+            escape(&e.meta.meeting),
+            escape(&e.meta.title),
+            escape(&e.meta.partner),
+            escape(&e.meta.period),
             escape(&e.file),
             escape(&e.file),
             if new { "New" } else { "" }

@@ -15,7 +15,7 @@ pub mod pdf;
 pub mod report;
 pub mod workbook;
 
-pub use model::{FileReport, ReportModel};
+pub use model::{FileReport, FileStatus, ReportModel};
 
 /// One file written by a run.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -69,7 +69,7 @@ mod tests {
             v("ALL", Period::quarter(2025, 4), Some(95.5), Some(Rag::Amber)),
         ];
         let files = vec![FileReport {
-            status: "quarantined".into(),
+            status: FileStatus::Quarantined,
             reason: "#panic(\"evaluated\") *not bold*".into(),
             ..FileReport::new("=HYPERLINK(\"http://x\")")
         }];

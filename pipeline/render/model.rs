@@ -8,45 +8,7 @@ use crate::store::StoredExtract;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-/// What happened to one file of the drop folder in this run.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct FileReport {
-    pub name: String,
-    /// The source definition it matched, if any.
-    pub source: Option<String>,
-    /// `accepted`, `quarantined`, `skipped` or `duplicate`.
-    pub status: String,
-    pub reason: String,
-    pub as_at: Option<NaiveDate>,
-    pub rows_read: Option<usize>,
-    pub rows_accepted: Option<usize>,
-    pub rows_rejected: Option<usize>,
-    /// Where the file is now (archive or quarantine), if it was moved.
-    pub moved_to: Option<String>,
-    /// Data-quality checks that ended as warnings.
-    pub warnings: usize,
-    /// The feedback workbook for the supplier, if one was written.
-    pub feedback: Option<String>,
-}
-
-impl FileReport {
-    /// A file of the drop folder, nothing yet known about it.
-    pub fn new(name: &str) -> FileReport {
-        FileReport {
-            name: name.to_string(),
-            source: None,
-            status: String::new(),
-            reason: String::new(),
-            as_at: None,
-            rows_read: None,
-            rows_accepted: None,
-            rows_rejected: None,
-            moved_to: None,
-            warnings: 0,
-            feedback: None,
-        }
-    }
-}
+pub use crate::check::{FileReport, FileStatus};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PartnerRef {
@@ -292,7 +254,7 @@ pub fn source_quality(
                     missing.join("; ")
                 ));
             }
-            for f in files.iter().filter(|f| f.source.as_deref() == Some(id) && f.status == "quarantined") {
+            for f in files.iter().filter(|f| f.source.as_deref() == Some(id) && f.status == FileStatus::Quarantined) {
                 statement.push_str(&format!(
                     "; {} was quarantined in this run{}, so the earlier data stays in use",
                     f.name,
@@ -572,14 +534,14 @@ impl ReportModel {
                 if mine.is_empty() {
                     return None;
                 }
-                let count = |s: &str| mine.iter().filter(|f| f.status == s).count();
-                let accepted: Vec<&&FileReport> = mine.iter().filter(|f| f.status == "accepted").collect();
+                let count = |s: FileStatus| mine.iter().filter(|f| f.status == s).count();
+                let accepted: Vec<&&FileReport> = mine.iter().filter(|f| f.status == FileStatus::Accepted).collect();
                 Some(SourceSummary {
                     source: src.id().to_string(),
                     name: src.name.clone(),
                     accepted: accepted.len(),
-                    quarantined: count("quarantined"),
-                    duplicate: count("duplicate"),
+                    quarantined: count(FileStatus::Quarantined),
+                    duplicate: count(FileStatus::Duplicate),
                     rows_loaded: accepted.iter().filter_map(|f| f.rows_accepted).sum(),
                     rows_loaded_text: super::format::thousands(
                         accepted.iter().filter_map(|f| f.rows_accepted).sum::<usize>() as f64,
@@ -589,7 +551,7 @@ impl ReportModel {
                 })
             })
             .collect();
-        let attention = files.iter().filter(|f| f.status != "accepted").cloned().collect();
+        let attention = files.iter().filter(|f| f.status != FileStatus::Accepted).cloned().collect();
         let mut breakdown_tables: Vec<BreakdownTable> = Vec::new();
         for b in breakdowns {
             let Some(row) = scorecard.iter().find(|r| r.indicator_id == b.indicator_id) else { continue };

@@ -10,6 +10,7 @@
 mod fate;
 pub mod intake;
 
+pub use fate::{decide, feedback_name, Fate};
 pub use intake::{judge, Judged};
 
 use crate::config::Project;
@@ -17,7 +18,7 @@ use crate::exit;
 use crate::indicators;
 use crate::ingest::{self, EntryKind};
 use crate::publish::{self, intake::Taken};
-use crate::render::{self, FileReport, ReportModel};
+use crate::render::{self, FileReport, FileStatus, ReportModel};
 use crate::store::coverage::MissingDelivery;
 use crate::store::{Replaced, Store};
 use chrono::NaiveDate;
@@ -171,21 +172,22 @@ impl RunSummary {
     /// their control characters shown escaped.
     pub fn human(&self) -> String {
         let p = |s: &str| render::format::printable(s).into_owned();
-        let count = |s: &str| self.files.iter().filter(|f| f.status == s).count();
+        let count = |s: FileStatus| self.files.iter().filter(|f| f.status == s).count();
         let mut out = format!(
             "scorecard run as of {}: {} accepted, {} quarantined, {} duplicate, {} skipped; {} figures; {} findings\n",
             self.as_of,
-            count("accepted"),
-            count("quarantined"),
-            count("duplicate"),
-            count("skipped"),
+            count(FileStatus::Accepted),
+            count(FileStatus::Quarantined),
+            count(FileStatus::Duplicate),
+            count(FileStatus::Skipped),
             self.values,
             self.findings
         );
-        for f in self.files.iter().filter(|f| f.status == "quarantined") {
+        for f in self.files.iter().filter(|f| f.status == FileStatus::Quarantined) {
             out.push_str(&format!("  quarantined {}: {}\n", p(&f.name), p(&f.reason)));
         }
-        let warned: Vec<&FileReport> = self.files.iter().filter(|f| f.status == "accepted" && f.warnings > 0).collect();
+        let warned: Vec<&FileReport> =
+            self.files.iter().filter(|f| f.status == FileStatus::Accepted && f.warnings > 0).collect();
         for f in warned.iter().take(5) {
             out.push_str(&format!("  accepted {} with {} data-quality warning(s)\n", p(&f.name), f.warnings));
         }
@@ -344,7 +346,7 @@ pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks:
     // Settled files are taken into the work area: from here on nobody else writes to them.
     let (mut taken, mut commentary) = (Vec::new(), Vec::new());
     for e in entries {
-        let skipped = |reason: String| FileReport { status: "skipped".into(), reason, ..FileReport::new(&e.name) };
+        let skipped = |reason: String| FileReport { status: FileStatus::Skipped, reason, ..FileReport::new(&e.name) };
         if let EntryKind::Skip(reason) = &e.kind {
             summary.files.push(skipped(reason.clone()));
             continue;
@@ -456,7 +458,7 @@ pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks:
         Err(e) => return fail(summary, e),
     }
     summary.seconds.publish += since(clock);
-    let problems = summary.files.iter().any(|f| f.status == "quarantined")
+    let problems = summary.files.iter().any(|f| f.status == FileStatus::Quarantined)
         || error_findings > 0
         || !summary.errors.is_empty()
         || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);

@@ -276,7 +276,7 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
                 vec![
                     text(&f.name),
                     f.source.as_ref().map(text).unwrap_or(X::Blank),
-                    text(&f.status),
+                    text(f.status.as_str()),
                     f.as_at.map(X::Date).unwrap_or(X::Blank),
                     opt(f.rows_read),
                     opt(f.rows_accepted),

@@ -49,7 +49,7 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
                     text(&f.check),
                     text(&f.characteristic),
                     text(&f.severity),
-                    text(&f.status),
+                    text(f.status.as_str()),
                     X::Num(f.failing as f64, num.clone()),
                     X::Num(f.checked as f64, num.clone()),
                     text(&f.message),
