@@ -178,15 +178,7 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
         Some(s) => format!("{file}, sheet '{s}'"),
         None => file.to_string(),
     };
-    let mut notes: Vec<String> = Vec::new();
-    let wanted: Vec<String> =
-        [&def.code_column, &def.name_column].iter().filter_map(|c| c.as_deref()).map(normalise_header).collect();
-    let header_at = grid
-        .rows
-        .iter()
-        .take(50)
-        .position(|row| row.iter().any(|c| matches!(c, Cell::Text(t) if wanted.contains(&normalise_header(t)))));
-    let Some(h) = header_at else {
+    let Some(t) = Table::find(def, grid, place.clone()) else {
         out.notes.push(format!(
             "{} ({place}): no header row with {} in the first 50 rows, so nothing was read",
             def.name,
@@ -199,54 +191,19 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
         ));
         return out;
     };
-    let header: Vec<String> = grid.rows[h].iter().map(|c| c.display().trim().to_string()).collect();
-    let col = |name: &Option<String>| {
-        name.as_ref().and_then(|n| header.iter().position(|x| normalise_header(x) == normalise_header(n)))
-    };
-    let (code_col, name_col) = (col(&def.code_column), col(&def.name_column));
+    let mut notes: Vec<String> = Vec::new();
+    let (code_col, name_col) = (t.col(&def.code_column), t.col(&def.name_column));
     for (key, c, found) in [("code_column", &def.code_column, code_col), ("name_column", &def.name_column, name_col)] {
         if let (Some(c), None) = (c, found) {
             notes.push(format!(
-                "{} ({place}): no column `{c}` ({key}) in the header on row {}",
+                "{} ({}): no column `{c}` ({key}) in the header on row {}",
                 def.name,
-                grid.row_number(h)
+                t.place,
+                t.row_no()
             ));
         }
     }
-    // Wide: (column, indicator, year, scale). Long: the year, measure and value columns.
-    let mut wide: Vec<(usize, String, i32, f64)> = Vec::new();
-    let mut long = None;
-    match def.layout {
-        TableLayout::Wide => {
-            for m in &def.measure {
-                let pattern = m.column.as_deref().unwrap_or_default();
-                let before = wide.len();
-                for (j, hd) in header.iter().enumerate() {
-                    if let Some(y) = year_in_header(hd, pattern) {
-                        wide.push((j, m.indicator.get_ref().clone(), y, m.scale));
-                    }
-                }
-                if wide.len() == before {
-                    notes.push(format!(
-                        "{} ({place}): no column matches `{pattern}` on row {}",
-                        def.name,
-                        grid.row_number(h)
-                    ));
-                }
-            }
-        }
-        TableLayout::Long => match (col(&def.year_column), col(&def.measure_column), col(&def.value_column)) {
-            (Some(y), Some(m), Some(v)) => long = Some((y, m, v)),
-            _ => notes.push(format!(
-                "{} ({place}): the header on row {} lacks the year, measure or value column ({}, {}, {})",
-                def.name,
-                grid.row_number(h),
-                def.year_column.as_deref().unwrap_or(""),
-                def.measure_column.as_deref().unwrap_or(""),
-                def.value_column.as_deref().unwrap_or("")
-            )),
-        },
-    }
+    let (wide, long) = t.value_columns(&mut notes);
     let measures: BTreeMap<String, (String, f64)> = def
         .measure
         .iter()
@@ -254,67 +211,18 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
         .collect();
     let mut aggregates = BTreeSet::new();
     let mut seen = BTreeSet::new();
-    let text = |i: usize, j: Option<usize>| j.map(|j| grid.cell(i, j).display().trim().to_string()).unwrap_or_default();
-    let at = |i: usize, j: usize| {
-        format!(
-            "{place}, row {}, column {} ({})",
-            grid.row_number(i),
-            grid.column_letter(j),
-            header.get(j).map(String::as_str).unwrap_or("")
-        )
-    };
-    for i in h + 1..grid.rows.len() {
-        let (code, name) = (text(i, code_col), text(i, name_col));
+    for i in t.h + 1..grid.rows.len() {
+        let (code, name) = (t.text(i, code_col), t.text(i, name_col));
         if code.is_empty() && name.is_empty() {
             continue;
         }
-        if is_aggregate(&name) || AGGREGATE_CODE_TYPES.iter().any(|t| code.starts_with(t)) {
+        if is_aggregate(&name) || AGGREGATE_CODE_TYPES.iter().any(|a| code.starts_with(a)) {
             aggregates.insert(if name.is_empty() { code } else { name });
             continue;
         }
-        let by_name = || lookup.code(&name).map(str::to_string);
-        let code = if is_gss_code(&code) {
-            code
-        } else if !code.is_empty() {
-            match by_name() {
-                Some(c) => {
-                    notes.push(format!(
-                        "{}: `{code}` is not a GSS code; placed by its name `{name}` as {c}",
-                        at(i, code_col.unwrap_or(0))
-                    ));
-                    c
-                }
-                None => {
-                    notes.push(format!(
-                        "{}: `{code}` is not a GSS code and the name `{name}` is not known; row left out",
-                        at(i, code_col.unwrap_or(0))
-                    ));
-                    continue;
-                }
-            }
-        } else {
-            match by_name() {
-                Some(c) => c,
-                None => {
-                    notes.push(format!(
-                        "{}: the council `{name}` has no code and its name is not in the lookups; row left out (add it to `aliases` in benchmarks.toml)",
-                        at(i, name_col.unwrap_or(0))
-                    ));
-                    continue;
-                }
-            }
+        let Some(code) = t.council(i, code, &name, (code_col, name_col), lookup, register, &mut notes) else {
+            continue;
         };
-        // A council since abolished keeps the figures of the years it existed; a code the
-        // register has never heard of is a mistake.
-        if let Some(r) = register {
-            if !r.current.contains_key(&code) && !r.former.contains_key(&code) {
-                notes.push(format!(
-                    "{}: {code} `{name}` is not a code the register knows; row left out",
-                    at(i, code_col.or(name_col).unwrap_or(0))
-                ));
-                continue;
-            }
-        }
         if !name.is_empty() {
             out.names.entry(code.clone()).or_insert(name.clone());
         }
@@ -322,26 +230,23 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
             grid.cell(i, j),
             &def.missing,
         ) {
-            Ok(Some(v)) => {
-                if seen.insert((indicator.to_string(), year, code.clone())) {
-                    out.values.push(ComparatorValue {
-                        table: def.id().to_string(),
-                        indicator: indicator.to_string(),
-                        year,
-                        code: code.clone(),
-                        value: v * scale,
-                    });
-                } else {
-                    notes.push(format!(
-                        "{}: a second {} figure for {code} in {}; the first is used",
-                        at(i, j),
-                        indicator,
-                        fy_label(year)
-                    ));
-                }
+            Ok(Some(v)) if seen.insert((indicator.to_string(), year, code.clone())) => {
+                out.values.push(ComparatorValue {
+                    table: def.id().to_string(),
+                    indicator: indicator.to_string(),
+                    year,
+                    code: code.clone(),
+                    value: v * scale,
+                })
             }
+            Ok(Some(_)) => notes.push(format!(
+                "{}: a second {} figure for {code} in {}; the first is used",
+                t.at(i, j),
+                indicator,
+                fy_label(year)
+            )),
             Ok(None) => {}
-            Err(e) => notes.push(format!("{}: {e}; left out", at(i, j))),
+            Err(e) => notes.push(format!("{}: {e}; left out", t.at(i, j))),
         };
         match (def.layout, long) {
             (TableLayout::Wide, _) => {
@@ -350,13 +255,13 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
                 }
             }
             (TableLayout::Long, Some((y, m, v))) => {
-                let Some((indicator, scale)) = measures.get(&normalise_header(&text(i, Some(m)))) else { continue };
-                let year_text = text(i, Some(y));
+                let Some((indicator, scale)) = measures.get(&normalise_header(&t.text(i, Some(m)))) else { continue };
+                let year_text = t.text(i, Some(y));
                 match parse_financial_year(&year_text) {
                     Some(year) => put(v, indicator, year, *scale, &mut notes),
                     None => notes.push(format!(
                         "{}: `{year_text}` is not a financial year such as 2024-25; row left out",
-                        at(i, y)
+                        t.at(i, y)
                     )),
                 }
             }
@@ -365,8 +270,9 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
     }
     if !aggregates.is_empty() {
         out.notes.push(format!(
-            "{} ({place}): {} {}, not councils, and never ranked",
+            "{} ({}): {} {}, not councils, and never ranked",
             def.name,
+            t.place,
             aggregates.iter().cloned().collect::<Vec<_>>().join(", "),
             if aggregates.len() == 1 { "is a row of totals" } else { "are rows of totals" }
         ));
@@ -374,9 +280,158 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
     let more = notes.len().saturating_sub(NOTES_PER_TABLE);
     out.notes.extend(notes.into_iter().take(NOTES_PER_TABLE).map(|n| format!("{}: {n}", def.name)));
     if more > 0 {
-        out.notes.push(format!("{} ({place}): {more} more notes like these", def.name));
+        out.notes.push(format!("{} ({}): {more} more notes like these", def.name, t.place));
     }
     out
+}
+
+/// Wide: (column, indicator, year, scale) for each figure column. Long: the year, measure and
+/// value columns.
+type WideColumns = Vec<(usize, String, i32, f64)>;
+type LongColumns = Option<(usize, usize, usize)>;
+
+/// A comparator table found in a grid: its header row and where it is, for notes.
+struct Table<'a> {
+    def: &'a TableDef,
+    grid: &'a Grid,
+    place: String,
+    /// Index of the header row in the grid.
+    h: usize,
+    header: Vec<String>,
+}
+
+impl<'a> Table<'a> {
+    /// The header row: the first of the first 50 rows naming the code or name column.
+    fn find(def: &'a TableDef, grid: &'a Grid, place: String) -> Option<Table<'a>> {
+        let wanted: Vec<String> =
+            [&def.code_column, &def.name_column].iter().filter_map(|c| c.as_deref()).map(normalise_header).collect();
+        let h =
+            grid.rows.iter().take(50).position(|row| {
+                row.iter().any(|c| matches!(c, Cell::Text(t) if wanted.contains(&normalise_header(t))))
+            })?;
+        let header = grid.rows[h].iter().map(|c| c.display().trim().to_string()).collect();
+        Some(Table { def, grid, place, h, header })
+    }
+
+    /// The header row's number as the spreadsheet shows it.
+    fn row_no(&self) -> u32 {
+        self.grid.row_number(self.h)
+    }
+
+    /// The column headed `name` (headers compared as normalised).
+    fn col(&self, name: &Option<String>) -> Option<usize> {
+        name.as_ref().and_then(|n| self.header.iter().position(|x| normalise_header(x) == normalise_header(n)))
+    }
+
+    /// A cell's text, trimmed; empty without a column.
+    fn text(&self, i: usize, j: Option<usize>) -> String {
+        j.map(|j| self.grid.cell(i, j).display().trim().to_string()).unwrap_or_default()
+    }
+
+    /// Where a cell is, in words.
+    fn at(&self, i: usize, j: usize) -> String {
+        format!(
+            "{}, row {}, column {} ({})",
+            self.place,
+            self.grid.row_number(i),
+            self.grid.column_letter(j),
+            self.header.get(j).map(String::as_str).unwrap_or("")
+        )
+    }
+
+    /// The columns figures are read from, by the table's layout; a note for each measure or
+    /// column the header lacks.
+    fn value_columns(&self, notes: &mut Vec<String>) -> (WideColumns, LongColumns) {
+        let (def, row) = (self.def, self.row_no());
+        let mut wide = Vec::new();
+        let mut long = None;
+        match def.layout {
+            TableLayout::Wide => {
+                for m in &def.measure {
+                    let pattern = m.column.as_deref().unwrap_or_default();
+                    let before = wide.len();
+                    for (j, hd) in self.header.iter().enumerate() {
+                        if let Some(y) = year_in_header(hd, pattern) {
+                            wide.push((j, m.indicator.get_ref().clone(), y, m.scale));
+                        }
+                    }
+                    if wide.len() == before {
+                        notes
+                            .push(format!("{} ({}): no column matches `{pattern}` on row {row}", def.name, self.place));
+                    }
+                }
+            }
+            TableLayout::Long => {
+                match (self.col(&def.year_column), self.col(&def.measure_column), self.col(&def.value_column)) {
+                    (Some(y), Some(m), Some(v)) => long = Some((y, m, v)),
+                    _ => notes.push(format!(
+                        "{} ({}): the header on row {row} lacks the year, measure or value column ({}, {}, {})",
+                        def.name,
+                        self.place,
+                        def.year_column.as_deref().unwrap_or(""),
+                        def.measure_column.as_deref().unwrap_or(""),
+                        def.value_column.as_deref().unwrap_or("")
+                    )),
+                }
+            }
+        }
+        (wide, long)
+    }
+
+    /// A row's council code: its GSS code, else its name looked up; `None` (with a note) for a
+    /// row left out. A council since abolished keeps the figures of the years it existed; a
+    /// code the register has never heard of is a mistake.
+    #[allow(clippy::too_many_arguments)]
+    fn council(
+        &self,
+        i: usize,
+        code: String,
+        name: &str,
+        (code_col, name_col): (Option<usize>, Option<usize>),
+        lookup: &NameLookup,
+        register: Option<&Register>,
+        notes: &mut Vec<String>,
+    ) -> Option<String> {
+        let by_name = || lookup.code(name).map(str::to_string);
+        let code = if is_gss_code(&code) {
+            code
+        } else if !code.is_empty() {
+            let at = self.at(i, code_col.unwrap_or(0));
+            match by_name() {
+                Some(c) => {
+                    notes.push(format!("{at}: `{code}` is not a GSS code; placed by its name `{name}` as {c}"));
+                    c
+                }
+                None => {
+                    notes.push(format!(
+                        "{at}: `{code}` is not a GSS code and the name `{name}` is not known; row left out"
+                    ));
+                    return None;
+                }
+            }
+        } else {
+            match by_name() {
+                Some(c) => c,
+                None => {
+                    notes.push(format!(
+                        "{}: the council `{name}` has no code and its name is not in the lookups; row left out (add it to `aliases` in benchmarks.toml)",
+                        self.at(i, name_col.unwrap_or(0))
+                    ));
+                    return None;
+                }
+            }
+        };
+        if let Some(r) = register {
+            if !r.current.contains_key(&code) && !r.former.contains_key(&code) {
+                notes.push(format!(
+                    "{}: {code} `{name}` is not a code the register knows; row left out",
+                    self.at(i, code_col.or(name_col).unwrap_or(0))
+                ));
+                return None;
+            }
+        }
+        Some(code)
+    }
 }
 
 #[cfg(test)]

@@ -164,209 +164,243 @@ fn pct_change(now: f64, before: f64) -> Option<f64> {
 
 /// Runs one check.
 pub fn run(check: &Check, input: &Input) -> Outcome {
-    let n = input.rows();
     match &check.rule {
-        Rule::Pattern { field, regex, named, what } => {
-            let values = input.strings(field);
-            let failing: Vec<usize> = (0..n)
-                .filter(|&i| match &values[i] {
-                    Some(v) => {
-                        !regex.is_match(v.trim())
-                            || (*named == Some("ni_number")
-                                && NI_BAD_PREFIXES.iter().any(|p| v.trim().to_ascii_uppercase().starts_with(p)))
-                    }
-                    None => false,
-                })
-                .collect();
-            from_rows(input, &failing, Some(field), |_| format!("{field}: expected {what}"))
-        }
-        Rule::Range { field, min, max } => {
-            let values = input.numbers(field);
-            let failing: Vec<usize> = (0..n)
-                .filter(|&i| values[i].is_some_and(|v| min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m)))
-                .collect();
-            let range = match (min, max) {
-                (Some(a), Some(b)) => format!("between {a} and {b}"),
-                (Some(a), None) => format!("at least {a}"),
-                (None, Some(b)) => format!("at most {b}"),
-                (None, None) => String::new(),
-            };
-            from_rows(input, &failing, Some(field), |_| format!("{field}: expected a value {range}"))
-        }
-        Rule::Dates { field, earliest, latest } => {
-            let lo = earliest.map(|b| resolve(b, input.as_at));
-            let hi = latest.map(|b| resolve(b, input.as_at));
-            let values = input.numbers(field);
-            let failing: Vec<usize> = (0..n)
-                .filter(|&i| {
-                    values[i]
-                        .map(|d| date_from_days(d as i32))
-                        .is_some_and(|d| lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h))
-                })
-                .collect();
-            let show = |d: Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
-            let range = match (show(lo), show(hi)) {
-                (Some(a), Some(b)) => format!("between {a} and {b}"),
-                (Some(a), None) => format!("on or after {a}"),
-                (None, Some(b)) => format!("on or before {b}"),
-                (None, None) => String::new(),
-            };
-            from_rows(input, &failing, Some(field), |_| format!("{field}: expected a date {range}"))
-        }
-        Rule::Allowed { field, allowed } => {
-            let ok: BTreeSet<String> = allowed.iter().map(|a| normalise_header(a)).collect();
-            let values = input.strings(field);
-            let failing: Vec<usize> =
-                (0..n).filter(|&i| values[i].as_deref().is_some_and(|v| !ok.contains(&normalise_header(v)))).collect();
-            from_rows(input, &failing, Some(field), |_| format!("{field}: expected one of {}", allowed.join(", ")))
-        }
-        Rule::Complete { field, min_pct } => {
-            let nulls: Vec<usize> = match input.table.column(field) {
-                Ok(c) => c.is_null().iter().enumerate().filter(|(_, b)| *b == Some(true)).map(|(i, _)| i).collect(),
-                Err(_) => (0..n).collect(),
-            };
-            let filled = if n == 0 { 100.0 } else { (n - nulls.len()) as f64 * 100.0 / n as f64 };
-            let mut out = if filled + 1e-9 < *min_pct {
-                from_rows(input, &nulls, Some(field), |_| format!("{field} is blank"))
-            } else {
-                Outcome { checked: n, failing: 0, failures: Vec::new(), message: String::new(), at_most_warning: false }
-            };
-            out.message = format!("{field} is filled in on {filled:.1}% of rows (at least {min_pct}% expected)");
-            out
-        }
-        Rule::Unique { fields } => {
-            // Rows are grouped by a hash of their key values (no text is built); rows whose
-            // hashes meet are compared value by value, so a hash collision is never taken
-            // for a duplicate.
-            let hashes = input.row_hashes(fields);
-            let same = |i: usize, j: usize| fields.iter().all(|f| input.text(f, i) == input.text(f, j));
-            let mut first: HashMap<u64, usize> = HashMap::with_capacity(n);
-            // Rows whose hash met a different key's (a collision: almost never).
-            let mut others: Vec<(u64, usize)> = Vec::new();
-            let mut dup_of = vec![None; n];
-            for (i, &h) in hashes.iter().enumerate() {
-                match first.get(&h) {
-                    None => {
-                        first.insert(h, i);
-                    }
-                    Some(&j) if same(i, j) => dup_of[i] = Some(j),
-                    Some(_) => match others.iter().find(|(oh, j)| *oh == h && same(i, *j)) {
-                        Some(&(_, j)) => dup_of[i] = Some(j),
-                        None => others.push((h, i)),
-                    },
-                }
-            }
-            let failing: Vec<usize> = (0..n).filter(|&i| dup_of[i].is_some()).collect();
-            let rows = input.table.column("_row").ok().and_then(|c| c.i64().ok().cloned());
-            let row_of = |i: usize| rows.as_ref().and_then(|r| r.get(i)).unwrap_or_default();
-            from_rows(input, &failing, fields.first().map(String::as_str), |i| {
-                format!(
-                    "the same {} as row {}",
-                    fields.join(", "),
-                    dup_of[i].map(|j| row_of(j).to_string()).unwrap_or_default()
-                )
-            })
-        }
+        Rule::Pattern { field, regex, named, what } => pattern(input, field, regex, named, what),
+        Rule::Range { field, min, max } => range(input, field, min, max),
+        Rule::Dates { field, earliest, latest } => dates(input, field, earliest, latest),
+        Rule::Allowed { field, allowed } => allowed_values(input, field, allowed),
+        Rule::Complete { field, min_pct } => complete(input, field, min_pct),
+        Rule::Unique { fields } => unique(input, fields),
         Rule::Compare { left, op, right, tolerance } => {
-            let load = |s: &Sum| s.iter().map(|(sign, f)| (*sign, input.numbers(f))).collect::<Vec<_>>();
-            let (l, r) = (load(left), load(right));
-            let failing: Vec<usize> = (0..n)
-                .filter(|&i| match (sum_at(&l, i), sum_at(&r, i)) {
-                    (Some(a), Some(b)) => !compare(a, *op, b, *tolerance),
-                    _ => false,
-                })
-                .collect();
-            let shown = left.first().map(|(_, f)| f.as_str());
-            from_rows(input, &failing, shown, |i| {
-                format!(
-                    "{} is {}, expected {} {}",
-                    check.description,
-                    fmt_num(sum_at(&l, i).unwrap_or_default()),
-                    op.symbol(),
-                    fmt_num(sum_at(&r, i).unwrap_or_default())
-                )
-            })
+            compare_sums(input, &check.description, left, op, right, tolerance)
         }
         Rule::Totals { fields, tolerance } => totals(input, fields, *tolerance),
-        Rule::ControlCount => {
-            let read = input.converted.rows_read as u64;
-            match input.converted.stated_counts.last() {
-                None => Outcome {
-                    checked: 1,
-                    failing: 1,
-                    failures: vec![
-                        input.file_finding(None, "the extract states no count of its rows to agree with".into())
-                    ],
-                    message: "no stated count found (a line such as 'Total items: 5101' below the data)".into(),
-                    at_most_warning: true,
-                },
-                Some(&(row, stated)) => {
-                    let bad = stated != read;
-                    let mut f = input.file_finding(
-                        Some(stated.to_string()),
-                        format!("the extract says {stated} rows, {read} were read"),
-                    );
-                    f.row = Some(row);
-                    Outcome {
-                        checked: 1,
-                        failing: bad as usize,
-                        failures: if bad { vec![f] } else { Vec::new() },
-                        message: format!("{read} rows read; the extract states {stated}"),
-                        at_most_warning: false,
-                    }
-                }
-            }
-        }
+        Rule::ControlCount => control_count(input),
         Rule::PartnersPresent => partners_present(input),
         Rule::PeriodsPresent { field } => periods_present(input, field),
         Rule::RowCountChange { max_change_pct } | Rule::Change { field: None, max_change_pct } => {
             change(input, None, *max_change_pct)
         }
         Rule::Change { field: Some(f), max_change_pct } => change(input, Some(f), *max_change_pct),
-        Rule::MaxAge { days } => {
-            let age = (input.env.as_of - input.as_at).num_days();
-            let late = age > *days as i64;
-            Outcome {
-                checked: 1,
-                failing: late as usize,
-                failures: if late {
-                    vec![input.file_finding(
-                        Some(input.as_at.format("%d/%m/%Y").to_string()),
-                        format!(
-                            "the extract is {age} days old on {}; at most {days} expected",
-                            input.env.as_of.format("%d/%m/%Y")
-                        ),
-                    )]
-                } else {
-                    Vec::new()
-                },
-                message: format!("as at {}, {age} days before the run", input.as_at.format("%d/%m/%Y")),
-                at_most_warning: false,
+        Rule::MaxAge { days } => max_age(input, days),
+        Rule::AsAtInPeriod { field } => as_at_in_period(input, field),
+    }
+}
+
+/// Text that does not match the pattern (and National Insurance numbers with prefixes never issued).
+fn pattern(input: &Input, field: &str, regex: &regex::Regex, named: &Option<&'static str>, what: &str) -> Outcome {
+    let n = input.rows();
+    let values = input.strings(field);
+    let failing: Vec<usize> = (0..n)
+        .filter(|&i| match &values[i] {
+            Some(v) => {
+                !regex.is_match(v.trim())
+                    || (*named == Some("ni_number")
+                        && NI_BAD_PREFIXES.iter().any(|p| v.trim().to_ascii_uppercase().starts_with(p)))
             }
+            None => false,
+        })
+        .collect();
+    from_rows(input, &failing, Some(field), |_| format!("{field}: expected {what}"))
+}
+
+/// Numbers outside their range.
+fn range(input: &Input, field: &str, min: &Option<f64>, max: &Option<f64>) -> Outcome {
+    let n = input.rows();
+    let values = input.numbers(field);
+    let failing: Vec<usize> = (0..n)
+        .filter(|&i| values[i].is_some_and(|v| min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m)))
+        .collect();
+    let range = match (min, max) {
+        (Some(a), Some(b)) => format!("between {a} and {b}"),
+        (Some(a), None) => format!("at least {a}"),
+        (None, Some(b)) => format!("at most {b}"),
+        (None, None) => String::new(),
+    };
+    from_rows(input, &failing, Some(field), |_| format!("{field}: expected a value {range}"))
+}
+
+/// Dates outside their range, bounds resolved against the as-at date.
+fn dates(input: &Input, field: &str, earliest: &Option<DateBound>, latest: &Option<DateBound>) -> Outcome {
+    let n = input.rows();
+    let lo = earliest.map(|b| resolve(b, input.as_at));
+    let hi = latest.map(|b| resolve(b, input.as_at));
+    let values = input.numbers(field);
+    let failing: Vec<usize> = (0..n)
+        .filter(|&i| {
+            values[i]
+                .map(|d| date_from_days(d as i32))
+                .is_some_and(|d| lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h))
+        })
+        .collect();
+    let show = |d: Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
+    let range = match (show(lo), show(hi)) {
+        (Some(a), Some(b)) => format!("between {a} and {b}"),
+        (Some(a), None) => format!("on or after {a}"),
+        (None, Some(b)) => format!("on or before {b}"),
+        (None, None) => String::new(),
+    };
+    from_rows(input, &failing, Some(field), |_| format!("{field}: expected a date {range}"))
+}
+
+/// Values not in the list (compared as headers are: case and spacing ignored).
+fn allowed_values(input: &Input, field: &str, allowed: &[String]) -> Outcome {
+    let n = input.rows();
+    let ok: BTreeSet<String> = allowed.iter().map(|a| normalise_header(a)).collect();
+    let values = input.strings(field);
+    let failing: Vec<usize> =
+        (0..n).filter(|&i| values[i].as_deref().is_some_and(|v| !ok.contains(&normalise_header(v)))).collect();
+    from_rows(input, &failing, Some(field), |_| format!("{field}: expected one of {}", allowed.join(", ")))
+}
+
+/// Blank cells, failing when fewer rows than `min_pct` are filled in.
+fn complete(input: &Input, field: &str, min_pct: &f64) -> Outcome {
+    let n = input.rows();
+    let nulls: Vec<usize> = match input.table.column(field) {
+        Ok(c) => c.is_null().iter().enumerate().filter(|(_, b)| *b == Some(true)).map(|(i, _)| i).collect(),
+        Err(_) => (0..n).collect(),
+    };
+    let filled = if n == 0 { 100.0 } else { (n - nulls.len()) as f64 * 100.0 / n as f64 };
+    let mut out = if filled + 1e-9 < *min_pct {
+        from_rows(input, &nulls, Some(field), |_| format!("{field} is blank"))
+    } else {
+        Outcome { checked: n, failing: 0, failures: Vec::new(), message: String::new(), at_most_warning: false }
+    };
+    out.message = format!("{field} is filled in on {filled:.1}% of rows (at least {min_pct}% expected)");
+    out
+}
+
+/// Rows whose key repeats an earlier row's.
+fn unique(input: &Input, fields: &[String]) -> Outcome {
+    let n = input.rows();
+    // Rows are grouped by a hash of their key values (no text is built); rows whose
+    // hashes meet are compared value by value, so a hash collision is never taken
+    // for a duplicate.
+    let hashes = input.row_hashes(fields);
+    let same = |i: usize, j: usize| fields.iter().all(|f| input.text(f, i) == input.text(f, j));
+    let mut first: HashMap<u64, usize> = HashMap::with_capacity(n);
+    // Rows whose hash met a different key's (a collision: almost never).
+    let mut others: Vec<(u64, usize)> = Vec::new();
+    let mut dup_of = vec![None; n];
+    for (i, &h) in hashes.iter().enumerate() {
+        match first.get(&h) {
+            None => {
+                first.insert(h, i);
+            }
+            Some(&j) if same(i, j) => dup_of[i] = Some(j),
+            Some(_) => match others.iter().find(|(oh, j)| *oh == h && same(i, *j)) {
+                Some(&(_, j)) => dup_of[i] = Some(j),
+                None => others.push((h, i)),
+            },
         }
-        Rule::AsAtInPeriod { field } => {
-            let latest = input.numbers(field).into_iter().flatten().map(|y| y as i32).max();
-            let fy = periods::fiscal_month(input.as_at).0;
-            let bad = latest.is_some_and(|y| y != fy);
+    }
+    let failing: Vec<usize> = (0..n).filter(|&i| dup_of[i].is_some()).collect();
+    let rows = input.table.column("_row").ok().and_then(|c| c.i64().ok().cloned());
+    let row_of = |i: usize| rows.as_ref().and_then(|r| r.get(i)).unwrap_or_default();
+    from_rows(input, &failing, fields.first().map(String::as_str), |i| {
+        format!(
+            "the same {} as row {}",
+            fields.join(", "),
+            dup_of[i].map(|j| row_of(j).to_string()).unwrap_or_default()
+        )
+    })
+}
+
+/// Rows where one sum of fields does not compare with another as stated.
+fn compare_sums(input: &Input, description: &str, left: &Sum, op: &Op, right: &Sum, tolerance: &f64) -> Outcome {
+    let n = input.rows();
+    let load = |s: &Sum| s.iter().map(|(sign, f)| (*sign, input.numbers(f))).collect::<Vec<_>>();
+    let (l, r) = (load(left), load(right));
+    let failing: Vec<usize> = (0..n)
+        .filter(|&i| match (sum_at(&l, i), sum_at(&r, i)) {
+            (Some(a), Some(b)) => !compare(a, *op, b, *tolerance),
+            _ => false,
+        })
+        .collect();
+    let shown = left.first().map(|(_, f)| f.as_str());
+    from_rows(input, &failing, shown, |i| {
+        format!(
+            "{} is {}, expected {} {}",
+            description,
+            fmt_num(sum_at(&l, i).unwrap_or_default()),
+            op.symbol(),
+            fmt_num(sum_at(&r, i).unwrap_or_default())
+        )
+    })
+}
+
+/// The rows read against the count the extract states below its data.
+fn control_count(input: &Input) -> Outcome {
+    let read = input.converted.rows_read as u64;
+    match input.converted.stated_counts.last() {
+        None => Outcome {
+            checked: 1,
+            failing: 1,
+            failures: vec![input.file_finding(None, "the extract states no count of its rows to agree with".into())],
+            message: "no stated count found (a line such as 'Total items: 5101' below the data)".into(),
+            at_most_warning: true,
+        },
+        Some(&(row, stated)) => {
+            let bad = stated != read;
+            let mut f = input
+                .file_finding(Some(stated.to_string()), format!("the extract says {stated} rows, {read} were read"));
+            f.row = Some(row);
             Outcome {
                 checked: 1,
                 failing: bad as usize,
-                failures: if bad {
-                    vec![input.file_finding(
-                        Some(input.as_at.format("%d/%m/%Y").to_string()),
-                        format!(
-                            "the as-at date falls in {} but the latest year in {field} is {}",
-                            periods::fy_label(fy),
-                            periods::fy_label(latest.unwrap_or_default())
-                        ),
-                    )]
-                } else {
-                    Vec::new()
-                },
-                message: String::new(),
+                failures: if bad { vec![f] } else { Vec::new() },
+                message: format!("{read} rows read; the extract states {stated}"),
                 at_most_warning: false,
             }
         }
+    }
+}
+
+/// An extract older than `days` on the run date.
+fn max_age(input: &Input, days: &u32) -> Outcome {
+    let age = (input.env.as_of - input.as_at).num_days();
+    let late = age > *days as i64;
+    Outcome {
+        checked: 1,
+        failing: late as usize,
+        failures: if late {
+            vec![input.file_finding(
+                Some(input.as_at.format("%d/%m/%Y").to_string()),
+                format!(
+                    "the extract is {age} days old on {}; at most {days} expected",
+                    input.env.as_of.format("%d/%m/%Y")
+                ),
+            )]
+        } else {
+            Vec::new()
+        },
+        message: format!("as at {}, {age} days before the run", input.as_at.format("%d/%m/%Y")),
+        at_most_warning: false,
+    }
+}
+
+/// The as-at date outside the latest financial year the extract claims.
+fn as_at_in_period(input: &Input, field: &str) -> Outcome {
+    let latest = input.numbers(field).into_iter().flatten().map(|y| y as i32).max();
+    let fy = periods::fiscal_month(input.as_at).0;
+    let bad = latest.is_some_and(|y| y != fy);
+    Outcome {
+        checked: 1,
+        failing: bad as usize,
+        failures: if bad {
+            vec![input.file_finding(
+                Some(input.as_at.format("%d/%m/%Y").to_string()),
+                format!(
+                    "the as-at date falls in {} but the latest year in {field} is {}",
+                    periods::fy_label(fy),
+                    periods::fy_label(latest.unwrap_or_default())
+                ),
+            )]
+        } else {
+            Vec::new()
+        },
+        message: String::new(),
+        at_most_warning: false,
     }
 }
 

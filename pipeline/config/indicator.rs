@@ -141,8 +141,36 @@ pub enum Polarity {
     Lower,
 }
 
+/// The fields the built-in methods read, by the names a source definition gives its columns
+/// (`field = "net_debit"`). Declared once: `validate` checks a project's sources against
+/// [`Method::needs`], and the computations read the same names.
+pub mod field {
+    pub const TAX_TYPE: &str = "tax_type";
+    pub const LIABILITY_YEAR: &str = "liability_year";
+    pub const NET_DEBIT: &str = "net_debit";
+    pub const COLLECTED: &str = "collected";
+    pub const WORK_TYPE: &str = "work_type";
+    pub const DATE_RECEIVED: &str = "date_received";
+    pub const DATE_DECIDED: &str = "date_decided";
+    pub const EMPLOYEE_ID: &str = "employee_id";
+    pub const FTE: &str = "fte";
+    pub const START_DATE: &str = "start_date";
+    pub const LEAVING_DATE: &str = "leaving_date";
+    pub const FIRST_DAY: &str = "first_day";
+    pub const LAST_DAY: &str = "last_day";
+    pub const FTE_DAYS_LOST: &str = "fte_days_lost";
+    /// Returned values: the indicator's code, the value, and (optional) its period, partner,
+    /// numerator and denominator.
+    pub const INDICATOR: &str = "indicator";
+    pub const VALUE: &str = "value";
+    pub const PERIOD: &str = "period";
+    pub const PARTNER: &str = "partner";
+    pub const NUMERATOR: &str = "numerator";
+    pub const DENOMINATOR: &str = "denominator";
+}
+
 /// How an indicator is computed. `ratio` is the general form (filters, counts, sums and
-/// day counts over a source, snapshot or flow); the others are the DOMAIN.md section 4
+/// day counts over a source, snapshot or flow); the others are the `docs/indicators.md`
 /// definitions that need a rule of their own (people in post on a day, versions known at a
 /// period end).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -207,10 +235,10 @@ pub enum Method {
 }
 
 fn default_received() -> String {
-    "date_received".into()
+    field::DATE_RECEIVED.into()
 }
 fn default_decided() -> String {
-    "date_decided".into()
+    field::DATE_DECIDED.into()
 }
 fn one() -> f64 {
     1.0
@@ -318,30 +346,40 @@ impl Method {
         }
     }
 
+    /// For a figure made from two other indicators' figures (`per_unit`): the numerator's and
+    /// denominator's ids and the scale; `None` for a figure read from sources.
+    pub fn derived_from(&self) -> Option<(&str, &str, f64)> {
+        match self {
+            Method::PerUnit { numerator, denominator, scale } => Some((numerator, denominator, *scale)),
+            _ => None,
+        }
+    }
+
     /// The source fields the method needs, by source.
-    fn needs(&self) -> Vec<(&str, Vec<&str>)> {
+    pub fn needs(&self) -> Vec<(&str, Vec<&str>)> {
+        use field::*;
         match self {
             Method::CollectionRate { source, .. } => {
-                vec![(source.as_str(), vec!["tax_type", "liability_year", "net_debit", "collected"])]
+                vec![(source.as_str(), vec![TAX_TYPE, LIABILITY_YEAR, NET_DEBIT, COLLECTED])]
             }
             Method::ProcessingDays { source, .. } => {
-                vec![(source.as_str(), vec!["work_type", "date_received", "date_decided"])]
+                vec![(source.as_str(), vec![WORK_TYPE, DATE_RECEIVED, DATE_DECIDED])]
             }
             Method::SicknessDaysPerFte { staff_source, absence_source } => vec![
-                (staff_source.as_str(), vec!["employee_id", "fte", "start_date", "leaving_date"]),
-                (absence_source.as_str(), vec!["employee_id", "first_day", "last_day", "fte_days_lost"]),
+                (staff_source.as_str(), vec![EMPLOYEE_ID, FTE, START_DATE, LEAVING_DATE]),
+                (absence_source.as_str(), vec![EMPLOYEE_ID, FIRST_DAY, LAST_DAY, FTE_DAYS_LOST]),
             ],
             Method::TurnoverPct { staff_source } => {
-                vec![(staff_source.as_str(), vec!["employee_id", "start_date", "leaving_date"])]
+                vec![(staff_source.as_str(), vec![EMPLOYEE_ID, START_DATE, LEAVING_DATE])]
             }
             Method::PerUnit { .. } => Vec::new(),
             Method::OutstandingItems { source, received, decided } => {
                 vec![(source.as_str(), vec![received.as_str(), decided.as_str()])]
             }
             Method::Returned { source, period, .. } => {
-                let mut f = vec!["indicator", "value"];
+                let mut f = vec![INDICATOR, VALUE];
                 if *period == ReturnedPeriod::Column {
-                    f.push("period");
+                    f.push(PERIOD);
                 }
                 vec![(source.as_str(), f)]
             }

@@ -24,7 +24,7 @@ pub use benchmark::{benchmarks_path, Benchmarks, GroupDef, MeasureDef, RegisterD
 pub use commentary::{commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
 pub use diagnostic::ConfigError;
 pub use indicator::{
-    Aggregate, AggregateKind, Example, Expect, Frequency, Given, IndicatorDef, Method, PeriodRule, Polarity,
+    field, Aggregate, AggregateKind, Example, Expect, Frequency, Given, IndicatorDef, Method, PeriodRule, Polarity,
     ReturnedPeriod, Tolerance, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,
 };
 pub use rule::{Characteristic, Check, CheckDef, CheckKind, DateBound, Op, Rule, Severity, Sum, NI_BAD_PREFIXES};

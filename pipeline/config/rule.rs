@@ -410,6 +410,17 @@ impl CheckDef {
             (Some(_), Some(_)) => return Err("`field` is implied beside a column; leave it out".into()),
             (None, f) => f.clone(),
         };
+        let rule = self.rule(kind, &field, source)?;
+        let (warn, error) = self.thresholds()?;
+        let id = self.id.clone().unwrap_or_else(|| default_id(kind, &rule, &field));
+        let description = self.description.clone().unwrap_or_else(|| describe(&rule));
+        Ok(Check { id, kind, description, severity: self.severity, warn_above_pct: warn, error_above_pct: error, rule })
+    }
+
+    /// The rule of a check of `kind`, its keys checked against the source's columns
+    /// (`need_field` gives the check's field when its column has one of the types).
+    fn rule(&self, kind: CheckKind, field: &Option<String>, source: &SourceDef) -> Result<Rule, String> {
+        // The check's field, when its column has one of `types` (any type when empty).
         let need_field = |types: &[ColumnType], what: &str| -> Result<String, String> {
             let f = field.clone().ok_or_else(|| format!("a {} check needs `field`", kind.name()))?;
             match source.column(&f) {
@@ -419,13 +430,7 @@ impl CheckDef {
             }
         };
         let numeric = [ColumnType::Money, ColumnType::Number, ColumnType::Percent, ColumnType::FinancialYear];
-        let pct = |v: Option<f64>, name: &str| -> Result<Option<f64>, String> {
-            match v {
-                Some(p) if !(0.0..=100.0).contains(&p) => Err(format!("{name} is {p}: expected 0 to 100")),
-                _ => Ok(v),
-            }
-        };
-        let rule = match kind {
+        Ok(match kind {
             CheckKind::Pattern => {
                 let f = need_field(&[ColumnType::Text, ColumnType::Code], "a text column")?;
                 let p = self.pattern.clone().ok_or("a pattern check needs `pattern`")?;
@@ -537,7 +542,11 @@ impl CheckDef {
             CheckKind::AsAtInPeriod => {
                 Rule::AsAtInPeriod { field: need_field(&[ColumnType::FinancialYear], "a financial-year column")? }
             }
-        };
+        })
+    }
+
+    /// The percentages of failing rows above which the check warns and fails.
+    fn thresholds(&self) -> Result<(f64, f64), String> {
         let warn = pct(self.warn_above_pct, "warn_above_pct")?.unwrap_or(0.0);
         let error = pct(self.error_above_pct, "error_above_pct")?;
         let error = match (self.severity, error) {
@@ -550,32 +559,44 @@ impl CheckDef {
         if error.is_finite() && warn > error {
             return Err(format!("warn_above_pct {warn} is above error_above_pct {error}"));
         }
-        let id = self.id.clone().unwrap_or_else(|| {
-            let what = match &rule {
-                Rule::Unique { fields } | Rule::Totals { fields, .. } => fields.join("+"),
-                Rule::Compare { left, op, right, .. } => {
-                    let side = |s: &Sum| {
-                        s.iter()
-                            .enumerate()
-                            .map(|(i, (sign, f))| match (i, *sign < 0.0) {
-                                (0, false) => f.clone(),
-                                (_, true) => format!("-{f}"),
-                                (_, false) => format!("+{f}"),
-                            })
-                            .collect::<String>()
-                    };
-                    format!("{}{}{}", side(left), op.symbol(), side(right))
-                }
-                _ => field.clone().unwrap_or_default(),
-            };
-            if what.is_empty() {
-                kind.name().to_string()
-            } else {
-                format!("{}:{what}", kind.name())
+        Ok((warn, error))
+    }
+}
+
+/// A percentage key checked to lie between 0 and 100.
+fn pct(v: Option<f64>, name: &str) -> Result<Option<f64>, String> {
+    match v {
+        Some(p) if !(0.0..=100.0).contains(&p) => Err(format!("{name} is {p}: expected 0 to 100")),
+        _ => Ok(v),
+    }
+}
+
+/// A check's id when the definition gives none: its kind and what it looks at
+/// (`range:net_debit`, `compare:collected<=net_debit`).
+fn default_id(kind: CheckKind, rule: &Rule, field: &Option<String>) -> String {
+    {
+        let what = match rule {
+            Rule::Unique { fields } | Rule::Totals { fields, .. } => fields.join("+"),
+            Rule::Compare { left, op, right, .. } => {
+                let side = |s: &Sum| {
+                    s.iter()
+                        .enumerate()
+                        .map(|(i, (sign, f))| match (i, *sign < 0.0) {
+                            (0, false) => f.clone(),
+                            (_, true) => format!("-{f}"),
+                            (_, false) => format!("+{f}"),
+                        })
+                        .collect::<String>()
+                };
+                format!("{}{}{}", side(left), op.symbol(), side(right))
             }
-        });
-        let description = self.description.clone().unwrap_or_else(|| describe(&rule));
-        Ok(Check { id, kind, description, severity: self.severity, warn_above_pct: warn, error_above_pct: error, rule })
+            _ => field.clone().unwrap_or_default(),
+        };
+        if what.is_empty() {
+            kind.name().to_string()
+        } else {
+            format!("{}:{what}", kind.name())
+        }
     }
 }
 

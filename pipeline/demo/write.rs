@@ -1,4 +1,4 @@
-//! Writes demo extracts in the shapes real systems export (DOMAIN.md section 5): title rows
+//! Writes demo extracts in the shapes real systems export (README, "A project folder"): title rows
 //! above the header, a totals row and notes at the bottom, money as text in some years,
 //! day-first text dates, headers renamed between system versions, a CSV with a byte-order
 //! mark, and council names spelt more than one way.

@@ -3,7 +3,7 @@
 //! Takes the project's indicator definitions and targets, the store and the run's as-of date;
 //! gives an [`IndicatorValue`] for every indicator, partner (and the partnership, code `ALL`)
 //! and every complete month, quarter and financial year the data covers up to the as-of date.
-//! Computations run in polars ([`compute`]) exactly as DOMAIN.md section 4 defines them;
+//! Computations run in polars ([`compute`]) exactly as `docs/indicators.md` defines them;
 //! partnership figures are sums over sums, never means of rates. A period without data gives
 //! an empty value, never zero or a carried-forward figure.
 
@@ -110,7 +110,7 @@ pub enum IndicatorError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("indicator {id}: {source}")]
-    Polars { id: String, source: polars::error::PolarsError },
+    Compute { id: String, source: compute::Error },
 }
 
 /// Computes every indicator of the project.
@@ -121,7 +121,7 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
     // figures are made afterwards, in definition order, from the indicators before them.
     let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, def) in project.indicators.iter().enumerate() {
-        if !matches!(def.method.get_ref(), crate::config::Method::PerUnit { .. }) {
+        if def.method.get_ref().derived_from().is_none() {
             by_source.entry(def.method.get_ref().sources().first().copied().unwrap_or_default()).or_default().push(i);
         }
     }
@@ -142,12 +142,13 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
     }
     let mut out = Vec::new();
     for (def, values) in project.indicators.iter().zip(computed) {
-        let values = match (values, def.method.get_ref()) {
+        // Per-unit figures are divided from the figures already made.
+        let values = match (values, def.method.get_ref().derived_from()) {
             (Some(values), _) => values,
-            (None, crate::config::Method::PerUnit { numerator, denominator, scale }) => {
-                per_unit(project, def, &out, numerator, denominator, *scale)
+            (None, Some((numerator, denominator, scale))) => {
+                per_unit(project, def, &out, numerator, denominator, scale)
             }
-            (None, _) => unreachable!("only per-unit figures are made afterwards"),
+            (None, None) => Vec::new(),
         };
         out.extend(values);
     }
@@ -249,31 +250,24 @@ pub fn compute_one(
     store: &Store,
     as_of: NaiveDate,
 ) -> Result<Vec<IndicatorValue>, IndicatorError> {
-    compute::plan_summaries(project, store);
-    if let crate::config::Method::PerUnit { numerator, denominator, scale } = def.method.get_ref() {
-        let mut inputs = Vec::new();
-        for id in [numerator, denominator] {
-            if let Some(d) = project.indicators.iter().find(|d| d.id() == id) {
-                inputs.extend(compute_one(project, d, store, as_of)?);
-            }
+    let computed = compute::compute(project, def, store, as_of)
+        .map_err(|e| IndicatorError::Compute { id: def.id().to_string(), source: e })?;
+    let mut values = match computed {
+        compute::Computed::Monthly(series) => to_values(project, def, series, as_of, &store.deliveries()),
+        compute::Computed::Returned(rows) => {
+            let scale = if def.unit == crate::config::Unit::Percent { 100.0 } else { 1.0 };
+            returned_values(project, def, rows, scale)
         }
-        return Ok(per_unit(project, def, &inputs, numerator, denominator, *scale));
-    }
-    if let crate::config::Method::Returned { source, code, period } = def.method.get_ref() {
-        let rows = compute::returned(project, store, source, code, *period, as_of).map_err(|e| match e {
-            compute::Error::Store(s) => IndicatorError::Store(s),
-            compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
-        })?;
-        let scale = if def.unit == crate::config::Unit::Percent { 100.0 } else { 1.0 };
-        let mut values = returned_values(project, def, rows, scale);
-        values.retain(|v| def.frequency.reports(v.period.kind));
-        return Ok(values);
-    }
-    let series = compute::series(project, def, store, as_of).map_err(|e| match e {
-        compute::Error::Store(s) => IndicatorError::Store(s),
-        compute::Error::Polars(source) => IndicatorError::Polars { id: def.id().to_string(), source },
-    })?;
-    let mut values = to_values(project, def, series, as_of, &store.deliveries());
+        compute::Computed::PerUnit { numerator, denominator, scale } => {
+            let mut inputs = Vec::new();
+            for id in [&numerator, &denominator] {
+                if let Some(d) = project.indicators.iter().find(|d| d.id() == id) {
+                    inputs.extend(compute_one(project, d, store, as_of)?);
+                }
+            }
+            per_unit(project, def, &inputs, &numerator, &denominator, scale)
+        }
+    };
     values.retain(|v| def.frequency.reports(v.period.kind));
     Ok(values)
 }

@@ -26,19 +26,13 @@ pub struct ProjectLock {
 impl ProjectLock {
     /// Whether the lock file is still the one this run locked: deleted or replaced, another
     /// run could have taken a lock of its own on the new file, so this run must not publish.
-    pub fn still_held(&self, root: &Path) -> Result<(), String> {
+    pub fn still_held(&self, root: &Path) -> Result<(), LockLost> {
         use std::os::unix::fs::MetadataExt;
         let path = lock_path(root);
         match std::fs::metadata(&path) {
             Ok(m) if (m.dev(), m.ino()) == self.identity => Ok(()),
-            Ok(_) => Err(format!(
-                "the lock file {} was replaced while this run held it; another run may be running, so nothing was published (run again)",
-                path.display()
-            )),
-            Err(e) => Err(format!(
-                "the lock file {} was removed while this run held it ({e}); another run may be running, so nothing was published (run again)",
-                path.display()
-            )),
+            Ok(_) => Err(LockLost { path, how: "was replaced".into() }),
+            Err(e) => Err(LockLost { path, how: format!("was removed ({e})") }),
         }
     }
 }
@@ -48,6 +42,17 @@ impl Drop for ProjectLock {
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
     }
+}
+
+/// The lock file this run held was replaced or removed before publishing.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the lock file {} {how} while this run held it; another run may be running, so nothing was published (run again)",
+    path.display()
+)]
+pub struct LockLost {
+    pub path: std::path::PathBuf,
+    pub how: String,
 }
 
 /// Why the lock could not be taken.
@@ -115,7 +120,7 @@ mod tests {
         assert!(again.still_held(dir.path()).is_ok());
         std::fs::remove_file(lock_path(dir.path())).unwrap();
         let second = acquire(dir.path(), "pid 4").unwrap();
-        assert!(again.still_held(dir.path()).unwrap_err().contains("was replaced"));
+        assert!(again.still_held(dir.path()).unwrap_err().to_string().contains("was replaced"));
         drop(second);
     }
 }

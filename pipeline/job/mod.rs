@@ -177,6 +177,122 @@ impl Log {
     }
 }
 
+/// The outcome of a run that could not take the project's lock: exit 75 while another run
+/// holds it, else exit 2 with the reason.
+fn locked_out(project: &Project, as_of: NaiveDate, e: lock::LockError) -> Outcome {
+    let mut summary = RunSummary::empty(project, as_of);
+    let (exit_code, human) = match &e {
+        lock::LockError::Held { holder } => {
+            summary.errors.push(format!("another run holds the lock ({holder})"));
+            let human = format!(
+                "scorecard: another run holds the lock on {} ({holder}); this run did nothing. Try again when it has finished.\nexit code {}\n",
+                project.root.display(),
+                exit::LOCKED
+            );
+            (exit::LOCKED, human)
+        }
+        _ => {
+            summary.errors.push(e.to_string());
+            (exit::FAILED, format!("scorecard: {e}\nexit code {}\n", exit::FAILED))
+        }
+    };
+    summary.exit_code = exit_code;
+    Outcome { exit_code, human, summary, record: None }
+}
+
+/// Every folder a run writes to: the drop folder's work area, the archive, the quarantine,
+/// the store and the outputs.
+fn written_folders(project: &Project) -> [PathBuf; 5] {
+    let f = &project.settings.folders;
+    [
+        crate::publish::intake::work_dir(&project.folder(&f.drop)),
+        project.folder(&f.archive),
+        project.folder(&f.quarantine),
+        project.folder(&f.store),
+        project.folder(&f.output),
+    ]
+}
+
+/// What an interrupted run left, cleared under the lock: temporary files in every folder a
+/// run writes to, and a release of outputs it had begun to make current.
+fn clean_up(project: &Project, folders: &[PathBuf], log: &mut Log) {
+    let removed: usize = folders.iter().map(|d| remove_temporaries(d)).sum();
+    if removed > 0 {
+        log.event(format!("removed {removed} temporary file(s) left by an interrupted run"));
+    }
+    for done in crate::publish::release::recover(&project.folder(&project.settings.folders.output)) {
+        log.event(done);
+    }
+}
+
+/// How many files wait in a usable drop folder.
+fn waiting_files(drop: &Path) -> Result<usize, crate::run::RunError> {
+    crate::run::drop_folder_ready(drop)?;
+    let entries = crate::ingest::discover(drop).map_err(|e| crate::run::RunError::drop_folder(drop, "list", e))?;
+    Ok(entries.iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).count())
+}
+
+/// The progress bar of files read and checked (on a terminal only).
+fn progress_bar(waiting: usize) -> indicatif::ProgressBar {
+    let b = indicatif::ProgressBar::new(waiting as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    b.set_message("reading and checking");
+    b
+}
+
+/// A run's summary in the log, a line per fact.
+fn log_summary(log: &mut Log, summary: &RunSummary) {
+    for s in &summary.repairs {
+        log.event(format!("repair: {s}"));
+    }
+    for f in &summary.files {
+        log.event(format!("{} {}: {}", f.status, f.name, f.reason));
+    }
+    for r in &summary.replaced {
+        log.event(format!("replaced: {}", r.message));
+    }
+    for m in &summary.missing {
+        log.event(format!(
+            "missing: {} (check {}, {})",
+            m.message,
+            m.check,
+            format!("{:?}", m.severity).to_lowercase()
+        ));
+    }
+    for s in &summary.stale {
+        log.event(format!("stale: {s}"));
+    }
+    for o in &summary.outputs {
+        log.event(format!("wrote {} {}", o.kind, o.path.display()));
+    }
+    for e in &summary.errors {
+        log.event(format!("error: {e}"));
+    }
+}
+
+/// The log, the run's JSON record and `last-run.json`, each written whole; what could not be
+/// written, as lines for the summary.
+fn write_records(output: &Path, log: &Log, record: &RunRecord) -> String {
+    let mut text = log.lines.join("\n");
+    text.push('\n');
+    let json = serde_json::to_vec_pretty(record).expect("record serialises");
+    let mut problems = String::new();
+    for (path, bytes) in [
+        (record.log.clone(), text.as_bytes()),
+        (runs_dir(output).join(format!("{}-{}.json", record.as_of, record.seq)), json.as_slice()),
+        (last_run_path(output), json.as_slice()),
+    ] {
+        if let Err(e) = crate::fs::write_atomic(&path, bytes) {
+            problems.push_str(&format!("  error: could not write {}: {e}\n", path.display()));
+        }
+    }
+    problems
+}
+
 /// Runs the nightly job: lock, skip if nothing changed, run, log, record, index.
 pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &Options) -> Outcome {
     let start = Instant::now();
@@ -185,63 +301,18 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
     let who = format!("pid {} started a run as of {as_of}", std::process::id());
     let lock = match lock::acquire(&project.root, &who) {
         Ok(l) => l,
-        Err(lock::LockError::Held { holder }) => {
-            let human = format!(
-                "scorecard: another run holds the lock on {} ({holder}); this run did nothing. Try again when it has finished.\nexit code {}\n",
-                project.root.display(),
-                exit::LOCKED
-            );
-            let mut summary = RunSummary::empty(project, as_of);
-            summary.exit_code = exit::LOCKED;
-            summary.errors.push(format!("another run holds the lock ({holder})"));
-            return Outcome { exit_code: exit::LOCKED, human, summary, record: None };
-        }
-        Err(e) => {
-            let mut summary = RunSummary::empty(project, as_of);
-            summary.exit_code = exit::FAILED;
-            summary.errors.push(e.to_string());
-            return Outcome {
-                exit_code: exit::FAILED,
-                human: format!("scorecard: {e}\nexit code {}\n", exit::FAILED),
-                summary,
-                record: None,
-            };
-        }
+        Err(e) => return locked_out(project, as_of, e),
     };
     log.event(format!("run as of {as_of} started: {who}"));
     if let Some(previous) = &lock.took_over {
         log.event(format!("took over a stale lock left by a run that did not finish ({previous})"));
     }
-    let f = &project.settings.folders;
-    let drop_folder = project.folder(&f.drop);
-    // Every folder a run writes to: the drop folder's work area, the archive, the
-    // quarantine, the store and the outputs.
-    let removed: usize = [
-        crate::publish::intake::work_dir(&drop_folder),
-        project.folder(&f.archive),
-        project.folder(&f.quarantine),
-        project.folder(&f.store),
-        output.clone(),
-    ]
-    .iter()
-    .map(|d| remove_temporaries(d))
-    .sum();
-    if removed > 0 {
-        log.event(format!("removed {removed} temporary file(s) left by an interrupted run"));
-    }
-    for done in crate::publish::release::recover(&output) {
-        log.event(done);
-    }
+    let drop_folder = project.folder(&project.settings.folders.drop);
+    clean_up(project, &written_folders(project), &mut log);
     let print = fingerprint(project, as_of);
     // A drop folder that is missing, unreadable or cannot be written to fails the night,
     // whether or not anything has changed.
-    let waiting = match crate::run::drop_folder_ready(&drop_folder).and_then(|()| {
-        crate::ingest::discover(&drop_folder)
-            .map_err(|e| format!("cannot list the drop folder {}: {e}", drop_folder.display()))
-    }) {
-        Ok(entries) => Ok(entries.iter().filter(|e| e.kind == crate::ingest::EntryKind::Candidate).count()),
-        Err(e) => Err(e),
-    };
+    let waiting = waiting_files(&drop_folder);
     let seq = next_seq(&output, as_of);
     let log_path = output.join("logs").join(format!("{as_of}-{seq}.log"));
 
@@ -254,7 +325,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
             log.event(format!("error: {e}"));
             let mut summary = RunSummary::empty(project, as_of);
             summary.exit_code = exit::FAILED;
-            summary.errors.push(e);
+            summary.errors.push(e.to_string());
             (exit::FAILED, Some(summary), Vec::new(), Vec::new(), "the drop folder cannot be used".to_string())
         }
         (Ok(0), Some(r)) if !opts.force => {
@@ -270,48 +341,14 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
                 log.event("--force: rebuilding although nothing has changed");
             }
             log.event(format!("{waiting} file(s) waiting in the drop folder"));
-            let bar = opts.progress.then(|| {
-                let b = indicatif::ProgressBar::new(waiting as u64);
-                b.set_style(
-                    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
-                        .expect("valid template")
-                        .progress_chars("=> "),
-                );
-                b.set_message("reading and checking");
-                b
-            });
-            let still_ours = || lock.still_held(&project.root);
+            let bar = opts.progress.then(|| progress_bar(waiting));
+            let still_ours = || lock.still_held(&project.root).map_err(Into::into);
             let hooks = run::Hooks { progress: bar.as_ref(), seq: Some(seq), still_ours: Some(&still_ours) };
             let summary = run::run_with(project, as_of, started, &hooks);
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            for s in &summary.repairs {
-                log.event(format!("repair: {s}"));
-            }
-            for f in &summary.files {
-                log.event(format!("{} {}: {}", f.status, f.name, f.reason));
-            }
-            for r in &summary.replaced {
-                log.event(format!("replaced: {}", r.message));
-            }
-            for m in &summary.missing {
-                log.event(format!(
-                    "missing: {} (check {}, {})",
-                    m.message,
-                    m.check,
-                    format!("{:?}", m.severity).to_lowercase()
-                ));
-            }
-            for s in &summary.stale {
-                log.event(format!("stale: {s}"));
-            }
-            for o in &summary.outputs {
-                log.event(format!("wrote {} {}", o.kind, o.path.display()));
-            }
-            for e in &summary.errors {
-                log.event(format!("error: {e}"));
-            }
+            log_summary(&mut log, &summary);
             let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
             if summary.exit_code != exit::FAILED {
                 log.event("index updated: latest/, reports.json, index.csv, index.html");
@@ -341,18 +378,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
         Some(s) => s.human(),
         None => format!("scorecard run as of {as_of}: {message}\nexit code {exit_code}\n"),
     };
-    let mut text = log.lines.join("\n");
-    text.push('\n');
-    let json = serde_json::to_vec_pretty(&record).expect("record serialises");
-    for (path, bytes) in [
-        (log_path.clone(), text.as_bytes()),
-        (runs_dir(&output).join(format!("{as_of}-{seq}.json")), json.as_slice()),
-        (last_run_path(&output), json.as_slice()),
-    ] {
-        if let Err(e) = crate::fs::write_atomic(&path, bytes) {
-            human.push_str(&format!("  error: could not write {}: {e}\n", path.display()));
-        }
-    }
+    human.push_str(&write_records(&output, &log, &record));
     human.push_str(&format!("  log: {}\n", log_path.display()));
     drop(lock);
     let summary = summary.unwrap_or_else(|| {

@@ -1,4 +1,4 @@
-//! Number and date formatting as UK performance reports write them (DOMAIN.md section 2).
+//! Number and date formatting as UK performance reports write them (`docs/indicators.md`, Conventions).
 
 use crate::config::Unit;
 use chrono::NaiveDate;

@@ -31,6 +31,15 @@ pub struct IndexEntry {
     pub latest: String,
 }
 
+/// A report the index lists that could be read neither from this release nor from the output
+/// folder (to copy it under `latest/`).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {source}")]
+pub struct IndexError {
+    pub file: String,
+    pub source: std::io::Error,
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -46,7 +55,7 @@ pub fn render(
     staged: &dyn Fn(&str) -> Option<Vec<u8>>,
     as_of: NaiveDate,
     seq: u32,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     let run = format!("{as_of}-{seq}");
     let registry = output.join("reports.json");
     let mut entries: Vec<IndexEntry> =
@@ -78,7 +87,9 @@ pub fn render(
         let latest = format!("latest/{}{}", e.meta.report, stem);
         let bytes = match staged(&e.file) {
             Some(b) => b,
-            None => std::fs::read(output.join(&e.file)).map_err(|x| format!("{}: {x}", e.file))?,
+            None => {
+                std::fs::read(output.join(&e.file)).map_err(|source| IndexError { file: e.file.clone(), source })?
+            }
         };
         files.push((latest.clone(), bytes));
         e.latest = latest;

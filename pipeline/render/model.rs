@@ -389,213 +389,15 @@ impl ReportModel {
             settings.partner.iter().map(|p| PartnerRef { code: p.code.clone(), name: p.name.clone() }).collect();
         partners.push(PartnerRef { code: ALL.into(), name: settings.organisation.partnership_label() });
 
-        let rows: Vec<ValueRow> = values
-            .iter()
-            .map(|v| {
-                let def =
-                    project.indicators.iter().find(|d| d.id() == v.indicator_id).expect("value of a defined indicator");
-                ValueRow {
-                    indicator_id: v.indicator_id.clone(),
-                    partner_code: v.partner_code.clone(),
-                    partner_name: project.partner_name(&v.partner_code),
-                    period: v.period.label(),
-                    period_kind: v.period.kind,
-                    period_start: v.period.start(),
-                    period_end: v.period.end(),
-                    value: v.value,
-                    value_text: value_text(v.value, def.unit, def.decimals),
-                    number_text: number_text(v.value, def.unit, def.decimals),
-                    target: v.target,
-                    target_text: v.target.map(|t| value_text(Some(t), def.unit, def.decimals)).unwrap_or_default(),
-                    rag: v.rag.map(|r| r.as_str().to_string()),
-                    indicator_name: def.name.clone(),
-                    perspective: def.perspective.clone(),
-                    numerator: v.numerator,
-                    denominator: v.denominator,
-                    last_year: v.last_year,
-                    last_year_text: v
-                        .last_year
-                        .map(|x| value_text(Some(x), def.unit, def.decimals))
-                        .unwrap_or_default(),
-                    direction: v.direction.map(|d| d.as_str().to_string()).unwrap_or_default(),
-                    commentary: commentary_text(project, v),
-                    commentary_missing: matches!(v.rag, Some(Rag::Red | Rag::Amber))
-                        && commentary_text(project, v).is_empty(),
-                    note: v.note.clone().unwrap_or_default(),
-                }
-            })
-            .collect();
-
+        let rows: Vec<ValueRow> = values.iter().map(|v| value_row(project, v)).collect();
         let latest_month: Option<Period> =
             values.iter().filter(|v| v.period.kind == PeriodKind::Month && v.value.is_some()).map(|v| v.period).max();
-
-        let scorecard: Vec<ScorecardRow> = project
-            .indicators
-            .iter()
-            .filter_map(|def| {
-                // Each indicator's latest month with a figure for the partnership or any partner.
-                let latest = values
-                    .iter()
-                    .filter(|v| v.indicator_id == def.id() && v.period.kind == PeriodKind::Month && v.value.is_some())
-                    .map(|v| v.period)
-                    .max()?;
-                let cells: Vec<ValueRow> =
-                    rows.iter().filter(|r| r.indicator_id == def.id() && r.period == latest.label()).cloned().collect();
-                Some(ScorecardRow {
-                    indicator_id: def.id().to_string(),
-                    name: def.name.clone(),
-                    perspective: def.perspective.clone(),
-                    period: latest.label(),
-                    cells,
-                })
-            })
-            .collect();
-
-        let mut quarters: Vec<Period> =
-            values.iter().filter(|v| v.period.kind == PeriodKind::Quarter).map(|v| v.period).collect();
-        quarters.sort();
-        quarters.dedup();
-        let trend_quarters: Vec<Period> = quarters.iter().rev().take(8).rev().copied().collect();
-        let trends = project
-            .indicators
-            .iter()
-            .map(|def| TrendRow {
-                indicator_id: def.id().to_string(),
-                name: def.name.clone(),
-                cells: trend_quarters
-                    .iter()
-                    .map(|q| {
-                        rows.iter()
-                            .find(|r| r.indicator_id == def.id() && r.partner_code == ALL && r.period == q.label())
-                            .cloned()
-                            .unwrap_or_else(|| ValueRow {
-                                indicator_id: def.id().to_string(),
-                                partner_code: ALL.into(),
-                                partner_name: settings.organisation.partnership_label(),
-                                period: q.label(),
-                                period_kind: PeriodKind::Quarter,
-                                period_start: q.start(),
-                                period_end: q.end(),
-                                value: None,
-                                value_text: "no data".into(),
-                                number_text: "no data".into(),
-                                target: None,
-                                target_text: String::new(),
-                                rag: None,
-                                indicator_name: def.name.clone(),
-                                perspective: def.perspective.clone(),
-                                numerator: None,
-                                denominator: None,
-                                last_year: None,
-                                last_year_text: String::new(),
-                                direction: String::new(),
-                                commentary: String::new(),
-                                commentary_missing: false,
-                                note: "not reported for this quarter (the indicator is not computed for it)".into(),
-                            })
-                    })
-                    .collect(),
-            })
-            .collect();
-
-        let indicators = project
-            .indicators
-            .iter()
-            .map(|d| IndicatorInfo {
-                id: d.id().to_string(),
-                name: d.name.clone(),
-                perspective: d.perspective.clone(),
-                goal: d.goal.clone(),
-                frequency: d.frequency.as_str().to_string(),
-                unit: d.unit.as_str().to_string(),
-                polarity: match d.polarity {
-                    Polarity::Higher => "Higher is better".into(),
-                    Polarity::Lower => "Lower is better".into(),
-                },
-                decimals: d.decimals,
-                owner: d.owner.clone(),
-                definition: d.definition.clone(),
-                data_source: d.data_source.clone(),
-                unit_label: match d.unit {
-                    crate::config::Unit::Percent => "%".into(),
-                    crate::config::Unit::Days => "days".into(),
-                    crate::config::Unit::Pounds => "£".into(),
-                    crate::config::Unit::Count => String::new(),
-                },
-                tolerance: d.tolerance().describe(d.unit.as_str()),
-            })
-            .collect();
-
-        let source_summary = project
-            .sources
-            .iter()
-            .filter_map(|src| {
-                let mine: Vec<&FileReport> = files.iter().filter(|f| f.source.as_deref() == Some(src.id())).collect();
-                if mine.is_empty() {
-                    return None;
-                }
-                let count = |s: FileStatus| mine.iter().filter(|f| f.status == s).count();
-                let accepted: Vec<&&FileReport> = mine.iter().filter(|f| f.status == FileStatus::Accepted).collect();
-                Some(SourceSummary {
-                    source: src.id().to_string(),
-                    name: src.name.clone(),
-                    accepted: accepted.len(),
-                    quarantined: count(FileStatus::Quarantined),
-                    duplicate: count(FileStatus::Duplicate),
-                    rows_loaded: accepted.iter().filter_map(|f| f.rows_accepted).sum(),
-                    rows_loaded_text: super::format::thousands(
-                        accepted.iter().filter_map(|f| f.rows_accepted).sum::<usize>() as f64,
-                        0,
-                    ),
-                    latest_as_at: accepted.iter().filter_map(|f| f.as_at).max().map(long_date).unwrap_or_default(),
-                })
-            })
-            .collect();
+        let scorecard = scorecard_rows(project, values, &rows);
+        let (trend_quarters, trends) = trend_rows(project, values, &rows);
+        let indicators = project.indicators.iter().map(indicator_info).collect();
+        let source_summary = source_summaries(project, &files);
         let attention = files.iter().filter(|f| f.status != FileStatus::Accepted).cloned().collect();
-        let mut breakdown_tables: Vec<BreakdownTable> = Vec::new();
-        for b in breakdowns {
-            let Some(row) = scorecard.iter().find(|r| r.indicator_id == b.indicator_id) else { continue };
-            let def = project.indicators.iter().find(|d| d.id() == b.indicator_id).expect("indicator of a breakdown");
-            let values: Vec<Option<f64>> = partners
-                .iter()
-                .map(|p| {
-                    b.values
-                        .iter()
-                        .find(|v| v.partner_code == p.code && v.period.label() == row.period)
-                        .and_then(|v| v.value)
-                })
-                .collect();
-            // The column broken down by, as its source defines it.
-            let column = def
-                .method
-                .get_ref()
-                .sources()
-                .first()
-                .and_then(|s| project.source(s))
-                .and_then(|s| s.column(&b.column));
-            // A code is shown with the first spelling its source lists ("DD (Direct Debit)").
-            let spelling = column.and_then(|c| c.values.get(&b.label)).and_then(|v| v.first());
-            let line = BreakdownRow {
-                label: match spelling {
-                    Some(s) => format!("{} ({s})", b.label),
-                    None => b.label.clone(),
-                },
-                cells: values.iter().map(|v| value_text(*v, def.unit, def.decimals)).collect(),
-                values,
-            };
-            match breakdown_tables.iter_mut().find(|t| t.indicator_id == b.indicator_id && t.field == b.column) {
-                Some(t) => t.rows.push(line),
-                None => breakdown_tables.push(BreakdownTable {
-                    indicator_id: b.indicator_id.clone(),
-                    name: def.name.clone(),
-                    // The column as the source system heads it.
-                    column: column.and_then(|c| c.headers.first().cloned()).unwrap_or_else(|| b.column.clone()),
-                    field: b.column.clone(),
-                    period: row.period.clone(),
-                    rows: vec![line],
-                }),
-            }
-        }
+        let breakdown_tables = breakdown_tables(project, breakdowns, &scorecard, &partners);
         let exceptions = scorecard
             .iter()
             .flat_map(|r: &ScorecardRow| r.cells.iter())
@@ -630,22 +432,7 @@ impl ReportModel {
             quality,
             characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),
             benchmark: Default::default(),
-            waivers: project
-                .waivers
-                .iter()
-                .map(|w| WaiverInfo {
-                    source: project
-                        .source(w.source.get_ref())
-                        .map(|s| s.name.clone())
-                        .unwrap_or_else(|| w.source.get_ref().clone()),
-                    check: w.check.get_ref().clone(),
-                    comment: w.comment.clone(),
-                    by: w.by.clone(),
-                    file: w.file.clone().unwrap_or_default(),
-                    expires: long_date(w.expires_on),
-                    expired: w.expires_on < as_of,
-                })
-                .collect(),
+            waivers: project.waivers.iter().map(|w| waiver_info(project, w, as_of)).collect(),
         }
     }
 
@@ -660,5 +447,236 @@ impl ReportModel {
         let short: String =
             self.short_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
         format!("scorecard-{short}-{}", self.as_of)
+    }
+}
+
+/// One figure as every output shows it.
+fn value_row(project: &Project, v: &IndicatorValue) -> ValueRow {
+    let def = project.indicators.iter().find(|d| d.id() == v.indicator_id).expect("value of a defined indicator");
+    let text = |x: Option<f64>| x.map(|x| value_text(Some(x), def.unit, def.decimals)).unwrap_or_default();
+    let commentary = commentary_text(project, v);
+    ValueRow {
+        indicator_id: v.indicator_id.clone(),
+        partner_code: v.partner_code.clone(),
+        partner_name: project.partner_name(&v.partner_code),
+        period: v.period.label(),
+        period_kind: v.period.kind,
+        period_start: v.period.start(),
+        period_end: v.period.end(),
+        value: v.value,
+        value_text: value_text(v.value, def.unit, def.decimals),
+        number_text: number_text(v.value, def.unit, def.decimals),
+        target: v.target,
+        target_text: text(v.target),
+        rag: v.rag.map(|r| r.as_str().to_string()),
+        indicator_name: def.name.clone(),
+        perspective: def.perspective.clone(),
+        numerator: v.numerator,
+        denominator: v.denominator,
+        last_year: v.last_year,
+        last_year_text: text(v.last_year),
+        direction: v.direction.map(|d| d.as_str().to_string()).unwrap_or_default(),
+        commentary_missing: matches!(v.rag, Some(Rag::Red | Rag::Amber)) && commentary.is_empty(),
+        commentary,
+        note: v.note.clone().unwrap_or_default(),
+    }
+}
+
+/// Each indicator's latest month with a figure for the partnership or any partner, with
+/// every partner's figure for it.
+fn scorecard_rows(project: &Project, values: &[IndicatorValue], rows: &[ValueRow]) -> Vec<ScorecardRow> {
+    project
+        .indicators
+        .iter()
+        .filter_map(|def| {
+            let latest = values
+                .iter()
+                .filter(|v| v.indicator_id == def.id() && v.period.kind == PeriodKind::Month && v.value.is_some())
+                .map(|v| v.period)
+                .max()?;
+            let cells: Vec<ValueRow> =
+                rows.iter().filter(|r| r.indicator_id == def.id() && r.period == latest.label()).cloned().collect();
+            Some(ScorecardRow {
+                indicator_id: def.id().to_string(),
+                name: def.name.clone(),
+                perspective: def.perspective.clone(),
+                period: latest.label(),
+                cells,
+            })
+        })
+        .collect()
+}
+
+/// The last eight quarters, and each indicator's partnership figure for each of them ("no
+/// data", with a note, where the indicator has none).
+fn trend_rows(project: &Project, values: &[IndicatorValue], rows: &[ValueRow]) -> (Vec<Period>, Vec<TrendRow>) {
+    let mut quarters: Vec<Period> =
+        values.iter().filter(|v| v.period.kind == PeriodKind::Quarter).map(|v| v.period).collect();
+    quarters.sort();
+    quarters.dedup();
+    let trend_quarters: Vec<Period> = quarters.iter().rev().take(8).rev().copied().collect();
+    let missing = |def: &crate::config::IndicatorDef, q: &Period| ValueRow {
+        indicator_id: def.id().to_string(),
+        partner_code: ALL.into(),
+        partner_name: project.settings.organisation.partnership_label(),
+        period: q.label(),
+        period_kind: PeriodKind::Quarter,
+        period_start: q.start(),
+        period_end: q.end(),
+        value: None,
+        value_text: "no data".into(),
+        number_text: "no data".into(),
+        target: None,
+        target_text: String::new(),
+        rag: None,
+        indicator_name: def.name.clone(),
+        perspective: def.perspective.clone(),
+        numerator: None,
+        denominator: None,
+        last_year: None,
+        last_year_text: String::new(),
+        direction: String::new(),
+        commentary: String::new(),
+        commentary_missing: false,
+        note: "not reported for this quarter (the indicator is not computed for it)".into(),
+    };
+    let trends = project
+        .indicators
+        .iter()
+        .map(|def| TrendRow {
+            indicator_id: def.id().to_string(),
+            name: def.name.clone(),
+            cells: trend_quarters
+                .iter()
+                .map(|q| {
+                    rows.iter()
+                        .find(|r| r.indicator_id == def.id() && r.partner_code == ALL && r.period == q.label())
+                        .cloned()
+                        .unwrap_or_else(|| missing(def, q))
+                })
+                .collect(),
+        })
+        .collect();
+    (trend_quarters, trends)
+}
+
+/// An indicator's metadata as reports print it.
+fn indicator_info(d: &crate::config::IndicatorDef) -> IndicatorInfo {
+    IndicatorInfo {
+        id: d.id().to_string(),
+        name: d.name.clone(),
+        perspective: d.perspective.clone(),
+        goal: d.goal.clone(),
+        frequency: d.frequency.as_str().to_string(),
+        unit: d.unit.as_str().to_string(),
+        polarity: match d.polarity {
+            Polarity::Higher => "Higher is better".into(),
+            Polarity::Lower => "Lower is better".into(),
+        },
+        decimals: d.decimals,
+        owner: d.owner.clone(),
+        definition: d.definition.clone(),
+        data_source: d.data_source.clone(),
+        unit_label: match d.unit {
+            crate::config::Unit::Percent => "%".into(),
+            crate::config::Unit::Days => "days".into(),
+            crate::config::Unit::Pounds => "£".into(),
+            crate::config::Unit::Count => String::new(),
+        },
+        tolerance: d.tolerance().describe(d.unit.as_str()),
+    }
+}
+
+/// This run's files by source: how many were accepted, quarantined and duplicates, rows
+/// loaded, latest as-at date (sources without a file this run left out).
+fn source_summaries(project: &Project, files: &[FileReport]) -> Vec<SourceSummary> {
+    project
+        .sources
+        .iter()
+        .filter_map(|src| {
+            let mine: Vec<&FileReport> = files.iter().filter(|f| f.source.as_deref() == Some(src.id())).collect();
+            if mine.is_empty() {
+                return None;
+            }
+            let count = |s: FileStatus| mine.iter().filter(|f| f.status == s).count();
+            let accepted: Vec<&&FileReport> = mine.iter().filter(|f| f.status == FileStatus::Accepted).collect();
+            let rows_loaded: usize = accepted.iter().filter_map(|f| f.rows_accepted).sum();
+            Some(SourceSummary {
+                source: src.id().to_string(),
+                name: src.name.clone(),
+                accepted: accepted.len(),
+                quarantined: count(FileStatus::Quarantined),
+                duplicate: count(FileStatus::Duplicate),
+                rows_loaded,
+                rows_loaded_text: super::format::thousands(rows_loaded as f64, 0),
+                latest_as_at: accepted.iter().filter_map(|f| f.as_at).max().map(long_date).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Breakdowns of each indicator's scorecard month: one table per indicator and column, one
+/// row per value, a cell per partner.
+fn breakdown_tables(
+    project: &Project,
+    breakdowns: &[crate::indicators::BreakdownValues],
+    scorecard: &[ScorecardRow],
+    partners: &[PartnerRef],
+) -> Vec<BreakdownTable> {
+    let mut tables: Vec<BreakdownTable> = Vec::new();
+    for b in breakdowns {
+        let Some(row) = scorecard.iter().find(|r| r.indicator_id == b.indicator_id) else { continue };
+        let def = project.indicators.iter().find(|d| d.id() == b.indicator_id).expect("indicator of a breakdown");
+        let values: Vec<Option<f64>> = partners
+            .iter()
+            .map(|p| {
+                b.values
+                    .iter()
+                    .find(|v| v.partner_code == p.code && v.period.label() == row.period)
+                    .and_then(|v| v.value)
+            })
+            .collect();
+        // The column broken down by, as its source defines it.
+        let column =
+            def.method.get_ref().sources().first().and_then(|s| project.source(s)).and_then(|s| s.column(&b.column));
+        // A code is shown with the first spelling its source lists ("DD (Direct Debit)").
+        let spelling = column.and_then(|c| c.values.get(&b.label)).and_then(|v| v.first());
+        let line = BreakdownRow {
+            label: match spelling {
+                Some(s) => format!("{} ({s})", b.label),
+                None => b.label.clone(),
+            },
+            cells: values.iter().map(|v| value_text(*v, def.unit, def.decimals)).collect(),
+            values,
+        };
+        match tables.iter_mut().find(|t| t.indicator_id == b.indicator_id && t.field == b.column) {
+            Some(t) => t.rows.push(line),
+            None => tables.push(BreakdownTable {
+                indicator_id: b.indicator_id.clone(),
+                name: def.name.clone(),
+                // The column as the source system heads it.
+                column: column.and_then(|c| c.headers.first().cloned()).unwrap_or_else(|| b.column.clone()),
+                field: b.column.clone(),
+                period: row.period.clone(),
+                rows: vec![line],
+            }),
+        }
+    }
+    tables
+}
+
+/// A waiver as the data-quality report lists it.
+fn waiver_info(project: &Project, w: &crate::config::Waiver, as_of: NaiveDate) -> WaiverInfo {
+    WaiverInfo {
+        source: project
+            .source(w.source.get_ref())
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| w.source.get_ref().clone()),
+        check: w.check.get_ref().clone(),
+        comment: w.comment.clone(),
+        by: w.by.clone(),
+        file: w.file.clone().unwrap_or_default(),
+        expires: long_date(w.expires_on),
+        expired: w.expires_on < as_of,
     }
 }

@@ -48,14 +48,14 @@ impl Templates {
 
     /// The shipped templates, each replaced by a `.typ` file of the same name in `dir`, and
     /// any other `.typ` files there.
-    pub fn load(dir: &Path) -> Result<Templates, String> {
+    pub fn load(dir: &Path) -> Result<Templates, TemplateError> {
         let mut t = Templates::shipped();
         let Ok(entries) = std::fs::read_dir(dir) else { return Ok(t) };
         let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "typ") && p.is_file()) {
             let name = p.file_name().expect("a file").to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let text = std::fs::read_to_string(&p).map_err(|source| TemplateError { path: p.clone(), source })?;
             t.files.insert(name.clone(), text);
             t.origin.insert(name, p.display().to_string());
         }
@@ -77,6 +77,14 @@ impl Templates {
     pub fn origin(&self, name: &str) -> String {
         self.origin.get(name).cloned().unwrap_or_else(|| name.to_string())
     }
+}
+
+/// A template file of the project that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct TemplateError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -7,9 +7,11 @@
 //! [`RunSummary`] whose `exit_code` follows [`crate::exit`]. One broken file never stops the
 //! others; if rendering fails, nothing is published for the run.
 
+mod error;
 mod fate;
 pub mod intake;
 
+pub use error::RunError;
 pub use fate::{decide, feedback_name, Fate};
 pub use intake::{judge, Judged};
 
@@ -224,36 +226,18 @@ impl RunSummary {
 
 /// The drop folder is there, can be listed, and files can be taken out of it (its work area
 /// can be made); else why not, naming the folder and the permission needed.
-pub fn drop_folder_ready(drop: &Path) -> Result<(), String> {
+pub fn drop_folder_ready(drop: &Path) -> Result<(), RunError> {
     match std::fs::metadata(drop) {
         Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            return Err(format!("the drop folder {} is not a folder (folders.drop in scorecard.toml)", drop.display()))
-        }
-        Err(e) => return Err(drop_fault(drop, "find", &e)),
+        Ok(_) => return Err(RunError::DropNotAFolder(drop.to_path_buf())),
+        Err(e) => return Err(RunError::drop_folder(drop, "find", e)),
     }
-    std::fs::read_dir(drop).map_err(|e| drop_fault(drop, "list", &e))?;
+    std::fs::read_dir(drop).map_err(|e| RunError::drop_folder(drop, "list", e))?;
     let work = publish::intake::work_dir(drop);
-    std::fs::create_dir_all(&work).map_err(|e| drop_fault(drop, "write to", &e))?;
+    std::fs::create_dir_all(&work).map_err(|e| RunError::drop_folder(drop, "write to", e))?;
     // A probe only: the work area is made again when a file is taken.
     let _ = std::fs::remove_dir(&work);
     Ok(())
-}
-
-/// A fault of the drop folder in words: what could not be done, why, and what the job needs.
-fn drop_fault(drop: &Path, what: &str, e: &std::io::Error) -> String {
-    let need = match e.kind() {
-        std::io::ErrorKind::NotFound => "create it (folders.drop in scorecard.toml says where it is)".to_string(),
-        std::io::ErrorKind::PermissionDenied => {
-            "the job's user needs permission to read the drop folder and to write to it (to take files out of it)"
-                .to_string()
-        }
-        std::io::ErrorKind::ReadOnlyFilesystem => {
-            "its disk is mounted read-only, and the job must take files out of it".to_string()
-        }
-        _ => "check the folder and the disk it is on".to_string(),
-    };
-    format!("cannot {what} the drop folder {}: {e}; {need}. Nothing was read or moved.", drop.display())
 }
 
 /// Runs the nightly job on a loaded project. `as_of` is the run clock for everything the
@@ -273,77 +257,114 @@ pub struct Hooks<'a> {
     pub seq: Option<u32>,
     /// Asked just before the outputs are made current; an `Err` (the project's lock was lost)
     /// publishes nothing.
-    pub still_ours: Option<&'a (dyn Fn() -> Result<(), String> + Sync)>,
+    pub still_ours: Option<&'a (dyn Fn() -> Result<(), Box<dyn std::error::Error + Send + Sync>> + Sync)>,
 }
 
 /// [`run`], with the nightly job's [`Hooks`].
 pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks: &Hooks) -> RunSummary {
-    let progress = hooks.progress;
     let mut summary = RunSummary::empty(project, as_of);
+    if let Err(e) = night(project, as_of, started, hooks, &mut summary) {
+        summary.errors.push(e.to_string());
+        summary.exit_code = exit::FAILED;
+    }
+    summary
+}
+
+/// The stages of a night in order; the summary gathers what each did, and the first fault
+/// that stops the night is returned.
+fn night(
+    project: &Project,
+    as_of: NaiveDate,
+    started: SystemTime,
+    hooks: &Hooks,
+    summary: &mut RunSummary,
+) -> Result<(), RunError> {
     let folders = summary.folders.clone();
-    let fail = |mut s: RunSummary, msg: String| {
-        s.errors.push(msg);
-        s.exit_code = exit::FAILED;
-        s
-    };
-    if let Err(e) = drop_folder_ready(&folders.drop) {
-        return fail(summary, e);
-    }
-    for dir in [&folders.archive, &folders.quarantine, &folders.store, &folders.output] {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            return fail(summary, format!("cannot create folder {}: {e}", dir.display()));
-        }
-    }
-    let mut store = match Store::open(&folders.store) {
-        Ok(s) => s,
-        Err(e) => return fail(summary, e.to_string()),
-    };
-    // A store of the old layout is migrated, and what an interrupted run left is finished,
-    // before anything reads it (the nightly job holds the project's lock); files a killed
-    // run had taken go back to the drop folder first.
-    match publish::intake::restore(&folders.drop) {
-        Ok(back) if !back.is_empty() => summary.repairs.push(format!(
-            "put back in the drop folder {} file(s) an interrupted run had taken: {}",
-            back.len(),
-            back.join(", ")
-        )),
-        Ok(_) => {}
-        Err(e) => {
-            return fail(
-                summary,
-                format!(
-                    "cannot put back the files an interrupted run left in {}: {e}",
-                    publish::intake::work_dir(&folders.drop).display()
-                ),
-            )
-        }
-    }
-    summary.repairs.extend(publish::release::recover(&folders.output));
-    match store.migrate(&project.sources).and_then(|mut done| {
-        done.extend(store.repair()?);
-        Ok(done)
-    }) {
-        Ok(done) => summary.repairs.extend(done),
-        Err(e) => return fail(summary, format!("the store could not be made ready: {e}")),
-    }
-    if let Err(e) = store.verify() {
-        return fail(
-            summary,
-            format!("{e}; nothing was read or moved (restore the file from a backup, or see replaced/)"),
-        );
-    }
-    summary.repairs.extend(fate::mend_feedback(&store, &folders.output, as_of));
-    let entries = match ingest::discover(&folders.drop) {
-        Ok(e) => e,
-        Err(e) => return fail(summary, drop_fault(&folders.drop, "list", &e)),
-    };
+    let mut store = prepare(project, &folders, as_of, summary)?;
+    let (taken, commentary) = take_files(project, &folders, started, summary)?;
+    crate::testpoint::reached("intake:taken");
     let places = fate::Places {
         archive: folders.archive.join(as_of.to_string()),
         quarantine: folders.quarantine.join(as_of.to_string()),
         feedback: folders.output.join("feedback").join(as_of.to_string()),
     };
+    // Commentary dropped with the extracts: checked like the project's commentary.csv, kept
+    // in the store (so it stays in use) and archived, or quarantined with its problems.
+    for t in commentary {
+        summary.files.push(fate::commentary(project, &store, t, &places));
+    }
+    let project = &with_kept_commentary(project, &store, summary);
+    let error_findings = load_files(project, &mut store, taken, &places, as_of, hooks, summary);
+    summary.missing =
+        crate::store::coverage::missing(&project.sources, &project.settings.partner, &store.deliveries(), as_of);
 
-    // Settled files are taken into the work area: from here on nobody else writes to them.
+    let built = build_model(project, &store, summary.files.clone(), as_of)?;
+    summary.values = built.values;
+    summary.seconds.indicators = built.seconds.0;
+    summary.seconds.benchmarks = built.seconds.1;
+    summary.errors.extend(built.warnings);
+    summary.stale = built.model.quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
+    let model = built.model;
+    let templates = render::pdf::Templates::load(&project.root.join("report-templates"))?;
+    let clock = Instant::now();
+    let mut rendered = render_tables(&model)?;
+    summary.seconds.workbook = since(clock);
+    let clock = Instant::now();
+    rendered.extend(render_reports(project, &model, &templates)?);
+    summary.seconds.pdf = since(clock);
+    let clock = Instant::now();
+    summary.outputs = release(project, &folders.output, rendered, as_of, hooks)?;
+    summary.seconds.publish += since(clock);
+    let problems = summary.files.iter().any(|f| f.status == FileStatus::Quarantined)
+        || error_findings > 0
+        || !summary.errors.is_empty()
+        || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);
+    summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
+    Ok(())
+}
+
+/// Everything made ready before a file is read: the drop folder checked, the folders made,
+/// files a killed run had taken put back, outputs it was releasing finished, the store
+/// migrated, repaired and verified, feedback an earlier run could not write made (the nightly
+/// job holds the project's lock).
+fn prepare(
+    project: &Project,
+    folders: &FolderPaths,
+    as_of: NaiveDate,
+    summary: &mut RunSummary,
+) -> Result<Store, RunError> {
+    drop_folder_ready(&folders.drop)?;
+    for dir in [&folders.archive, &folders.quarantine, &folders.store, &folders.output] {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::CreateFolder { path: dir.clone(), source })?;
+    }
+    let mut store = Store::open(&folders.store).map_err(RunError::OpenStore)?;
+    let back = publish::intake::restore(&folders.drop)
+        .map_err(|source| RunError::PutBack { dir: publish::intake::work_dir(&folders.drop), source })?;
+    if !back.is_empty() {
+        summary.repairs.push(format!(
+            "put back in the drop folder {} file(s) an interrupted run had taken: {}",
+            back.len(),
+            back.join(", ")
+        ));
+    }
+    summary.repairs.extend(publish::release::recover(&folders.output));
+    let mut done = store.migrate(&project.sources).map_err(RunError::StoreNotReady)?;
+    done.extend(store.repair().map_err(RunError::StoreNotReady)?);
+    summary.repairs.extend(done);
+    store.verify().map_err(RunError::StoreDamaged)?;
+    summary.repairs.extend(fate::mend_feedback(&store, &folders.output, as_of));
+    Ok(store)
+}
+
+/// Settled files taken into the work area (from here on nobody else writes to them): the
+/// extracts, and commentary files apart. Files left alone are reported as skipped.
+fn take_files(
+    project: &Project,
+    folders: &FolderPaths,
+    started: SystemTime,
+    summary: &mut RunSummary,
+) -> Result<(Vec<Taken>, Vec<Taken>), RunError> {
+    let entries = ingest::discover(&folders.drop).map_err(|e| RunError::drop_folder(&folders.drop, "list", e))?;
     let (mut taken, mut commentary) = (Vec::new(), Vec::new());
     for e in entries {
         let skipped = |reason: String| FileReport { status: FileStatus::Skipped, reason, ..FileReport::new(&e.name) };
@@ -363,18 +384,15 @@ pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks:
                 for t in taken.into_iter().chain(commentary) {
                     let _ = t.give_back();
                 }
-                return fail(summary, drop_fault(&folders.drop, &format!("take {} out of", e.name), &err));
+                return Err(RunError::drop_folder(&folders.drop, &format!("take {} out of", e.name), err));
             }
         }
     }
+    Ok((taken, commentary))
+}
 
-    crate::testpoint::reached("intake:taken");
-
-    // Commentary dropped with the extracts: checked like the project's commentary.csv, kept
-    // in the store (so it stays in use) and archived, or quarantined with its problems.
-    for t in commentary {
-        summary.files.push(fate::commentary(project, &store, t, &places));
-    }
+/// The project with the commentary kept in the store added to its own.
+fn with_kept_commentary(project: &Project, store: &Store, summary: &mut RunSummary) -> Project {
     let mut project = project.clone();
     for (path, bytes) in store.commentary_files() {
         let mut errors = Vec::new();
@@ -389,9 +407,21 @@ pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks:
         project.commentary.extend(rows);
         summary.errors.extend(errors.iter().map(|e| format!("kept commentary: {e}")));
     }
-    let project = &project;
+    project
+}
 
-    // Read every file in parallel, then check them in parallel; nothing is moved yet.
+/// Every taken file read and checked in parallel, then settled one by one in name order
+/// (stored and archived, quarantined, or given back); the work area is left empty. Returns
+/// the number of error-severity findings in accepted files.
+fn load_files(
+    project: &Project,
+    store: &mut Store,
+    taken: Vec<Taken>,
+    places: &fate::Places,
+    as_of: NaiveDate,
+    hooks: &Hooks,
+    summary: &mut RunSummary,
+) -> usize {
     let history = store.history();
     let clock = Instant::now();
     let read: Vec<intake::Read> = taken.into_par_iter().map(|t| intake::read_taken(t, project, as_of)).collect();
@@ -401,69 +431,25 @@ pub fn run_with(project: &Project, as_of: NaiveDate, started: SystemTime, hooks:
         .into_par_iter()
         .map(|r| {
             let j = r.judge(project, as_of, &history);
-            if let Some(p) = progress {
+            if let Some(p) = hooks.progress {
                 p.inc(1);
             }
             j
         })
         .collect();
     summary.seconds.checks = since(clock);
-
-    // Each file's fate, in name order.
     let (loop_clock, mut tally) = (Instant::now(), fate::Tally::default());
     for j in judged {
-        let report = fate::settle(j, project, &mut store, &places, as_of, &mut summary, &mut tally);
+        let report = fate::settle(j, project, store, places, as_of, summary, &mut tally);
         summary.files.push(report);
     }
     summary.files.sort_by(|a, b| a.name.cmp(&b.name));
     // The work area is empty now (every file has gone somewhere); it leaves no trace.
-    let _ = std::fs::remove_dir(publish::intake::work_dir(&folders.drop));
-    let (put_seconds, quality_seconds, error_findings) = (tally.store, tally.quality, tally.error_findings);
-    summary.seconds.store = put_seconds;
-    summary.missing =
-        crate::store::coverage::missing(&project.sources, &project.settings.partner, &store.deliveries(), as_of);
-    summary.seconds.checks += quality_seconds;
-    summary.seconds.publish = since(loop_clock) - put_seconds - quality_seconds;
-
-    let model = match build_model(project, &store, summary.files.clone(), as_of) {
-        Ok(built) => {
-            summary.values = built.values;
-            summary.seconds.indicators = built.seconds.0;
-            summary.seconds.benchmarks = built.seconds.1;
-            summary.errors.extend(built.warnings);
-            summary.stale = built.model.quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
-            built.model
-        }
-        Err(e) => return fail(summary, e),
-    };
-    let templates = match render::pdf::Templates::load(&project.root.join("report-templates")) {
-        Ok(t) => t,
-        Err(e) => return fail(summary, format!("reading the report templates: {e}")),
-    };
-    let clock = Instant::now();
-    let mut rendered = match render_tables(&model) {
-        Ok(r) => r,
-        Err(e) => return fail(summary, e),
-    };
-    summary.seconds.workbook = since(clock);
-    let clock = Instant::now();
-    match render_reports(project, &model, &templates) {
-        Ok(r) => rendered.extend(r),
-        Err(e) => return fail(summary, e),
-    }
-    summary.seconds.pdf = since(clock);
-    let clock = Instant::now();
-    match release(project, &folders.output, rendered, as_of, hooks) {
-        Ok(outputs) => summary.outputs = outputs,
-        Err(e) => return fail(summary, e),
-    }
-    summary.seconds.publish += since(clock);
-    let problems = summary.files.iter().any(|f| f.status == FileStatus::Quarantined)
-        || error_findings > 0
-        || !summary.errors.is_empty()
-        || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);
-    summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
-    summary
+    let _ = std::fs::remove_dir(publish::intake::work_dir(&summary.folders.drop));
+    summary.seconds.store = tally.store;
+    summary.seconds.checks += tally.quality;
+    summary.seconds.publish = since(loop_clock) - tally.store - tally.quality;
+    tally.error_findings
 }
 
 /// Writes every output of the run (and, for the nightly job, the clerks' index) into a
@@ -475,27 +461,26 @@ fn release(
     rendered: Vec<Rendered>,
     as_of: NaiveDate,
     hooks: &Hooks,
-) -> Result<Vec<OutputFile>, String> {
-    let fault = |what: &str, e: std::io::Error| format!("{what}: {e}; nothing was published for this run");
+) -> Result<Vec<OutputFile>, RunError> {
+    let fault = |what: String| move |source| RunError::Publish { what, source };
     let mut release = publish::release::Release::begin(output)
-        .map_err(|e| fault(&format!("cannot write to the output folder {}", output.display()), e))?;
+        .map_err(fault(format!("cannot write to the output folder {}", output.display())))?;
     let mut outputs = Vec::new();
     for r in rendered {
-        let path = release.add(&r.file_name, &r.bytes).map_err(|e| fault(&format!("writing {}", r.file_name), e))?;
+        let path = release.add(&r.file_name, &r.bytes).map_err(fault(format!("writing {}", r.file_name)))?;
         outputs.push(OutputFile { kind: r.kind, path, report: r.report });
     }
     if let Some(seq) = hooks.seq {
         let staged = |rel: &str| release.staged(rel);
-        let index = render::index::render(project, output, &outputs, &staged, as_of, seq)
-            .map_err(|e| format!("the clerks' index: {e}; nothing was published for this run"))?;
+        let index = render::index::render(project, output, &outputs, &staged, as_of, seq)?;
         for (rel, bytes) in index {
-            release.add(&rel, &bytes).map_err(|e| fault(&format!("writing {rel}"), e))?;
+            release.add(&rel, &bytes).map_err(fault(format!("writing {rel}")))?;
         }
     }
     if let Some(check) = hooks.still_ours {
-        check()?;
+        check().map_err(RunError::LockLost)?;
     }
-    release.commit().map_err(|e| fault("making the outputs current", e))?;
+    release.commit().map_err(fault("making the outputs current".into()))?;
     Ok(outputs)
 }
 
@@ -518,11 +503,11 @@ pub fn build_model(
     store: &Store,
     files: Vec<FileReport>,
     as_of: NaiveDate,
-) -> Result<Built, String> {
+) -> Result<Built, RunError> {
     let clock = Instant::now();
-    let values = indicators::compute_all(project, store, as_of).map_err(|e| format!("computing indicators: {e}"))?;
+    let values = indicators::compute_all(project, store, as_of).map_err(RunError::Indicators)?;
     // After the headline figures, so that the store's tables they made are shared.
-    let breakdowns = indicators::breakdowns(project, store, as_of).map_err(|e| format!("computing breakdowns: {e}"))?;
+    let breakdowns = indicators::breakdowns(project, store, as_of).map_err(RunError::Breakdowns)?;
     let mut warnings = Vec::new();
     let records = store.quality_records().unwrap_or_else(|e| {
         warnings.push(format!("reading the data-quality records: {e}"));
@@ -549,8 +534,8 @@ pub fn build_model(
 
 /// The report model of a project as its store stands, without reading the drop folder (for
 /// tests and checks that compare outputs with the figures behind them).
-pub fn model_of(project: &Project, as_of: NaiveDate) -> Result<ReportModel, String> {
-    let store = Store::open(&project.folder(&project.settings.folders.store)).map_err(|e| e.to_string())?;
+pub fn model_of(project: &Project, as_of: NaiveDate) -> Result<ReportModel, RunError> {
+    let store = Store::open(&project.folder(&project.settings.folders.store)).map_err(RunError::OpenStore)?;
     build_model(project, &store, Vec::new(), as_of).map(|b| b.model)
 }
 
@@ -564,9 +549,9 @@ pub struct Rendered {
 }
 
 /// Renders the workbook and the CSV in memory.
-fn render_tables(model: &ReportModel) -> Result<Vec<Rendered>, String> {
+fn render_tables(model: &ReportModel) -> Result<Vec<Rendered>, RunError> {
     let stem = model.file_stem();
-    let workbook = render::workbook::render(model).map_err(|e| format!("rendering the workbook: {e}"))?;
+    let workbook = render::workbook::render(model).map_err(RunError::Workbook)?;
     let csv = render::csv::render(model);
     Ok(vec![
         Rendered { kind: "workbook".into(), file_name: format!("{stem}.xlsx"), bytes: workbook, report: None },
@@ -579,7 +564,7 @@ pub fn render_reports(
     project: &Project,
     model: &ReportModel,
     templates: &render::pdf::Templates,
-) -> Result<Vec<Rendered>, String> {
+) -> Result<Vec<Rendered>, RunError> {
     render::report::jobs(project)
         .par_iter()
         .map(|(kind, partner)| {
@@ -589,7 +574,7 @@ pub fn render_reports(
             let file_name = render::report::file_name(model, kind, name);
             let ident = file_name.trim_end_matches(".pdf").to_string();
             let bytes = render::pdf::render(&data, templates, kind.template, &ident, model.as_of)
-                .map_err(|e| format!("rendering {file_name}: {e}"))?;
+                .map_err(|source| RunError::Report { file: file_name.clone(), source })?;
             let report = ReportMeta {
                 report: kind.id.to_string(),
                 title: kind.title.to_string(),

@@ -158,60 +158,7 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             .set_comment(if m.synthetic { "Synthetic demo data: not real council figures." } else { "" })
             .set_creation_datetime(&created),
     );
-    // Summary: the latest month of each indicator, partners side by side.
-    {
-        let ws = wb.add_worksheet().set_name("Summary")?;
-        let row = heading(ws, m, &format!("Figures as at {} ({})", m.as_of_text, m.meeting))?;
-        let mut headers: Vec<String> = vec!["Perspective".into(), "Indicator".into(), "Period".into()];
-        for p in &m.partners {
-            headers.push(p.name.clone());
-            headers.push(format!("{} RAG", if p.code == ALL { m.short_name.as_str() } else { p.name.as_str() }));
-        }
-        headers.push("Target (partnership)".into());
-        for (j, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(row, j as u16, h, &Format::new().set_bold().set_text_wrap())?;
-        }
-        ws.set_freeze_panes(row + 1, 2)?;
-        for (i, s) in m.scorecard.iter().enumerate() {
-            let r = row + 1 + i as u32;
-            let info = m.indicators.iter().find(|x| x.id == s.indicator_id).expect("indicator");
-            let fmt = unit_format(&info.unit, info.decimals);
-            ws.write_string(r, 0, &s.perspective)?;
-            ws.write_string(r, 1, &s.name)?;
-            ws.write_string(r, 2, &s.period)?;
-            for (k, p) in m.partners.iter().enumerate() {
-                let c = 3 + 2 * k as u16;
-                match s.cells.iter().find(|x| x.partner_code == p.code) {
-                    Some(cell) => {
-                        match cell.value {
-                            Some(v) => ws.write_number_with_format(r, c, v, &fmt)?,
-                            None => ws.write_string(r, c, "no data")?,
-                        };
-                        if let Some(rag) = &cell.rag {
-                            ws.write_string(r, c + 1, rag)?;
-                        }
-                    }
-                    None => {
-                        ws.write_string(r, c, "n/a")?;
-                    }
-                }
-            }
-            let target = s.cells.iter().find(|x| x.partner_code == ALL).and_then(|x| x.target);
-            if let Some(t) = target {
-                ws.write_number_with_format(r, 3 + 2 * m.partners.len() as u16, t, &fmt)?;
-            }
-        }
-        if !m.scorecard.is_empty() {
-            let last = row + m.scorecard.len() as u32;
-            for k in 0..m.partners.len() as u16 {
-                rag_conditional_formats(ws, row + 1, 4 + 2 * k, last, 4 + 2 * k)?;
-            }
-        }
-        ws.autofit();
-        ws.set_column_width(0, 22)?;
-        ws.set_column_width(1, 40)?;
-    }
-
+    write_summary(&mut wb, m)?;
     let series = trends::series(m);
     scorecard::write(&mut wb, m, &series)?;
     trends::write_sheet(&mut wb, m, &series)?;
@@ -222,105 +169,165 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
     }
     quality::write(&mut wb, m)?;
     quality::write_commentary(&mut wb, m)?;
-
     values::write(&mut wb, m)?;
-
-    // Definitions (seed 000 section 6.3: source, meaning, owner, tolerances).
-    {
-        let ws = wb.add_worksheet().set_name("Definitions")?;
-        let rows = m
-            .indicators
-            .iter()
-            .map(|i| {
-                vec![
-                    text(&i.id),
-                    text(&i.name),
-                    text(&i.perspective),
-                    text(&i.definition),
-                    text(&i.data_source),
-                    text(&i.owner),
-                    text(&i.polarity),
-                    text(&i.unit),
-                    text(&i.frequency),
-                    text(&i.tolerance),
-                ]
-            })
-            .collect();
-        let headers = [
-            "Indicator id",
-            "Indicator",
-            "Perspective",
-            "Definition",
-            "Data source",
-            "Owner",
-            "Polarity",
-            "Unit",
-            "Frequency",
-            "Tolerance",
-        ];
-        write_table(ws, 0, "Definitions", &headers, rows)?;
-        ws.set_freeze_panes(1, 0)?;
-        ws.set_autofit_max_width(400);
-        ws.autofit();
-    }
-
-    // The files of this run.
-    {
-        let ws = wb.add_worksheet().set_name("Files this run")?;
-        let num = Format::new().set_num_format("#,##0");
-        let opt = |v: Option<usize>| v.map(|x| X::Num(x as f64, num.clone())).unwrap_or(X::Blank);
-        let rows = m
-            .files
-            .iter()
-            .map(|f| {
-                vec![
-                    text(&f.name),
-                    f.source.as_ref().map(text).unwrap_or(X::Blank),
-                    text(f.status.as_str()),
-                    f.as_at.map(X::Date).unwrap_or(X::Blank),
-                    opt(f.rows_read),
-                    opt(f.rows_accepted),
-                    opt(f.rows_rejected),
-                    text(&f.reason),
-                ]
-            })
-            .collect();
-        let headers = ["File", "Source", "Status", "As at", "Rows read", "Rows accepted", "Rows rejected", "Reason"];
-        write_table(ws, 0, "FilesThisRun", &headers, rows)?;
-        ws.set_freeze_panes(1, 0)?;
-        ws.set_autofit_max_width(500);
-        ws.autofit();
-    }
-
-    // Breakdowns of the latest month by a column of the source.
+    write_definitions(&mut wb, m)?;
+    write_files(&mut wb, m)?;
     if !m.breakdowns.is_empty() {
-        let ws = wb.add_worksheet().set_name("Breakdowns")?;
-        let bold = Format::new().set_bold();
-        let mut row = 0;
-        for (k, b) in m.breakdowns.iter().enumerate() {
-            let info = m.indicators.iter().find(|x| x.id == b.indicator_id).expect("indicator");
-            let fmt = unit_format(&info.unit, info.decimals);
-            ws.write_string_with_format(row, 0, fit(&format!("{} by {} ({})", b.name, b.column, b.period)), &bold)?;
-            let mut headers: Vec<&str> = vec![b.column.as_str()];
-            headers.extend(m.partners.iter().map(|p| p.name.as_str()));
-            let rows = b
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut cells = vec![text(&r.label)];
-                    cells.extend(r.values.iter().map(|v| v.map(|x| X::Num(x, fmt.clone())).unwrap_or(text("no data"))));
-                    cells
-                })
-                .collect();
-            row = write_table(ws, row + 1, &format!("Breakdown{}", k + 1), &headers, rows)?;
-        }
-        ws.autofit();
+        write_breakdowns(&mut wb, m)?;
     }
-
     // Lineage: every council's data in use, and what replaced what.
     lineage::write(&mut wb, m)?;
-
     wb.save_to_buffer()
+}
+
+/// Summary: the latest month of each indicator, partners side by side.
+fn write_summary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Summary")?;
+    let row = heading(ws, m, &format!("Figures as at {} ({})", m.as_of_text, m.meeting))?;
+    let mut headers: Vec<String> = vec!["Perspective".into(), "Indicator".into(), "Period".into()];
+    for p in &m.partners {
+        headers.push(p.name.clone());
+        headers.push(format!("{} RAG", if p.code == ALL { m.short_name.as_str() } else { p.name.as_str() }));
+    }
+    headers.push("Target (partnership)".into());
+    for (j, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(row, j as u16, h, &Format::new().set_bold().set_text_wrap())?;
+    }
+    ws.set_freeze_panes(row + 1, 2)?;
+    for (i, s) in m.scorecard.iter().enumerate() {
+        let r = row + 1 + i as u32;
+        let info = m.indicators.iter().find(|x| x.id == s.indicator_id).expect("indicator");
+        let fmt = unit_format(&info.unit, info.decimals);
+        ws.write_string(r, 0, &s.perspective)?;
+        ws.write_string(r, 1, &s.name)?;
+        ws.write_string(r, 2, &s.period)?;
+        for (k, p) in m.partners.iter().enumerate() {
+            let c = 3 + 2 * k as u16;
+            match s.cells.iter().find(|x| x.partner_code == p.code) {
+                Some(cell) => {
+                    match cell.value {
+                        Some(v) => ws.write_number_with_format(r, c, v, &fmt)?,
+                        None => ws.write_string(r, c, "no data")?,
+                    };
+                    if let Some(rag) = &cell.rag {
+                        ws.write_string(r, c + 1, rag)?;
+                    }
+                }
+                None => {
+                    ws.write_string(r, c, "n/a")?;
+                }
+            }
+        }
+        let target = s.cells.iter().find(|x| x.partner_code == ALL).and_then(|x| x.target);
+        if let Some(t) = target {
+            ws.write_number_with_format(r, 3 + 2 * m.partners.len() as u16, t, &fmt)?;
+        }
+    }
+    if !m.scorecard.is_empty() {
+        let last = row + m.scorecard.len() as u32;
+        for k in 0..m.partners.len() as u16 {
+            rag_conditional_formats(ws, row + 1, 4 + 2 * k, last, 4 + 2 * k)?;
+        }
+    }
+    ws.autofit();
+    ws.set_column_width(0, 22)?;
+    ws.set_column_width(1, 40)?;
+    Ok(())
+}
+
+/// Definitions (seed 000 section 6.3: source, meaning, owner, tolerances).
+fn write_definitions(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Definitions")?;
+    let rows = m
+        .indicators
+        .iter()
+        .map(|i| {
+            vec![
+                text(&i.id),
+                text(&i.name),
+                text(&i.perspective),
+                text(&i.definition),
+                text(&i.data_source),
+                text(&i.owner),
+                text(&i.polarity),
+                text(&i.unit),
+                text(&i.frequency),
+                text(&i.tolerance),
+            ]
+        })
+        .collect();
+    let headers = [
+        "Indicator id",
+        "Indicator",
+        "Perspective",
+        "Definition",
+        "Data source",
+        "Owner",
+        "Polarity",
+        "Unit",
+        "Frequency",
+        "Tolerance",
+    ];
+    write_table(ws, 0, "Definitions", &headers, rows)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_autofit_max_width(400);
+    ws.autofit();
+    Ok(())
+}
+
+/// The files of this run.
+fn write_files(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Files this run")?;
+    let num = Format::new().set_num_format("#,##0");
+    let opt = |v: Option<usize>| v.map(|x| X::Num(x as f64, num.clone())).unwrap_or(X::Blank);
+    let rows = m
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                text(&f.name),
+                f.source.as_ref().map(text).unwrap_or(X::Blank),
+                text(f.status.as_str()),
+                f.as_at.map(X::Date).unwrap_or(X::Blank),
+                opt(f.rows_read),
+                opt(f.rows_accepted),
+                opt(f.rows_rejected),
+                text(&f.reason),
+            ]
+        })
+        .collect();
+    let headers = ["File", "Source", "Status", "As at", "Rows read", "Rows accepted", "Rows rejected", "Reason"];
+    write_table(ws, 0, "FilesThisRun", &headers, rows)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_autofit_max_width(500);
+    ws.autofit();
+    Ok(())
+}
+
+/// Breakdowns of the latest month by a column of the source.
+fn write_breakdowns(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Breakdowns")?;
+    let bold = Format::new().set_bold();
+    let mut row = 0;
+    for (k, b) in m.breakdowns.iter().enumerate() {
+        let info = m.indicators.iter().find(|x| x.id == b.indicator_id).expect("indicator");
+        let fmt = unit_format(&info.unit, info.decimals);
+        ws.write_string_with_format(row, 0, fit(&format!("{} by {} ({})", b.name, b.column, b.period)), &bold)?;
+        let mut headers: Vec<&str> = vec![b.column.as_str()];
+        headers.extend(m.partners.iter().map(|p| p.name.as_str()));
+        let rows = b
+            .rows
+            .iter()
+            .map(|r| {
+                let mut cells = vec![text(&r.label)];
+                cells.extend(r.values.iter().map(|v| v.map(|x| X::Num(x, fmt.clone())).unwrap_or(text("no data"))));
+                cells
+            })
+            .collect();
+        row = write_table(ws, row + 1, &format!("Breakdown{}", k + 1), &headers, rows)?;
+    }
+    ws.autofit();
+    Ok(())
 }
 
 #[cfg(test)]

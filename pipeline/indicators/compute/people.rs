@@ -1,0 +1,149 @@
+//! People methods (partnership only: the partnership employs the staff): who is in post on
+//! a day (started on or before it, not left before it), over the rolling twelve months to
+//! each month end, averaging the first and last day of the window.
+
+use super::{coverage, days, latest_versions};
+use super::{Aggregation, Error, Series};
+use crate::config::{field, Project};
+use crate::indicators::{MonthlyParts, Parts, ALL};
+use crate::periods::{days_since_epoch, Period};
+use crate::store::Store;
+use chrono::NaiveDate;
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+/// Rolling 12 months to each month end: FTE days lost to sickness / average FTE.
+pub(super) fn sickness_days_per_fte(
+    project: &Project,
+    store: &Store,
+    staff: &str,
+    absence: &str,
+    as_of: NaiveDate,
+) -> Result<Series, Error> {
+    let staff_def = project.source(staff).expect("validated");
+    let absence_def = project.source(absence).expect("validated");
+    let empty = Series::none(Aggregation::Snapshot, 1.0, false);
+    let (Some(staff_df), Some(absence_df)) = (store.load(staff, as_of)?, store.load(absence, as_of)?) else {
+        return Ok(empty);
+    };
+    let cov = coverage(&absence_df)?;
+    let Some((first, last)) = cov else { return Ok(empty) };
+    let staff_lf = latest_versions(staff_df, &staff_def.key)
+        .select([col(field::FTE), days(field::START_DATE).alias("start"), days(field::LEAVING_DATE).alias("leave")])
+        .collect()?
+        .lazy();
+    // An ongoing absence (no last day) runs to its extract's as-at date.
+    let absence_lf = latest_versions(absence_df, &absence_def.key)
+        .select([
+            col(field::FTE_DAYS_LOST),
+            days(field::FIRST_DAY).alias("first"),
+            when(col(field::LAST_DAY).is_null()).then(days("as_at")).otherwise(days(field::LAST_DAY)).alias("last"),
+        ])
+        .collect()?
+        .lazy();
+    let fte_on = |day: i32| -> Result<f64, Error> {
+        let df = staff_lf
+            .clone()
+            .filter(col("start").lt_eq(lit(day)).and(col("leave").is_null().or(col("leave").gt_eq(lit(day)))))
+            .select([col(field::FTE).sum()])
+            .collect()?;
+        Ok(df.column(field::FTE)?.f64()?.get(0).unwrap_or(0.0))
+    };
+    let mut all = BTreeMap::new();
+    let lo = Period::month_of(first).month_index();
+    let hi = Period::month_of(last).month_index();
+    for m in lo..=hi {
+        let end = Period::from_month_index(m);
+        let ws = days_since_epoch(Period::from_month_index(m - 11).start());
+        let we = days_since_epoch(end.end());
+        let overlap_start = when(col("first").gt(lit(ws))).then(col("first")).otherwise(lit(ws));
+        let overlap_end = when(col("last").lt(lit(we))).then(col("last")).otherwise(lit(we));
+        let inside = (overlap_end - overlap_start + lit(1)).cast(DataType::Float64);
+        let length = (col("last") - col("first") + lit(1)).cast(DataType::Float64);
+        let lost = absence_lf
+            .clone()
+            .filter(col("first").lt_eq(lit(we)).and(col("last").gt_eq(lit(ws))).and(col("last").gt_eq(col("first"))))
+            .select([(col(field::FTE_DAYS_LOST) * inside / length).sum().alias("lost")])
+            .collect()?;
+        let lost = lost.column("lost")?.f64()?.get(0).unwrap_or(0.0);
+        let avg_fte = (fte_on(ws)? + fte_on(we)?) / 2.0;
+        all.insert(m, Parts::settled(lost, avg_fte));
+    }
+    let mut months = MonthlyParts::new();
+    months.insert(ALL.to_string(), all);
+    Ok(Series { months, coverage: cov, ..empty })
+}
+
+/// Rolling 12 months to each month end: leavers / average headcount x 100.
+pub(super) fn turnover_pct(project: &Project, store: &Store, staff: &str, as_of: NaiveDate) -> Result<Series, Error> {
+    let def = project.source(staff).expect("validated");
+    let empty = Series::none(Aggregation::Snapshot, 100.0, false);
+    let Some(df) = store.load(staff, as_of)? else { return Ok(empty) };
+    let cov = coverage(&df)?;
+    let Some((first, last)) = cov else { return Ok(empty) };
+    let staff_df = latest_versions(df, &def.key)
+        .select([days(field::START_DATE).alias("start"), days(field::LEAVING_DATE).alias("leave")])
+        .collect()?;
+    let start = staff_df.column("start")?.i32()?.clone();
+    let leave = staff_df.column("leave")?.i32()?.clone();
+    let in_post = |day: i32| -> f64 {
+        start
+            .iter()
+            .zip(leave.iter())
+            .filter(|(s, l)| s.is_some_and(|s| s <= day) && l.is_none_or(|l| l >= day))
+            .count() as f64
+    };
+    let mut all = BTreeMap::new();
+    for m in Period::month_of(first).month_index()..=Period::month_of(last).month_index() {
+        let ws = days_since_epoch(Period::from_month_index(m - 11).start());
+        let we = days_since_epoch(Period::from_month_index(m).end());
+        let leavers = leave.iter().flatten().filter(|l| (ws..=we).contains(l)).count() as f64;
+        let avg = (in_post(ws) + in_post(we)) / 2.0;
+        all.insert(m, Parts::settled(leavers, avg));
+    }
+    let mut months = MonthlyParts::new();
+    months.insert(ALL.to_string(), all);
+    Ok(Series { months, coverage: cov, ..empty })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{monthly, parts, store};
+    use crate::testing::project;
+
+    const STAFF: [&str; 4] = ["Employee ID", "FTE", "Start Date", "Leaving Date"];
+    const ABSENCE: [&str; 4] = ["Employee Number", "First Day of Absence", "Last Day of Absence", "FTE Days Lost"];
+
+    #[test]
+    fn turnover_is_leavers_over_the_average_of_the_heads_in_post_on_the_first_and_last_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let staff = vec![
+            vec!["E1", "1", "06/01/2020", ""],
+            vec!["E2", "1", "06/01/2020", ""],
+            vec!["E3", "0.5", "06/01/2020", "30/09/2025"],
+            vec!["E4", "1", "01/06/2025", ""], // joined inside the window
+        ];
+        let store = store(&p, dir.path(), &[("hr_staff", "2026-03-31", &STAFF[..], staff)]);
+        let s = monthly(&p, &store, "staff_turnover_pct", "2026-04-10");
+        // 1 April 2025: E1-E3 in post (3); 31 March 2026: E1, E2, E4 (3); one leaver.
+        assert_eq!(parts(&s, "ALL", "2025/26 M12"), Some((1.0, 3.0)));
+        assert!(!s.by_partner, "the partnership employs the staff");
+    }
+
+    #[test]
+    fn sickness_counts_an_absence_across_the_window_edge_in_proportion() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let staff = vec![vec!["E1", "1", "06/01/2020", ""], vec!["E2", "1", "06/01/2020", ""]];
+        // 10 days lost over 22 March - 10 April 2025 (20 days): 10 of them fall in April.
+        let absence = vec![vec!["E1", "22/03/2025", "10/04/2025", "10"], vec!["E2", "01/02/2026", "02/02/2026", "2"]];
+        let extracts =
+            [("hr_staff", "2026-03-31", &STAFF[..], staff), ("hr_absence", "2026-03-31", &ABSENCE[..], absence)];
+        let store = store(&p, dir.path(), &extracts);
+        let s = monthly(&p, &store, "sickness_days_per_fte", "2026-04-10");
+        let (lost, fte) = parts(&s, "ALL", "2025/26 M12").expect("a figure for March 2026");
+        assert!((lost - 7.0).abs() < 1e-9, "10 x 10/20 + 2 = 7, got {lost}");
+        assert_eq!(fte, 2.0);
+    }
+}
