@@ -204,11 +204,15 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
         }
     }
     let (wide, long) = t.value_columns(&mut notes);
-    let measures: BTreeMap<String, (String, f64)> = def
-        .measure
-        .iter()
-        .filter_map(|m| Some((normalise_header(m.name.as_ref()?), (m.indicator.get_ref().clone(), m.scale))))
-        .collect();
+    let columns = Columns {
+        wide,
+        long,
+        measures: def
+            .measure
+            .iter()
+            .filter_map(|m| Some((normalise_header(m.name.as_ref()?), (m.indicator.get_ref().clone(), m.scale))))
+            .collect(),
+    };
     let mut aggregates = BTreeSet::new();
     let mut seen = BTreeSet::new();
     for i in t.h + 1..grid.rows.len() {
@@ -226,47 +230,7 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
         if !name.is_empty() {
             out.names.entry(code.clone()).or_insert(name.clone());
         }
-        let mut put = |j: usize, indicator: &str, year: i32, scale: f64, notes: &mut Vec<String>| match figure(
-            grid.cell(i, j),
-            &def.missing,
-        ) {
-            Ok(Some(v)) if seen.insert((indicator.to_string(), year, code.clone())) => {
-                out.values.push(ComparatorValue {
-                    table: def.id().to_string(),
-                    indicator: indicator.to_string(),
-                    year,
-                    code: code.clone(),
-                    value: v * scale,
-                })
-            }
-            Ok(Some(_)) => notes.push(format!(
-                "{}: a second {} figure for {code} in {}; the first is used",
-                t.at(i, j),
-                indicator,
-                fy_label(year)
-            )),
-            Ok(None) => {}
-            Err(e) => notes.push(format!("{}: {e}; left out", t.at(i, j))),
-        };
-        match (def.layout, long) {
-            (TableLayout::Wide, _) => {
-                for (j, indicator, year, scale) in &wide {
-                    put(*j, indicator, *year, *scale, &mut notes);
-                }
-            }
-            (TableLayout::Long, Some((y, m, v))) => {
-                let Some((indicator, scale)) = measures.get(&normalise_header(&t.text(i, Some(m)))) else { continue };
-                let year_text = t.text(i, Some(y));
-                match parse_financial_year(&year_text) {
-                    Some(year) => put(v, indicator, year, *scale, &mut notes),
-                    None => notes.push(format!(
-                        "{}: `{year_text}` is not a financial year such as 2024-25; row left out",
-                        t.at(i, y)
-                    )),
-                }
-            }
-            _ => {}
-        }
+        t.read_row(i, &code, &columns, &mut seen, &mut out.values, &mut notes);
     }
     if !aggregates.is_empty() {
         out.notes.push(format!(
@@ -283,6 +247,14 @@ pub fn read_table(def: &TableDef, grid: &Grid, lookup: &NameLookup, register: Op
         out.notes.push(format!("{} ({}): {more} more notes like these", def.name, t.place));
     }
     out
+}
+
+/// Where a table's figures are: its wide columns, or its long columns and the measures they
+/// name (normalised measure name to indicator and scale).
+struct Columns {
+    wide: WideColumns,
+    long: LongColumns,
+    measures: BTreeMap<String, (String, f64)>,
 }
 
 /// Wide: (column, indicator, year, scale) for each figure column. Long: the year, measure and
@@ -311,6 +283,62 @@ impl<'a> Table<'a> {
             })?;
         let header = grid.rows[h].iter().map(|c| c.display().trim().to_string()).collect();
         Some(Table { def, grid, place, h, header })
+    }
+
+    /// The figures of one council's row, by the table's layout; the first figure for an
+    /// indicator, year and council wins, later ones are noted.
+    fn read_row(
+        &self,
+        i: usize,
+        code: &str,
+        columns: &Columns,
+        seen: &mut BTreeSet<(String, i32, String)>,
+        values: &mut Vec<ComparatorValue>,
+        notes: &mut Vec<String>,
+    ) {
+        let mut put = |j: usize, indicator: &str, year: i32, scale: f64, notes: &mut Vec<String>| match figure(
+            self.grid.cell(i, j),
+            &self.def.missing,
+        ) {
+            Ok(Some(v)) if seen.insert((indicator.to_string(), year, code.to_string())) => {
+                values.push(ComparatorValue {
+                    table: self.def.id().to_string(),
+                    indicator: indicator.to_string(),
+                    year,
+                    code: code.to_string(),
+                    value: v * scale,
+                })
+            }
+            Ok(Some(_)) => notes.push(format!(
+                "{}: a second {} figure for {code} in {}; the first is used",
+                self.at(i, j),
+                indicator,
+                fy_label(year)
+            )),
+            Ok(None) => {}
+            Err(e) => notes.push(format!("{}: {e}; left out", self.at(i, j))),
+        };
+        match (self.def.layout, columns.long) {
+            (TableLayout::Wide, _) => {
+                for (j, indicator, year, scale) in &columns.wide {
+                    put(*j, indicator, *year, *scale, notes);
+                }
+            }
+            (TableLayout::Long, Some((y, m, v))) => {
+                let Some((indicator, scale)) = columns.measures.get(&normalise_header(&self.text(i, Some(m)))) else {
+                    return;
+                };
+                let year_text = self.text(i, Some(y));
+                match parse_financial_year(&year_text) {
+                    Some(year) => put(v, indicator, year, *scale, notes),
+                    None => notes.push(format!(
+                        "{}: `{year_text}` is not a financial year such as 2024-25; row left out",
+                        self.at(i, y)
+                    )),
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The header row's number as the spreadsheet shows it.

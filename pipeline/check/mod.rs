@@ -319,11 +319,18 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
     let converted = rows::convert_rows(&mut grid, &layout, source, env.partners, &file_name);
     let sheet = grid.sheet.clone();
     drop(grid);
+    let mut checks = rejecting_checks(&converted, source);
+    checks.push(columns_check(source, &layout, &file_name, &sheet));
+    checks.extend(known_missing_check(&converted, source));
+    checks.extend(unlisted_check(&converted, source));
+    Typed { converted, layout, file_name, sha256, source_id, as_at, sheet, checks }
+}
+
+/// Built-in: cells that convert, required cells filled (rows failing either are rejected;
+/// above the source's `max_rejected_pct` the extract is quarantined).
+fn rejecting_checks(converted: &rows::Converted, source: &SourceDef) -> Vec<CheckResult> {
     let rows_read = converted.rows_read;
     let mut checks = Vec::new();
-
-    // Built-in: cells that convert, required cells filled (rows failing either are rejected;
-    // above the source's max_rejected_pct the extract is quarantined).
     let limit = source.max_rejected_pct;
     for (id, characteristic, description, failing, failures) in [
         (
@@ -361,10 +368,19 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
             waiver: None,
         });
     }
-    // Built-in: the optional columns are present (what is missing cannot feed an indicator).
+    checks
+}
+
+/// Built-in: the optional columns are present (what is missing cannot feed an indicator).
+fn columns_check(
+    source: &SourceDef,
+    layout: &crate::ingest::Layout,
+    file_name: &str,
+    sheet: &Option<String>,
+) -> CheckResult {
     let absent: Vec<&str> =
         source.column.iter().zip(&layout.columns).filter(|(_, j)| j.is_none()).map(|(c, _)| c.field.as_str()).collect();
-    checks.push(CheckResult {
+    CheckResult {
         id: "columns".into(),
         characteristic: Characteristic::Relevance,
         severity: Severity::Warning,
@@ -380,7 +396,7 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
         failures: absent
             .iter()
             .map(|f| Finding {
-                file: file_name.clone(),
+                file: file_name.to_string(),
                 sheet: sheet.clone(),
                 row: Some(layout.header_row as u32 + 1),
                 column: Some(f.to_string()),
@@ -390,7 +406,11 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
             })
             .collect(),
         waiver: None,
-    });
+    }
+}
+
+/// Known-missing markers read as blank, per column (a note, never a failure).
+fn known_missing_check(converted: &rows::Converted, source: &SourceDef) -> Option<CheckResult> {
     let marked: Vec<String> = source
         .column
         .iter()
@@ -398,25 +418,22 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
         .filter(|(_, n)| **n > 0)
         .map(|(c, n)| format!("{} ({n})", c.field))
         .collect();
-    if !marked.is_empty() {
-        checks.push(CheckResult {
-            id: "known_missing".into(),
-            characteristic: Characteristic::Completeness,
-            severity: Severity::Warning,
-            status: Status::Pass,
-            description: format!(
-                "cells holding a known-missing marker ({}) are read as blank",
-                KNOWN_MISSING.join(" ")
-            ),
-            message: format!("known-missing markers read as blank in {}", marked.join(", ")),
-            checked: rows_read,
-            failing: 0,
-            failures: Vec::new(),
-            waiver: None,
-        });
-    }
+    (!marked.is_empty()).then(|| CheckResult {
+        id: "known_missing".into(),
+        characteristic: Characteristic::Completeness,
+        severity: Severity::Warning,
+        status: Status::Pass,
+        description: format!("cells holding a known-missing marker ({}) are read as blank", KNOWN_MISSING.join(" ")),
+        message: format!("known-missing markers read as blank in {}", marked.join(", ")),
+        checked: converted.rows_read,
+        failing: 0,
+        failures: Vec::new(),
+        waiver: None,
+    })
+}
 
-    // Values of a code column that are none of its spellings, read as its `other` code.
+/// Values of a code column that are none of its spellings, read as its `other` code.
+fn unlisted_check(converted: &rows::Converted, source: &SourceDef) -> Option<CheckResult> {
     let unlisted: Vec<String> = source
         .column
         .iter()
@@ -430,26 +447,78 @@ pub fn typed(raw: RawExtract, source: &SourceDef, env: &CheckEnv) -> Typed {
             format!("{}: {}{more} read as {}", c.field, listed.join(", "), c.other.as_deref().unwrap_or_default())
         })
         .collect();
-    if !unlisted.is_empty() {
-        let cells: usize = converted.unlisted.iter().flat_map(|u| u.values()).sum();
-        checks.push(CheckResult {
-            id: "unlisted_values".into(),
-            characteristic: Characteristic::Validity,
-            severity: Severity::Warning,
-            status: Status::Warning,
-            description: "every value of a coded column is one of the spellings its source definition lists".into(),
-            message: format!(
-                "values not listed in the source definition (add them to the column's `values` to map them to a code): {}",
-                unlisted.join("; ")
-            ),
-            checked: rows_read,
-            failing: cells,
-            failures: Vec::new(),
-            waiver: None,
-        });
-    }
+    let cells: usize = converted.unlisted.iter().flat_map(|u| u.values()).sum();
+    (!unlisted.is_empty()).then(|| CheckResult {
+        id: "unlisted_values".into(),
+        characteristic: Characteristic::Validity,
+        severity: Severity::Warning,
+        status: Status::Warning,
+        description: "every value of a coded column is one of the spellings its source definition lists".into(),
+        message: format!(
+            "values not listed in the source definition (add them to the column's `values` to map them to a code): {}",
+            unlisted.join("; ")
+        ),
+        checked: converted.rows_read,
+        failing: cells,
+        failures: Vec::new(),
+        waiver: None,
+    })
+}
 
-    Typed { converted, layout, file_name, sha256, source_id, as_at, sheet, checks }
+/// A declared check's result: its status from the failing share and its thresholds (a
+/// completeness threshold is the check itself: below it, the check fails).
+fn result_of(c: &crate::config::Check, out: rules::Outcome) -> CheckResult {
+    let st = match c.kind {
+        CheckKind::Complete if out.failing > 0 => {
+            if c.severity == Severity::Error {
+                Status::Error
+            } else {
+                Status::Warning
+            }
+        }
+        _ => status(out.checked, out.failing, c.warn_above_pct, c.error_above_pct),
+    };
+    let st = if out.at_most_warning { st.min(Status::Warning) } else { st };
+    let message = if !out.message.is_empty() {
+        out.message.clone()
+    } else if out.failing == 0 {
+        format!("all {} pass", out.checked)
+    } else {
+        format!("{} of {} fail", out.failing, out.checked)
+    };
+    CheckResult {
+        id: c.id.clone(),
+        characteristic: c.characteristic(),
+        severity: c.severity,
+        status: st,
+        description: c.description.clone(),
+        message,
+        checked: out.checked,
+        failing: out.failing,
+        failures: out.failures,
+        waiver: None,
+    }
+}
+
+/// Accepted, unless the table could not be built, it has no data rows, or a check failed at
+/// error (the first such check and its first problem given as the reason).
+fn verdict_of(converted: &rows::Converted, checks: &[CheckResult]) -> Verdict {
+    match &converted.table {
+        Err(e) => Verdict::Quarantine(format!("internal error building the table: {e}")),
+        Ok(_) if converted.rows_read == 0 => {
+            Verdict::Quarantine("the extract has a header row but no data rows".into())
+        }
+        Ok(_) => match checks.iter().find(|c| c.status == Status::Error) {
+            Some(c) => Verdict::Quarantine(format!(
+                "check {} ({}) failed: {}{}",
+                c.id,
+                c.characteristic.name().to_lowercase(),
+                c.message,
+                c.failures.first().map(|f| format!("; the first problem: {f}")).unwrap_or_default()
+            )),
+            None => Verdict::Accept,
+        },
+    }
 }
 
 /// Runs the source's declared checks (against the store's history and the run clock),
@@ -473,40 +542,7 @@ pub fn declared(typed: Typed, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
         as_at,
         key,
     };
-    for c in &source.checks {
-        let out = rules::run(c, &input);
-        let st = match c.kind {
-            // A completeness threshold is the check itself: below it, the check fails.
-            CheckKind::Complete if out.failing > 0 => {
-                if c.severity == Severity::Error {
-                    Status::Error
-                } else {
-                    Status::Warning
-                }
-            }
-            _ => status(out.checked, out.failing, c.warn_above_pct, c.error_above_pct),
-        };
-        let st = if out.at_most_warning { st.min(Status::Warning) } else { st };
-        let message = if !out.message.is_empty() {
-            out.message.clone()
-        } else if out.failing == 0 {
-            format!("all {} pass", out.checked)
-        } else {
-            format!("{} of {} fail", out.failing, out.checked)
-        };
-        checks.push(CheckResult {
-            id: c.id.clone(),
-            characteristic: c.characteristic(),
-            severity: c.severity,
-            status: st,
-            description: c.description.clone(),
-            message,
-            checked: out.checked,
-            failing: out.failing,
-            failures: out.failures,
-            waiver: None,
-        });
-    }
+    checks.extend(source.checks.iter().map(|c| result_of(c, rules::run(c, &input))));
     apply_waivers(&mut checks, source.id(), &file_name, env);
     let scores = score(&checks);
     let sums = source
@@ -519,20 +555,7 @@ pub fn declared(typed: Typed, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
         })
         .collect();
 
-    let verdict = match &converted.table {
-        Err(e) => Verdict::Quarantine(format!("internal error building the table: {e}")),
-        Ok(_) if rows_read == 0 => Verdict::Quarantine("the extract has a header row but no data rows".into()),
-        Ok(_) => match checks.iter().find(|c| c.status == Status::Error) {
-            Some(c) => Verdict::Quarantine(format!(
-                "check {} ({}) failed: {}{}",
-                c.id,
-                c.characteristic.name().to_lowercase(),
-                c.message,
-                c.failures.first().map(|f| format!("; the first problem: {f}")).unwrap_or_default()
-            )),
-            None => Verdict::Accept,
-        },
-    };
+    let verdict = verdict_of(&converted, &checks);
     CheckedExtract {
         file_name,
         sha256,

@@ -6,7 +6,7 @@
 use super::days_since_epoch;
 use super::values::{convert, is_known_missing, Value};
 use super::Finding;
-use crate::config::{ColumnType, Partner, SourceDef};
+use crate::config::{ColumnDef, ColumnType, Partner, SourceDef};
 use crate::ingest::{column_letter, Cell, DateSystem, Grid, Layout};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -82,6 +82,19 @@ impl Context<'_> {
 
     /// `field=value, ...` for the key fields of a row: from the values already converted,
     /// then from the raw cells.
+    /// A finding on a cell of a data row (its key filled in by the caller).
+    fn finding(&self, row_number: u32, j: usize, cell: &Cell, message: String) -> Finding {
+        Finding {
+            file: self.file_name.to_string(),
+            sheet: self.sheet.map(str::to_string),
+            row: Some(row_number),
+            column: Some(self.column_label(j)),
+            key: None,
+            value: (!cell.is_empty()).then(|| super::shown_value(&cell.display())),
+            message,
+        }
+    }
+
     fn key_of(&self, row: &[Cell], converted: &[Value]) -> Option<String> {
         let parts: Vec<String> = self
             .key
@@ -128,35 +141,8 @@ pub fn convert_rows(
     } else {
         source.key.iter().map(String::as_str).collect()
     };
-    let totals: Vec<Vec<Option<f64>>> = layout
-        .totals_rows
-        .iter()
-        .map(|&i| {
-            source
-                .column
-                .iter()
-                .enumerate()
-                .map(|(k, col)| {
-                    let j = layout.columns[k]?;
-                    match convert(grid.cell(i, j), col, partners, grid.dates) {
-                        Ok(Value::Num(n)) => Some(n),
-                        Ok(Value::Int(n)) => Some(n as f64),
-                        _ => None,
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let stated_counts = layout
-        .totals_rows
-        .iter()
-        .chain(&layout.notes_rows)
-        .flat_map(|&i| grid.rows[i].iter().map(move |c| (i, c)))
-        .filter_map(|(i, c)| match c {
-            Cell::Text(t) => stated_count(t).map(|n| (grid.row_number(i), n)),
-            _ => None,
-        })
-        .collect();
+    let totals = totals_of(grid, layout, source, partners);
+    let stated_counts = stated_counts(grid, layout);
     let sheet = grid.sheet.clone();
     let ctx = Context {
         source,
@@ -203,30 +189,129 @@ pub fn convert_rows(
         totals,
         stated_counts,
     };
-    for part in parts {
-        for (all, some) in columns.iter_mut().zip(part.columns) {
+    for mut part in parts {
+        for (all, some) in columns.iter_mut().zip(std::mem::take(&mut part.columns)) {
             all.extend(some);
         }
-        row_numbers.extend(part.row_numbers);
-        for k in 0..n {
-            out.known_missing[k] += part.known_missing[k];
-            out.sums[k] += part.sums[k];
+        row_numbers.extend(std::mem::take(&mut part.row_numbers));
+        out.absorb(part);
+    }
+    out.table = build_table(source, columns, row_numbers);
+    out
+}
+
+impl Converted {
+    /// A chunk's counts, sums, unlisted values and first failures added to the file's.
+    fn absorb(&mut self, part: Chunk) {
+        for k in 0..self.sums.len() {
+            self.known_missing[k] += part.known_missing[k];
+            self.sums[k] += part.sums[k];
         }
-        for (all, some) in out.unlisted.iter_mut().zip(part.unlisted) {
+        for (all, some) in self.unlisted.iter_mut().zip(part.unlisted) {
             for (value, count) in some {
                 *all.entry(value).or_default() += count;
             }
         }
-        out.rows_rejected += part.rejected;
-        out.type_rows += part.type_rows;
-        out.required_rows += part.required_rows;
-        let room = MAX_LISTED - out.type_failures.len();
-        out.type_failures.extend(part.type_failures.into_iter().take(room));
-        let room = MAX_LISTED - out.required_failures.len();
-        out.required_failures.extend(part.required_failures.into_iter().take(room));
+        self.rows_rejected += part.rejected;
+        self.type_rows += part.type_rows;
+        self.required_rows += part.required_rows;
+        let room = MAX_LISTED - self.type_failures.len();
+        self.type_failures.extend(part.type_failures.into_iter().take(room));
+        let room = MAX_LISTED - self.required_failures.len();
+        self.required_failures.extend(part.required_failures.into_iter().take(room));
     }
-    out.table = build_table(source, columns, row_numbers);
-    out
+}
+
+/// Each totals row's number in every column, where it holds one (for the reconciliation).
+fn totals_of(grid: &Grid, layout: &Layout, source: &SourceDef, partners: &[Partner]) -> Vec<Vec<Option<f64>>> {
+    layout
+        .totals_rows
+        .iter()
+        .map(|&i| {
+            source
+                .column
+                .iter()
+                .enumerate()
+                .map(|(k, col)| {
+                    let j = layout.columns[k]?;
+                    match convert(grid.cell(i, j), col, partners, grid.dates) {
+                        Ok(Value::Num(n)) => Some(n),
+                        Ok(Value::Int(n)) => Some(n as f64),
+                        _ => None,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Counts of rows the extract states in its totals and notes rows, with their row numbers.
+fn stated_counts(grid: &Grid, layout: &Layout) -> Vec<(u32, u64)> {
+    layout
+        .totals_rows
+        .iter()
+        .chain(&layout.notes_rows)
+        .flat_map(|&i| grid.rows[i].iter().map(move |c| (i, c)))
+        .filter_map(|(i, c)| match c {
+            Cell::Text(t) => stated_count(t).map(|n| (grid.row_number(i), n)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Converted values of a column's distinct texts, by text.
+type Memo = HashMap<PlSmallStr, Result<Value, String>>;
+
+/// A text cell's text moved out of the grid (trimmed), unless it is blank.
+#[inline]
+fn take_text(row: &mut [Cell], j: usize) -> Option<Value> {
+    let Some(Cell::Text(t)) = row.get_mut(j) else { return None };
+    if t.trim().is_empty() {
+        return None;
+    }
+    let t = std::mem::take(t);
+    Some(Value::Str(if t.trim().len() == t.len() { t } else { t.trim().into() }))
+}
+
+/// A cell converted to its column's type, through the column's memo when it has one.
+#[inline]
+fn convert_once(
+    cell: &Cell,
+    col: &ColumnDef,
+    memo: Option<&mut Memo>,
+    partners: &[Partner],
+    dates: DateSystem,
+) -> Result<Value, String> {
+    match (cell, memo) {
+        (Cell::Text(t), Some(m)) => match m.get(t.as_str()) {
+            Some(v) => v.clone(),
+            None => {
+                let v = convert(cell, col, partners, dates);
+                if m.len() < MEMO_LIMIT {
+                    m.insert(t.clone(), v.clone());
+                }
+                v
+            }
+        },
+        _ => convert(cell, col, partners, dates),
+    }
+}
+
+impl Chunk {
+    fn new(columns: usize, rows: usize) -> Chunk {
+        Chunk {
+            columns: vec![Vec::with_capacity(rows); columns],
+            row_numbers: Vec::with_capacity(rows),
+            known_missing: vec![0; columns],
+            unlisted: vec![Default::default(); columns],
+            sums: vec![0.0; columns],
+            rejected: 0,
+            type_rows: 0,
+            type_failures: Vec::new(),
+            required_rows: 0,
+            required_failures: Vec::new(),
+        }
+    }
 }
 
 /// Converts the data rows `data` (indexes into the grid; `rows` holds the grid's rows from
@@ -234,19 +319,10 @@ pub fn convert_rows(
 fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<Cell>]) -> Chunk {
     let Context { source, partners, layout, .. } = *ctx;
     let n = source.column.len();
-    let mut out = Chunk {
-        columns: vec![Vec::with_capacity(data.len()); n],
-        row_numbers: Vec::with_capacity(data.len()),
-        known_missing: vec![0; n],
-        unlisted: vec![Default::default(); n],
-        sums: vec![0.0; n],
-        rejected: 0,
-        type_rows: 0,
-        type_failures: Vec::new(),
-        required_rows: 0,
-        required_failures: Vec::new(),
-    };
-    let mut memo: Vec<Option<HashMap<PlSmallStr, Result<Value, String>>>> = source
+    let mut out = Chunk::new(n, data.len());
+    // Columns with few distinct values (partners, codes, years, yes/no) convert each distinct
+    // text once.
+    let mut memo: Vec<Option<Memo>> = source
         .column
         .iter()
         .map(|c| {
@@ -268,34 +344,16 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
             // Free text is moved out of the grid rather than copied (a finding reads the key
             // of its row from the values converted so far).
             if col.kind == ColumnType::Text {
-                if let Some(Cell::Text(t)) = row.get_mut(j) {
-                    if !t.trim().is_empty() {
-                        let t = std::mem::take(t);
-                        let t: PlSmallStr = if t.trim().len() == t.len() { t } else { t.trim().into() };
-                        row_values.push(Value::Str(t));
-                        continue;
-                    }
+                if let Some(text) = take_text(row, j) {
+                    row_values.push(text);
+                    continue;
                 }
             }
             let cell = row.get(j).unwrap_or(&Cell::Empty);
             if is_known_missing(cell, col) {
                 out.known_missing[k] += 1;
             }
-            // Columns with few distinct values (partners, codes, years, yes/no) convert each
-            // distinct text once.
-            let converted = match (cell, memo[k].as_mut()) {
-                (Cell::Text(t), Some(m)) => match m.get(t.as_str()) {
-                    Some(v) => v.clone(),
-                    None => {
-                        let v = convert(cell, col, partners, ctx.dates);
-                        if m.len() < MEMO_LIMIT {
-                            m.insert(t.clone(), v.clone());
-                        }
-                        v
-                    }
-                },
-                _ => convert(cell, col, partners, ctx.dates),
-            };
+            let converted = convert_once(cell, col, memo[k].as_mut(), partners, ctx.dates);
             let failure = match converted {
                 Ok(Value::Null) if col.required => {
                     blank_required = true;
@@ -324,15 +382,7 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
                 }
             };
             if let Some((message, required)) = failure {
-                let f = Finding {
-                    file: ctx.file_name.to_string(),
-                    sheet: ctx.sheet.map(str::to_string),
-                    row: Some(row_number),
-                    column: Some(ctx.column_label(j)),
-                    key: ctx.key_of(row, &row_values),
-                    value: (!cell.is_empty()).then(|| super::shown_value(&cell.display())),
-                    message,
-                };
+                let f = Finding { key: ctx.key_of(row, &row_values), ..ctx.finding(row_number, j, cell, message) };
                 if required {
                     out.required_failures.push(f)
                 } else {

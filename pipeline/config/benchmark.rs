@@ -151,45 +151,69 @@ impl Benchmarks {
         partners: &[Partner],
         errors: &mut Vec<ConfigError>,
     ) {
-        let path = &self.path;
-        let at = |span: std::ops::Range<usize>, msg: &str| ConfigError::at_span(path, span, msg);
-        let exists = |f: &Spanned<String>, what: &str, errors: &mut Vec<ConfigError>| {
-            if !root.join(f.get_ref()).is_file() {
-                errors.push(at(f.span(), &format!("{what} `{}`: no such file in the project folder", f.get_ref())));
-            }
-        };
         if let Some(r) = &self.register {
-            if let Some(f) = &r.authorities {
-                exists(f, "register", errors);
+            self.validate_register(root, r, errors);
+        }
+        self.validate_tables(root, indicators, errors);
+        self.validate_groups(root, partners, errors);
+        if !self.group.is_empty() && self.table.is_empty() {
+            errors.push(ConfigError::whole_file(
+                &self.path,
+                "groups are declared but no `[[table]]` gives comparator figures",
+            ));
+        }
+    }
+
+    fn at(&self, span: std::ops::Range<usize>, msg: &str) -> ConfigError {
+        ConfigError::at_span(&self.path, span, msg)
+    }
+
+    /// A file the definitions name, which must be in the project folder.
+    fn exists(&self, root: &Path, f: &Spanned<String>, what: &str, errors: &mut Vec<ConfigError>) {
+        if !root.join(f.get_ref()).is_file() {
+            errors.push(self.at(f.span(), &format!("{what} `{}`: no such file in the project folder", f.get_ref())));
+        }
+    }
+
+    /// The register of authorities and the name lookups: files present, aliases to GSS codes.
+    fn validate_register(&self, root: &Path, r: &RegisterDef, errors: &mut Vec<ConfigError>) {
+        if let Some(f) = &r.authorities {
+            self.exists(root, f, "register", errors);
+        }
+        match (&r.names, &r.gss) {
+            (Some(n), Some(g)) => {
+                self.exists(root, n, "name lookup", errors);
+                self.exists(root, g, "code lookup", errors);
             }
-            match (&r.names, &r.gss) {
-                (Some(n), Some(g)) => {
-                    exists(n, "name lookup", errors);
-                    exists(g, "code lookup", errors);
-                }
-                (Some(f), None) | (None, Some(f)) => errors.push(at(
-                    f.span(),
-                    "`names` and `gss` go together: the name lookup gives registry codes, the code lookup turns them into GSS codes",
-                )),
-                (None, None) => {}
-            }
-            for (name, code) in &r.aliases {
-                if !is_gss_code(code) {
-                    errors.push(ConfigError::whole_file(
-                        path,
-                        &format!("alias `{name}` = `{code}`: expected a GSS code such as E07000143"),
-                    ));
-                }
+            (Some(f), None) | (None, Some(f)) => errors.push(self.at(
+                f.span(),
+                "`names` and `gss` go together: the name lookup gives registry codes, the code lookup turns them into GSS codes",
+            )),
+            (None, None) => {}
+        }
+        for (name, code) in &r.aliases {
+            if !is_gss_code(code) {
+                errors.push(ConfigError::whole_file(
+                    &self.path,
+                    &format!("alias `{name}` = `{code}`: expected a GSS code such as E07000143"),
+                ));
             }
         }
+    }
+
+    /// Comparator tables: unique ids, files present, the columns each layout needs, measures
+    /// of defined indicators.
+    fn validate_tables(&self, root: &Path, indicators: Option<&[IndicatorDef]>, errors: &mut Vec<ConfigError>) {
         let mut seen = std::collections::BTreeSet::new();
         for t in &self.table {
             if !seen.insert(t.id().to_string()) {
-                errors.push(at(t.id.span(), &format!("table id `{}` is used twice", t.id())));
+                errors.push(self.at(t.id.span(), &format!("table id `{}` is used twice", t.id())));
             }
-            exists(&t.file, &format!("table `{}`: file", t.id()), errors);
+            self.exists(root, &t.file, &format!("table `{}`: file", t.id()), errors);
             if t.code_column.is_none() && t.name_column.is_none() {
-                errors.push(at(t.id.span(), &format!("table `{}`: give `code_column`, `name_column` or both", t.id())));
+                errors.push(
+                    self.at(t.id.span(), &format!("table `{}`: give `code_column`, `name_column` or both", t.id())),
+                );
             }
             if t.layout == TableLayout::Long {
                 for (key, v) in [
@@ -198,39 +222,39 @@ impl Benchmarks {
                     ("value_column", &t.value_column),
                 ] {
                     if v.is_none() {
-                        errors.push(at(t.id.span(), &format!("table `{}` is long: it needs `{key}`", t.id())));
+                        errors.push(self.at(t.id.span(), &format!("table `{}` is long: it needs `{key}`", t.id())));
                     }
                 }
             }
             if t.measure.is_empty() {
-                errors.push(at(t.id.span(), &format!("table `{}`: no `[[table.measure]]`", t.id())));
+                errors.push(self.at(t.id.span(), &format!("table `{}`: no `[[table.measure]]`", t.id())));
             }
             for m in &t.measure {
                 match (t.layout, &m.name, &m.column) {
-                    (TableLayout::Long, None, _) => errors.push(at(
+                    (TableLayout::Long, None, _) => errors.push(self.at(
                         m.indicator.span(),
                         &format!("measure for `{}`: a long table needs the measure's `name`", m.indicator.get_ref()),
                     )),
-                    (TableLayout::Wide, _, None) => errors.push(at(
+                    (TableLayout::Wide, _, None) => errors.push(self.at(
                         m.indicator.span(),
                         &format!(
                             "measure for `{}`: a wide table needs `column`, the header with `{{year}}` where the year stands",
                             m.indicator.get_ref()
                         ),
                     )),
-                    (TableLayout::Wide, _, Some(c)) if !c.contains("{year}") => errors.push(at(
+                    (TableLayout::Wide, _, Some(c)) if !c.contains("{year}") => errors.push(self.at(
                         m.indicator.span(),
                         &format!("measure for `{}`: column `{c}` has no `{{year}}`", m.indicator.get_ref()),
                     )),
                     _ => {}
                 }
                 if !(m.scale.is_finite() && m.scale != 0.0) {
-                    errors.push(at(m.indicator.span(), "`scale` must be a non-zero number"));
+                    errors.push(self.at(m.indicator.span(), "`scale` must be a non-zero number"));
                 }
                 if let Some(indicators) = indicators {
                     if !indicators.iter().any(|i| i.id() == m.indicator.get_ref()) {
                         let ids: Vec<&str> = indicators.iter().map(|i| i.id()).collect();
-                        errors.push(at(
+                        errors.push(self.at(
                             m.indicator.span(),
                             &format!("indicator `{}`: no such indicator ({})", m.indicator.get_ref(), ids.join(", ")),
                         ));
@@ -238,14 +262,18 @@ impl Benchmarks {
                 }
             }
         }
+    }
+
+    /// Comparator groups: unique ids, one way of saying who is in each, lists for partners.
+    fn validate_groups(&self, root: &Path, partners: &[Partner], errors: &mut Vec<ConfigError>) {
         let mut seen = std::collections::BTreeSet::new();
         for g in &self.group {
             if !seen.insert(g.id().to_string()) {
-                errors.push(at(g.id.span(), &format!("group id `{}` is used twice", g.id())));
+                errors.push(self.at(g.id.span(), &format!("group id `{}` is used twice", g.id())));
             }
             let ways = [g.all, g.same_class, g.members_file.is_some() || !g.members.is_empty() || !g.lists.is_empty()];
             if ways.iter().filter(|w| **w).count() != 1 {
-                errors.push(at(
+                errors.push(self.at(
                     g.id.span(),
                     &format!(
                         "group `{}`: say who is in it with exactly one of `all = true`, `same_class = true` or named lists (`members_file`, `members`, `lists`)",
@@ -254,14 +282,14 @@ impl Benchmarks {
                 ));
             }
             if let Some(f) = &g.members_file {
-                exists(f, &format!("group `{}`: members file", g.id()), errors);
+                self.exists(root, f, &format!("group `{}`: members file", g.id()), errors);
             }
             for (owner, file) in &g.lists {
-                exists(file, &format!("group `{}`: list for `{owner}`", g.id()), errors);
+                self.exists(root, file, &format!("group `{}`: list for `{owner}`", g.id()), errors);
             }
             for owner in g.members.keys().chain(g.lists.keys()) {
                 if !partners.iter().any(|p| &p.code == owner) {
-                    errors.push(at(
+                    errors.push(self.at(
                         g.id.span(),
                         &format!("group `{}`: a list for `{owner}`, which is not a partner's code", g.id()),
                     ));
@@ -269,13 +297,9 @@ impl Benchmarks {
             }
             for (owner, list) in &g.members {
                 if list.is_empty() {
-                    errors.push(at(g.id.span(), &format!("group `{}`: the list for `{owner}` is empty", g.id())));
+                    errors.push(self.at(g.id.span(), &format!("group `{}`: the list for `{owner}` is empty", g.id())));
                 }
             }
-        }
-        if !self.group.is_empty() && self.table.is_empty() {
-            errors
-                .push(ConfigError::whole_file(path, "groups are declared but no `[[table]]` gives comparator figures"));
         }
     }
 }

@@ -536,9 +536,8 @@ impl IndicatorDef {
         sources_complete: bool,
         errors: &mut Vec<ConfigError>,
     ) {
-        let at = |span| ConfigError::at_span(&self.path, span, "");
         let mut push = |span: std::ops::Range<usize>, msg: String| {
-            let mut e = at(span);
+            let mut e = ConfigError::at_span(&self.path, span, "");
             e.message = format!("indicator `{}`: {msg}", self.id());
             errors.push(e);
         };
@@ -546,73 +545,115 @@ impl IndicatorDef {
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
             push(self.id.span(), "ids use lower-case letters, digits and underscores".into());
         }
+        for problem in self.tolerance_problems().into_iter().chain(self.breakdown_problems(sources)) {
+            push(self.id.span(), problem);
+        }
+        for problem in self.method_problems(sources, ids, sources_complete) {
+            push(self.method.span(), problem);
+        }
+        for (span, problem) in self.example_problems(sources, sources_complete) {
+            push(span, problem);
+        }
+    }
+
+    /// Tolerances given both ways, negative, or out of order.
+    fn tolerance_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
         let t = self.tolerance();
         if t.absolute && (self.green_tolerance_pct != 0.0 || self.amber_tolerance_pct != default_amber()) {
-            push(
-                self.id.span(),
+            out.push(
                 "give tolerances as percentages (green/amber_tolerance_pct) or in units (green/amber_within), not both"
                     .into(),
             );
         }
         if self.blue_beyond.is_some() && self.blue_beyond_pct.is_some() {
-            push(self.id.span(), "give blue_beyond_pct or blue_beyond, not both".into());
+            out.push("give blue_beyond_pct or blue_beyond, not both".into());
         }
         if t.blue.is_some_and(|b| b < 0.0) {
-            push(self.id.span(), "the blue margin must be 0 or more".into());
+            out.push("the blue margin must be 0 or more".into());
         }
         if t.absolute && (t.green < 0.0 || t.amber < t.green) {
-            push(
-                self.id.span(),
-                format!("tolerances must satisfy 0 <= green_within ({}) <= amber_within ({})", t.green, t.amber),
-            );
+            out.push(format!("tolerances must satisfy 0 <= green_within ({}) <= amber_within ({})", t.green, t.amber));
         }
         if self.green_tolerance_pct < 0.0 || self.amber_tolerance_pct < self.green_tolerance_pct {
-            push(
-                self.id.span(),
-                format!(
-                    "tolerances must satisfy 0 <= green_tolerance_pct ({}) <= amber_tolerance_pct ({})",
-                    self.green_tolerance_pct, self.amber_tolerance_pct
-                ),
-            );
+            out.push(format!(
+                "tolerances must satisfy 0 <= green_tolerance_pct ({}) <= amber_tolerance_pct ({})",
+                self.green_tolerance_pct, self.amber_tolerance_pct
+            ));
         }
-        for problem in self.method.get_ref().shape_problems() {
-            push(self.method.span(), problem);
-        }
-        for (source, fields) in self.method.get_ref().needs() {
-            if !ids.contains(source) {
-                if !sources_complete {
-                    continue;
+        out
+    }
+
+    /// Breakdown columns the indicator's sources lack.
+    fn breakdown_problems(&self, sources: &[SourceDef]) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in &self.breakdown {
+            for source in self.method.get_ref().sources() {
+                let Some(def) = sources.iter().find(|s| s.id() == source) else { continue };
+                if def.column(b).is_none() {
+                    out.push(format!(
+                        "breakdown `{b}` is not a column of source `{source}`, which this indicator reads"
+                    ));
                 }
-                push(self.method.span(), format!("method reads source `{source}`, which no sources/*.toml defines"));
+            }
+        }
+        out
+    }
+
+    /// The method against the sources: sources and columns it needs, `where` values of the
+    /// right type, and a tax or work type its source lists.
+    fn method_problems(&self, sources: &[SourceDef], ids: &BTreeSet<&str>, sources_complete: bool) -> Vec<String> {
+        let method = self.method.get_ref();
+        let mut out = method.shape_problems();
+        for (source, fields) in method.needs() {
+            if !ids.contains(source) {
+                if sources_complete {
+                    out.push(format!("method reads source `{source}`, which no sources/*.toml defines"));
+                }
                 continue;
             }
             let def = sources.iter().find(|s| s.id() == source).expect("id checked above");
-            for f in &fields {
-                if def.column(f).is_none() {
-                    push(
-                        self.method.span(),
-                        format!(
-                            "method needs column `{f}` of source `{source}`, which {} does not define",
-                            def.path.display()
-                        ),
-                    );
+            for f in fields.iter().filter(|f| def.column(f).is_none()) {
+                out.push(format!(
+                    "method needs column `{f}` of source `{source}`, which {} does not define",
+                    def.path.display()
+                ));
+            }
+        }
+        if let Method::Ratio { source, filter, numerator, denominator, .. } = method {
+            if let Some(def) = sources.iter().find(|s| s.id() == source) {
+                let all = filter
+                    .iter()
+                    .chain(numerator.filter.iter())
+                    .chain(denominator.iter().flat_map(|d| d.filter.iter()));
+                out.extend(all.filter_map(|(field, value)| where_problem(def, field, value)));
+            }
+        }
+        let coded = match method {
+            Method::CollectionRate { source, tax_type } => Some((source, field::TAX_TYPE, tax_type)),
+            Method::ProcessingDays { source, work_type } => Some((source, field::WORK_TYPE, work_type)),
+            _ => None,
+        };
+        if let Some((source, field, code)) = coded {
+            if let Some(col) = sources.iter().find(|s| s.id() == source).and_then(|s| s.column(field)) {
+                if !col.values.is_empty() && !col.values.contains_key(code) {
+                    out.push(format!(
+                        "`{code}` is not a value of column `{field}` (expected one of: {})",
+                        col.values.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ));
                 }
             }
         }
-        for b in &self.breakdown {
-            for source in self.method.get_ref().sources() {
-                if let Some(def) = sources.iter().find(|s| s.id() == source) {
-                    if def.column(b).is_none() {
-                        push(
-                            self.id.span(),
-                            format!("breakdown `{b}` is not a column of source `{source}`, which this indicator reads"),
-                        );
-                    }
-                }
-            }
-        }
+        out
+    }
+
+    /// Worked examples that cannot run: unknown sources or columns, bad dates and periods,
+    /// expectations without a value.
+    fn example_problems(&self, sources: &[SourceDef], sources_complete: bool) -> Vec<(std::ops::Range<usize>, String)> {
+        let mut out = Vec::new();
         for ex in &self.example {
-            let mut problem = |msg: String| push(ex.name.span(), format!("example '{}': {msg}", ex.name.get_ref()));
+            let mut problem =
+                |msg: String| out.push((ex.name.span(), format!("example '{}': {msg}", ex.name.get_ref())));
             for g in &ex.given {
                 match sources.iter().find(|s| s.id() == g.source) {
                     None if sources_complete => problem(format!("no source `{}`", g.source)),
@@ -641,36 +682,7 @@ impl IndicatorDef {
                 problem("an example needs at least one `given` extract and one `expect`".into());
             }
         }
-        if let Method::Ratio { source, filter, numerator, denominator, .. } = self.method.get_ref() {
-            if let Some(def) = sources.iter().find(|s| s.id() == source) {
-                let all = filter
-                    .iter()
-                    .chain(numerator.filter.iter())
-                    .chain(denominator.iter().flat_map(|d| d.filter.iter()));
-                for (field, value) in all {
-                    if let Some(problem) = where_problem(def, field, value) {
-                        push(self.method.span(), problem);
-                    }
-                }
-            }
-        }
-        if let Method::CollectionRate { source, tax_type } | Method::ProcessingDays { source, work_type: tax_type } =
-            self.method.get_ref()
-        {
-            let field =
-                if matches!(self.method.get_ref(), Method::CollectionRate { .. }) { "tax_type" } else { "work_type" };
-            if let Some(col) = sources.iter().find(|s| s.id() == source).and_then(|s| s.column(field)) {
-                if !col.values.is_empty() && !col.values.contains_key(tax_type) {
-                    push(
-                        self.method.span(),
-                        format!(
-                            "`{tax_type}` is not a value of column `{field}` (expected one of: {})",
-                            col.values.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                    );
-                }
-            }
-        }
+        out
     }
 }
 

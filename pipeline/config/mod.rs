@@ -64,22 +64,8 @@ impl Project {
 
         // Cross-references are only checked against complete sets: a file that failed to
         // parse would otherwise make every reference into it look wrong.
-        let before = errors.len();
-        let mut sources: Vec<SourceDef> = toml_files(&root.join("sources"), &mut errors)
-            .iter()
-            .filter_map(|p| diagnostic::parse_file::<SourceDef>(p, &mut errors).map(|s| s.with_path(p)))
-            .collect();
-        let sources_complete = errors.len() == before;
-
-        let before = errors.len();
-        let mut indicators = Vec::new();
-        for p in toml_files(&root.join("indicators"), &mut errors) {
-            if let Some(file) = diagnostic::parse_file::<indicator::IndicatorFile>(&p, &mut errors) {
-                indicators.extend(file.indicator.into_iter().map(|i| i.with_path(&p)));
-            }
-        }
-        let indicators_complete = errors.len() == before;
-
+        let (mut sources, sources_complete) = parse_sources(&root, &mut errors);
+        let (indicators, indicators_complete) = parse_indicators(&root, &mut errors);
         let targets_path = root.join("targets.toml");
         let targets = if targets_path.exists() {
             diagnostic::parse_file::<Targets>(&targets_path, &mut errors)
@@ -104,23 +90,10 @@ impl Project {
             &mut errors,
         );
         let source_ids: BTreeSet<&str> = sources.iter().map(|s| s.id.get_ref().as_str()).collect();
-        for (pos, i) in indicators.iter().enumerate() {
+        for i in &indicators {
             i.validate(&sources, &source_ids, sources_complete, &mut errors);
-            if let Method::PerUnit { numerator, denominator, .. } = i.method.get_ref() {
-                for id in [numerator, denominator] {
-                    if !indicators[..pos].iter().any(|d| d.id() == id) {
-                        errors.push(ConfigError::at_span(
-                            &i.path,
-                            i.method.span(),
-                            &format!(
-                                "indicator `{}`: per_unit reads `{id}`, which must be an indicator defined before it",
-                                i.id()
-                            ),
-                        ));
-                    }
-                }
-            }
         }
+        check_derived_order(&indicators, &mut errors);
         let indicator_ids: BTreeSet<&str> = indicators.iter().map(|i| i.id.get_ref().as_str()).collect();
         let partner_codes: BTreeSet<&str> =
             settings.as_ref().map(|s| s.partner.iter().map(|p| p.code.as_str()).collect()).unwrap_or_default();
@@ -183,6 +156,50 @@ impl Project {
             .find(|p| p.code == code)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// Every `sources/*.toml` parsed, and whether all of them parsed (cross-references are only
+/// checked against complete sets: a file that failed to parse would otherwise make every
+/// reference into it look wrong).
+fn parse_sources(root: &Path, errors: &mut Vec<ConfigError>) -> (Vec<SourceDef>, bool) {
+    let before = errors.len();
+    let sources = toml_files(&root.join("sources"), errors)
+        .iter()
+        .filter_map(|p| diagnostic::parse_file::<SourceDef>(p, errors).map(|s| s.with_path(p)))
+        .collect();
+    (sources, errors.len() == before)
+}
+
+/// Every indicator of `indicators/*.toml`, in file and definition order, and whether all the
+/// files parsed.
+fn parse_indicators(root: &Path, errors: &mut Vec<ConfigError>) -> (Vec<IndicatorDef>, bool) {
+    let before = errors.len();
+    let mut indicators = Vec::new();
+    for p in toml_files(&root.join("indicators"), errors) {
+        if let Some(file) = diagnostic::parse_file::<indicator::IndicatorFile>(&p, errors) {
+            indicators.extend(file.indicator.into_iter().map(|i| i.with_path(&p)));
+        }
+    }
+    (indicators, errors.len() == before)
+}
+
+/// A figure made from other indicators (`per_unit`) must come after both of them.
+fn check_derived_order(indicators: &[IndicatorDef], errors: &mut Vec<ConfigError>) {
+    for (pos, i) in indicators.iter().enumerate() {
+        let Some((numerator, denominator, _)) = i.method.get_ref().derived_from() else { continue };
+        for id in [numerator, denominator] {
+            if !indicators[..pos].iter().any(|d| d.id() == id) {
+                errors.push(ConfigError::at_span(
+                    &i.path,
+                    i.method.span(),
+                    &format!(
+                        "indicator `{}`: per_unit reads `{id}`, which must be an indicator defined before it",
+                        i.id()
+                    ),
+                ));
+            }
+        }
     }
 }
 

@@ -429,20 +429,10 @@ impl CheckDef {
                 None => Err(format!("field `{f}` is not one of the columns")),
             }
         };
-        let numeric = [ColumnType::Money, ColumnType::Number, ColumnType::Percent, ColumnType::FinancialYear];
+        let numeric = NUMERIC;
         Ok(match kind {
             CheckKind::Pattern => {
-                let f = need_field(&[ColumnType::Text, ColumnType::Code], "a text column")?;
-                let p = self.pattern.clone().ok_or("a pattern check needs `pattern`")?;
-                let (named, what, re) = match named_pattern(&p) {
-                    Some((name, what, re)) => (Some(name), what.to_string(), re.to_string()),
-                    None => (None, format!("text matching the pattern {p}"), p.clone()),
-                };
-                let regex = regex::RegexBuilder::new(&re)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| format!("pattern `{p}` is not a valid regular expression: {e}"))?;
-                Rule::Pattern { field: f, regex, named, what }
+                self.pattern_rule(need_field(&[ColumnType::Text, ColumnType::Code], "a text column")?)?
             }
             CheckKind::Range => {
                 let f = need_field(&numeric, "a money, number, percent or financial-year column")?;
@@ -477,44 +467,9 @@ impl CheckDef {
                 let min_pct = pct(self.min_pct, "min_pct")?.ok_or("a complete check needs `min_pct`")?;
                 Rule::Complete { field: f, min_pct }
             }
-            CheckKind::Unique => {
-                let fields = match (&field, self.fields.is_empty()) {
-                    (Some(f), true) => vec![f.clone()],
-                    (None, false) => self.fields.clone(),
-                    (None, true) => return Err("a unique check needs `fields` (or `field`)".into()),
-                    (Some(_), false) => return Err("give `field` or `fields`, not both".into()),
-                };
-                for f in &fields {
-                    if source.column(f).is_none() {
-                        return Err(format!("field `{f}` is not one of the columns"));
-                    }
-                }
-                Rule::Unique { fields }
-            }
-            CheckKind::Compare => {
-                let ok = |c: &ColumnDef| numeric.contains(&c.kind) || c.kind == ColumnType::Date;
-                let left = parse_sum(self.left.as_deref().ok_or("a compare check needs `left`")?, source, &ok)?;
-                let right = parse_sum(self.right.as_deref().ok_or("a compare check needs `right`")?, source, &ok)?;
-                let op = parse_op(self.op.as_deref().ok_or("a compare check needs `op`")?)?;
-                let tolerance = self.tolerance.unwrap_or(0.0);
-                if tolerance < 0.0 {
-                    return Err(format!("tolerance is {tolerance}: expected 0 or more"));
-                }
-                Rule::Compare { left, op, right, tolerance }
-            }
-            CheckKind::Totals => {
-                if self.fields.is_empty() {
-                    return Err("a totals check needs `fields`, the columns whose totals row is reconciled".into());
-                }
-                for f in &self.fields {
-                    match source.column(f) {
-                        Some(c) if numeric.contains(&c.kind) => {}
-                        Some(_) => return Err(format!("`{f}` is not a money or number column")),
-                        None => return Err(format!("field `{f}` is not one of the columns")),
-                    }
-                }
-                Rule::Totals { fields: self.fields.clone(), tolerance: self.tolerance.unwrap_or(0.005) }
-            }
+            CheckKind::Unique => self.unique_rule(field, source)?,
+            CheckKind::Compare => self.compare_rule(source)?,
+            CheckKind::Totals => self.totals_rule(source)?,
             CheckKind::ControlCount => Rule::ControlCount,
             CheckKind::PartnersPresent => {
                 if source.partner_field().is_none() {
@@ -545,6 +500,58 @@ impl CheckDef {
         })
     }
 
+    fn pattern_rule(&self, field: String) -> Result<Rule, String> {
+        let p = self.pattern.clone().ok_or("a pattern check needs `pattern`")?;
+        let (named, what, re) = match named_pattern(&p) {
+            Some((name, what, re)) => (Some(name), what.to_string(), re.to_string()),
+            None => (None, format!("text matching the pattern {p}"), p.clone()),
+        };
+        let regex = regex::RegexBuilder::new(&re)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| format!("pattern `{p}` is not a valid regular expression: {e}"))?;
+        Ok(Rule::Pattern { field, regex, named, what })
+    }
+
+    fn unique_rule(&self, field: &Option<String>, source: &SourceDef) -> Result<Rule, String> {
+        let fields = match (field, self.fields.is_empty()) {
+            (Some(f), true) => vec![f.clone()],
+            (None, false) => self.fields.clone(),
+            (None, true) => return Err("a unique check needs `fields` (or `field`)".into()),
+            (Some(_), false) => return Err("give `field` or `fields`, not both".into()),
+        };
+        if let Some(f) = fields.iter().find(|f| source.column(f).is_none()) {
+            return Err(format!("field `{f}` is not one of the columns"));
+        }
+        Ok(Rule::Unique { fields })
+    }
+
+    fn compare_rule(&self, source: &SourceDef) -> Result<Rule, String> {
+        let ok = |c: &ColumnDef| NUMERIC.contains(&c.kind) || c.kind == ColumnType::Date;
+        let left = parse_sum(self.left.as_deref().ok_or("a compare check needs `left`")?, source, &ok)?;
+        let right = parse_sum(self.right.as_deref().ok_or("a compare check needs `right`")?, source, &ok)?;
+        let op = parse_op(self.op.as_deref().ok_or("a compare check needs `op`")?)?;
+        let tolerance = self.tolerance.unwrap_or(0.0);
+        if tolerance < 0.0 {
+            return Err(format!("tolerance is {tolerance}: expected 0 or more"));
+        }
+        Ok(Rule::Compare { left, op, right, tolerance })
+    }
+
+    fn totals_rule(&self, source: &SourceDef) -> Result<Rule, String> {
+        if self.fields.is_empty() {
+            return Err("a totals check needs `fields`, the columns whose totals row is reconciled".into());
+        }
+        for f in &self.fields {
+            match source.column(f) {
+                Some(c) if NUMERIC.contains(&c.kind) => {}
+                Some(_) => return Err(format!("`{f}` is not a money or number column")),
+                None => return Err(format!("field `{f}` is not one of the columns")),
+            }
+        }
+        Ok(Rule::Totals { fields: self.fields.clone(), tolerance: self.tolerance.unwrap_or(0.005) })
+    }
+
     /// The percentages of failing rows above which the check warns and fails.
     fn thresholds(&self) -> Result<(f64, f64), String> {
         let warn = pct(self.warn_above_pct, "warn_above_pct")?.unwrap_or(0.0);
@@ -562,6 +569,10 @@ impl CheckDef {
         Ok((warn, error))
     }
 }
+
+/// The column types a range, compare, totals or change check can read as numbers.
+const NUMERIC: [ColumnType; 4] =
+    [ColumnType::Money, ColumnType::Number, ColumnType::Percent, ColumnType::FinancialYear];
 
 /// A percentage key checked to lie between 0 and 100.
 fn pct(v: Option<f64>, name: &str) -> Result<Option<f64>, String> {

@@ -368,6 +368,13 @@ const TEAMS: [&str; 6] = ["Council Tax", "Business Rates", "Benefits", "Recovery
 fn hr(rng: &mut fastrand::Rng) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
     let sim_start = NaiveDate::from_ymd_opt(2021, 4, 1).expect("valid");
     let sim_end = crate::periods::month_start(FIRST_FY + YEARS - 1, 12) + Duration::days(30);
+    let staff = simulate_staff(rng, sim_start, sim_end);
+    let absences = simulate_absences(rng, &staff, sim_start, sim_end);
+    hr_extracts(&staff, &absences)
+}
+
+/// 380 staff, then each month about 1% leave and are replaced in the next month.
+fn simulate_staff(rng: &mut fastrand::Rng, sim_start: NaiveDate, sim_end: NaiveDate) -> Vec<StaffRow> {
     let fte_choices = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.8, 0.8, 0.6, 0.5, 0.4];
     let mut staff: Vec<StaffRow> = (0..380)
         .map(|i| StaffRow {
@@ -404,9 +411,21 @@ fn hr(rng: &mut fastrand::Rng) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
         month = month.checked_add_months(chrono::Months::new(1)).expect("valid");
     }
 
-    // Absence episodes over each person's employment inside the simulation.
-    let mut absences: Vec<(AbsenceRow, f64, NaiveDate)> = Vec::new(); // row, fte, true last day
-    for s in &staff {
+    staff
+}
+
+/// An absence with the FTE of the person and its true last day.
+type Absence = (AbsenceRow, f64, NaiveDate);
+
+/// Absence episodes over each person's employment inside the simulation.
+fn simulate_absences(
+    rng: &mut fastrand::Rng,
+    staff: &[StaffRow],
+    sim_start: NaiveDate,
+    sim_end: NaiveDate,
+) -> Vec<Absence> {
+    let mut absences: Vec<Absence> = Vec::new();
+    for s in staff {
         let from = s.start.max(sim_start);
         let to = s.leaving.unwrap_or(sim_end).min(sim_end);
         if from >= to {
@@ -435,6 +454,12 @@ fn hr(rng: &mut fastrand::Rng) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
     // Two absences of one person starting the same day would share a key; keep the first.
     absences.dedup_by(|a, b| a.0.employee_id == b.0.employee_id && a.0.first_day == b.0.first_day);
 
+    absences
+}
+
+/// The monthly staff and absence extracts as the HR system would export them at each month's
+/// last working day (two years of history; absences still open have no last day).
+fn hr_extracts(staff: &[StaffRow], absences: &[Absence]) -> (Vec<DemoExtract>, Vec<DemoExtract>) {
     let mut staff_out = Vec::new();
     let mut absence_out = Vec::new();
     for fy in FIRST_FY..FIRST_FY + YEARS {

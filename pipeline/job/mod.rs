@@ -244,6 +244,27 @@ fn progress_bar(waiting: usize) -> indicatif::ProgressBar {
     b
 }
 
+/// The run itself, with the progress bar (on a terminal), its number for the index, and the
+/// lock checked again before publishing.
+fn run_under_lock(
+    project: &Project,
+    as_of: NaiveDate,
+    started: SystemTime,
+    opts: &Options,
+    lock: &lock::ProjectLock,
+    seq: u32,
+    waiting: usize,
+) -> RunSummary {
+    let bar = opts.progress.then(|| progress_bar(waiting));
+    let still_ours = || lock.still_held(&project.root).map_err(Into::into);
+    let hooks = run::Hooks { progress: bar.as_ref(), seq: Some(seq), still_ours: Some(&still_ours) };
+    let summary = run::run_with(project, as_of, started, &hooks);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    summary
+}
+
 /// A run's summary in the log, a line per fact.
 fn log_summary(log: &mut Log, summary: &RunSummary) {
     for s in &summary.repairs {
@@ -341,13 +362,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
                 log.event("--force: rebuilding although nothing has changed");
             }
             log.event(format!("{waiting} file(s) waiting in the drop folder"));
-            let bar = opts.progress.then(|| progress_bar(waiting));
-            let still_ours = || lock.still_held(&project.root).map_err(Into::into);
-            let hooks = run::Hooks { progress: bar.as_ref(), seq: Some(seq), still_ours: Some(&still_ours) };
-            let summary = run::run_with(project, as_of, started, &hooks);
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
+            let summary = run_under_lock(project, as_of, started, opts, &lock, seq, waiting);
             log_summary(&mut log, &summary);
             let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
             if summary.exit_code != exit::FAILED {

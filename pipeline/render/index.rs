@@ -96,9 +96,16 @@ pub fn render(
     }
     files.push(("reports.json".into(), serde_json::to_vec_pretty(&entries).expect("entries serialise")));
 
+    files.push(("index.csv".into(), index_csv(&entries, &run)));
+    files.push(("index.html".into(), index_html(project, &entries, as_of, &run)));
+    Ok(files)
+}
+
+/// `index.csv`: every report, newest first, those of this run marked `new`.
+fn index_csv(entries: &[IndexEntry], run: &str) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(["as_of", "meeting", "report", "partner", "period", "file", "latest", "new"]).expect("memory");
-    for e in &entries {
+    for e in entries {
         let new = if e.run == run { "new" } else { "" };
         w.write_record([
             &e.as_of.to_string(),
@@ -112,8 +119,12 @@ pub fn render(
         ])
         .expect("memory");
     }
-    files.push(("index.csv".into(), w.into_inner().expect("memory")));
+    w.into_inner().expect("memory")
+}
 
+/// `index.html`: the latest of each report, then every report newest first, in a table with
+/// a caption and column headers.
+fn index_html(project: &Project, entries: &[IndexEntry], as_of: NaiveDate, run: &str) -> Vec<u8> {
     let org = escape(&project.settings.organisation.name);
     let mut html = format!(
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>Committee reports: {org}</title>\n\
@@ -133,7 +144,7 @@ pub fn render(
         ));
     }
     html.push_str("</ul>\n<h2>All reports, newest first</h2>\n<table>\n<caption>Every report produced so far</caption>\n<thead><tr><th scope=\"col\">Figures as at</th><th scope=\"col\">Meeting</th><th scope=\"col\">Report</th><th scope=\"col\">Partner</th><th scope=\"col\">Period</th><th scope=\"col\">File</th><th scope=\"col\">New in this run</th></tr></thead>\n<tbody>\n");
-    for e in &entries {
+    for e in entries {
         let new = e.run == run;
         html.push_str(&format!(
             "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td></tr>\n",
@@ -152,6 +163,5 @@ pub fn render(
         html.push_str("<tr><td colspan=\"7\">No reports yet.</td></tr>\n");
     }
     html.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
-    files.push(("index.html".into(), html.into_bytes()));
-    Ok(files)
+    html.into_bytes()
 }

@@ -206,6 +206,41 @@ fn in_use_text(project: &Project, latest: &std::collections::BTreeMap<String, Na
     format!("the extracts as at {}", dates.join(" and "))
 }
 
+/// The mean score over the characteristics of each extract of a source, by as-at date (the
+/// latest check of each date).
+fn score_history(records: &[&crate::check::QualityRecord]) -> Vec<(NaiveDate, f64)> {
+    let mut by_date: std::collections::BTreeMap<NaiveDate, &crate::check::QualityRecord> = Default::default();
+    for r in records {
+        by_date.insert(r.as_at, r);
+    }
+    by_date
+        .iter()
+        .filter(|(_, r)| !r.scores.is_empty())
+        .map(|(d, r)| (*d, r.scores.iter().map(|s| s.pass_pct).sum::<f64>() / r.scores.len() as f64))
+        .collect()
+}
+
+/// The checks of an extract that did not pass, as the data-quality report lists them.
+fn open_findings(r: &crate::check::QualityRecord) -> Vec<QualityFinding> {
+    r.checks
+        .iter()
+        .filter(|c| c.status != crate::check::Status::Pass)
+        .map(|c| QualityFinding {
+            check: c.id.clone(),
+            characteristic: c.characteristic.name().to_string(),
+            severity: match c.severity {
+                crate::config::Severity::Warning => "warning".into(),
+                crate::config::Severity::Error => "error".into(),
+            },
+            status: c.status.word().to_string(),
+            failing: c.failing,
+            checked: c.checked,
+            message: c.message.clone(),
+            waiver: c.waiver.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// The data quality of every source, from the store (what has arrived from whom) and the
 /// kept quality records.
 pub fn source_quality(
@@ -262,15 +297,6 @@ pub fn source_quality(
                 ));
             }
             statement.push('.');
-            let mut by_date: std::collections::BTreeMap<NaiveDate, &crate::check::QualityRecord> = Default::default();
-            for r in &mine {
-                by_date.insert(r.as_at, r);
-            }
-            let history = by_date
-                .iter()
-                .filter(|(_, r)| !r.scores.is_empty())
-                .map(|(d, r)| (*d, r.scores.iter().map(|s| s.pass_pct).sum::<f64>() / r.scores.len() as f64))
-                .collect();
             let scores: Vec<crate::check::Score> = latest.map(|r| r.scores.clone()).unwrap_or_default();
             let score_text = crate::config::Characteristic::ALL
                 .iter()
@@ -279,27 +305,6 @@ pub fn source_quality(
                     None => "not checked".into(),
                 })
                 .collect();
-            let findings = latest
-                .map(|r| {
-                    r.checks
-                        .iter()
-                        .filter(|c| c.status != crate::check::Status::Pass)
-                        .map(|c| QualityFinding {
-                            check: c.id.clone(),
-                            characteristic: c.characteristic.name().to_string(),
-                            severity: match c.severity {
-                                crate::config::Severity::Warning => "warning".into(),
-                                crate::config::Severity::Error => "error".into(),
-                            },
-                            status: c.status.word().to_string(),
-                            failing: c.failing,
-                            checked: c.checked,
-                            message: c.message.clone(),
-                            waiver: c.waiver.clone().unwrap_or_default(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
             SourceQuality {
                 source: id.to_string(),
                 name: src.name.clone(),
@@ -308,10 +313,10 @@ pub fn source_quality(
                 statement,
                 scores,
                 score_text,
-                history,
+                history: score_history(&mine),
                 latest_file: latest.map(|r| r.file_name.clone()).unwrap_or_default(),
                 latest_as_at: latest.map(|r| r.as_at),
-                findings,
+                findings: latest.map(open_findings).unwrap_or_default(),
                 missing,
             }
         })

@@ -142,6 +142,34 @@ fn chart(
     })
 }
 
+/// Who a report is about, in words: a partner's name, or the partnership and its councils
+/// ("The partnership: Breckland, East Suffolk and Fenland"); the council's name alone in a
+/// project of one.
+fn scope_text(project: &Project, partner: &str) -> String {
+    if let [one] = project.settings.partner.as_slice() {
+        return one.name.clone();
+    }
+    if partner != ALL {
+        return project.partner_name(partner);
+    }
+    let names: Vec<&str> = project.settings.partner.iter().map(|p| p.name.as_str()).collect();
+    let listed = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    format!("The partnership: {listed}")
+}
+
+/// A partner's latest standing for an indicator among the first comparator group.
+fn latest_standing(m: &ReportModel, id: &str, partner: &str) -> Option<BenchmarkRow> {
+    let latest = m.benchmark.latest.iter().find(|l| l.indicator_id == id)?;
+    latest
+        .rows
+        .iter()
+        .find(|r| r.partner_code == partner && Some(&r.group) == m.benchmark.primary_group.as_ref())
+        .cloned()
+}
+
 /// The focus of one report: `partner` is a partner's code or [`ALL`].
 pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &str) -> Focus {
     let find = |id: &str, code: &str, label: &str| {
@@ -162,17 +190,7 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
     let quarter_labels: Vec<String> =
         fy.map(|fy| (1..=4).map(|q| Period::quarter(fy, q).label()).collect()).unwrap_or_default();
     let partner_name = project.partner_name(partner);
-    let scope = if partner == ALL {
-        let names: Vec<&str> = project.settings.partner.iter().map(|p| p.name.as_str()).collect();
-        let listed = match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-            _ => names.join(""),
-        };
-        format!("The partnership: {listed}")
-    } else {
-        partner_name.clone()
-    };
-    let scope = if project.settings.partner.len() == 1 { project.settings.partner[0].name.clone() } else { scope };
+    let scope = scope_text(project, partner);
     let mut perspectives: Vec<String> = Vec::new();
     let rows: Vec<FocusRow> = project
         .indicators
@@ -216,17 +234,7 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
                 quarters: quarter_labels.iter().map(|q| find(def.id(), partner, q).cloned()).collect(),
                 year: fy.and_then(|fy| find(def.id(), partner, &Period::year(fy).label()).cloned()),
                 forward_look: commentary,
-                benchmark: m
-                    .benchmark
-                    .latest
-                    .iter()
-                    .find(|l| l.indicator_id == def.id())
-                    .and_then(|l| {
-                        l.rows
-                            .iter()
-                            .find(|r| r.partner_code == partner && Some(&r.group) == m.benchmark.primary_group.as_ref())
-                    })
-                    .cloned(),
+                benchmark: latest_standing(m, def.id(), partner),
             }
         })
         .collect();

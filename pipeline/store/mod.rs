@@ -429,15 +429,8 @@ impl Store {
         self.manifest.extracts.iter().find(|e| e.sha256 == sha)
     }
 
-    /// Adds an accepted extract: one part per council it covers (by its partner column;
-    /// `ALL` for a source without one, and for rows whose partner is blank). Each part
-    /// replaces that council's earlier part for the same source and as-at date, if another
-    /// file brought one; the replaced part is kept under `replaced/` and the replacement
-    /// recorded. An extract whose every part has been replaced leaves the manifest.
-    pub fn put(&mut self, x: &CheckedExtract, loaded_on: NaiveDate) -> Result<Stored, StoreError> {
-        if self.legacy.is_some() {
-            return Err(StoreError::NotMigrated(self.dir.clone()));
-        }
+    /// An extract's rows, with its as-at date, written as one Parquet file per council.
+    fn write_parts(&self, x: &CheckedExtract) -> Result<Vec<StoredPart>, StoreError> {
         let source_dir = self.dir.join(&x.source_id);
         let mut df = x.table.clone();
         let n = df.height();
@@ -447,8 +440,6 @@ impl Store {
                 .map_err(polars_at(&source_dir))?,
         )
         .map_err(polars_at(&source_dir))?;
-        // Write the new parts first (their names carry this file's SHA-256, so they never
-        // meet the parts they replace); the manifest, saved after, is the commit point.
         let mut parts = Vec::new();
         for (partner, mut part) in split_by_partner(&df, x.partner_field.as_deref()).map_err(polars_at(&source_dir))? {
             let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
@@ -464,6 +455,21 @@ impl Store {
                 parquet: rel,
             });
         }
+        Ok(parts)
+    }
+
+    /// Adds an accepted extract: one part per council it covers (by its partner column;
+    /// `ALL` for a source without one, and for rows whose partner is blank). Each part
+    /// replaces that council's earlier part for the same source and as-at date, if another
+    /// file brought one; the replaced part is kept under `replaced/` and the replacement
+    /// recorded. An extract whose every part has been replaced leaves the manifest.
+    pub fn put(&mut self, x: &CheckedExtract, loaded_on: NaiveDate) -> Result<Stored, StoreError> {
+        if self.legacy.is_some() {
+            return Err(StoreError::NotMigrated(self.dir.clone()));
+        }
+        // Write the new parts first (their names carry this file's SHA-256, so they never
+        // meet the parts they replace); the manifest, saved after, is the commit point.
+        let parts = self.write_parts(x)?;
         let entry = StoredExtract {
             source: x.source_id.clone(),
             as_at: x.as_at,

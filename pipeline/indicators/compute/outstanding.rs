@@ -33,17 +33,7 @@ pub(super) fn outstanding_items(
     // item is open from the month it was received until the month before it was decided.
     // Each version adds its open months to a running count (one pass, instead of rebuilding
     // the known versions at every month end). The store gives the rows in as-at order.
-    let mut cols: Vec<Expr> = key.iter().map(|k| col(k.as_str()).cast(DataType::String)).collect();
-    cols.extend([days("as_at").alias("_as_at"), days(received).alias("_received"), days(decided).alias("_decided")]);
-    if let Some(p) = &partner {
-        cols.push(col(p.as_str()).cast(DataType::String).alias("_partner"));
-    }
-    let mut rows = df.lazy().select(cols).collect()?;
-    let in_order = rows.column("_as_at")?.i32()?.iter().flatten().is_sorted();
-    if !in_order {
-        rows = rows.sort(["_as_at"], SortMultipleOptions::default().with_maintain_order(true))?;
-    }
-    rows.rechunk_mut();
+    let rows = versions(df, &key, received, decided, partner.as_deref())?;
     let int = |name: &str| -> Result<Vec<Option<i32>>, Error> { Ok(rows.column(name)?.i32()?.iter().collect()) };
     let (as_at, got, done) = (int("_as_at")?, int("_received")?, int("_decided")?);
     let who: Option<Vec<Option<&str>>> = match &partner {
@@ -112,14 +102,52 @@ pub(super) fn outstanding_items(
     }
     let change: BTreeMap<String, Vec<i64>> = change.into_iter().map(|(c, v)| (c.to_string(), v)).collect();
     let codes = partner_codes(project);
-    let mut whom: Vec<String> = if partner.is_some() { codes.clone() } else { vec![ALL.to_string()] };
+    let mut months = running_counts(&change, &codes, partner.is_some(), lo_month, hi_month);
+    if partner.is_some() {
+        add_partnership(&mut months, &codes);
+    }
+    Ok(Series { months, count_only: true, ..empty })
+}
+
+/// Every version of every item, in as-at order: its key, as-at, received and decided days,
+/// and its partner.
+fn versions(
+    df: DataFrame,
+    key: &[String],
+    received: &str,
+    decided: &str,
+    partner: Option<&str>,
+) -> Result<DataFrame, Error> {
+    let mut cols: Vec<Expr> = key.iter().map(|k| col(k.as_str()).cast(DataType::String)).collect();
+    cols.extend([days("as_at").alias("_as_at"), days(received).alias("_received"), days(decided).alias("_decided")]);
+    if let Some(p) = partner {
+        cols.push(col(p).cast(DataType::String).alias("_partner"));
+    }
+    let mut rows = df.lazy().select(cols).collect()?;
+    let in_order = rows.column("_as_at")?.i32()?.iter().flatten().is_sorted();
+    if !in_order {
+        rows = rows.sort(["_as_at"], SortMultipleOptions::default().with_maintain_order(true))?;
+    }
+    rows.rechunk_mut();
+    Ok(rows)
+}
+
+/// The count of open items at each month end, per partner (each partner listed, zero in a
+/// month none of its items is open), from the changes to the count each month.
+fn running_counts(
+    change: &BTreeMap<String, Vec<i64>>,
+    codes: &[String],
+    by_partner: bool,
+    lo_month: i32,
+    hi_month: i32,
+) -> MonthlyParts {
+    let mut whom: Vec<String> = if by_partner { codes.to_vec() } else { vec![ALL.to_string()] };
     whom.extend(change.keys().filter(|k| !codes.contains(k) && k.as_str() != ALL).cloned());
-    if partner.is_none() {
+    if !by_partner {
         whom.dedup();
     }
     let mut months = MonthlyParts::new();
     for code in whom {
-        // Every partner counts zero in a month none of its items is open.
         let mut open = 0i64;
         let c = change.get(&code);
         let series = months.entry(code.clone()).or_default();
@@ -128,10 +156,7 @@ pub(super) fn outstanding_items(
             series.insert(m, Parts { numerator: open as f64, denominator: 1.0 });
         }
     }
-    if partner.is_some() {
-        add_partnership(&mut months, &codes);
-    }
-    Ok(Series { months, count_only: true, ..empty })
+    months
 }
 
 #[cfg(test)]

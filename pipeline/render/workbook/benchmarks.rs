@@ -5,7 +5,10 @@
 //! standing, best first, which the charts draw).
 
 use super::{fit, text, unit_format, write_table, ReportModel, X};
-use rust_xlsxwriter::{Chart, ChartFormat, ChartPoint, ChartSolidFill, ChartType, Format, Workbook, XlsxError};
+use crate::render::benchmark::BenchmarkSection;
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartPoint, ChartSolidFill, ChartType, Format, Workbook, Worksheet, XlsxError,
+};
 
 const COMPARATORS: &str = "Comparators";
 
@@ -128,7 +131,18 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
         "Comparators without a figure",
         "Spending against the median unit cost",
     ];
-    let mut row = write_table(ws, 0, "Benchmarks", &headers, rows)?;
+    let row = write_table(ws, 0, "Benchmarks", &headers, rows)?;
+    write_method(ws, b, row)?;
+    ws.set_freeze_panes(1, 2)?;
+    ws.set_autofit_max_width(300);
+    ws.autofit();
+    charts(wb, m)?;
+    write_comparators(wb, m)
+}
+
+/// Below the standings: how quartiles and ranks are worked out, the groups, the tables and
+/// the notes on the comparator data.
+fn write_method(ws: &mut Worksheet, b: &BenchmarkSection, mut row: u32) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     ws.write_string_with_format(row, 0, "Method", &bold)?;
     ws.write_string(
@@ -160,13 +174,13 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     if b.notes.is_empty() {
         ws.write_string(row + 1, 0, "None: every table and list was used as published.")?;
     }
-    ws.set_freeze_panes(1, 2)?;
-    ws.set_autofit_max_width(300);
-    ws.autofit();
+    Ok(())
+}
 
-    charts(wb, m)?;
-
-    // Every comparator's figure behind each standing: what a chart of the group shows.
+/// Every comparator's figure behind each standing: what a chart of the group shows.
+fn write_comparators(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
+    let b = &m.benchmark;
+    let info = |id: &str| m.indicators.iter().find(|x| x.id == id).expect("indicator");
     let ws = wb.add_worksheet().set_name(COMPARATORS)?;
     let rows = b
         .rows
