@@ -19,11 +19,15 @@ pub struct Register {
 impl Register {
     /// Reads mySociety's `uk_local_authorities_current.csv` (`gss-code`, `official-name`,
     /// `current-authority`, `end-date`, `replaced-by`, `former-gss-codes`).
-    pub fn from_csv(bytes: &[u8]) -> Result<Register, String> {
+    pub fn from_csv(bytes: &[u8]) -> Result<Register, ReferenceError> {
         let mut reader = csv::Reader::from_reader(bytes);
-        let header = reader.headers().map_err(|e| e.to_string())?.clone();
-        let col =
-            |name: &str| header.iter().position(|h| h == name).ok_or(format!("the register has no `{name}` column"));
+        let header = reader.headers()?.clone();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or(ReferenceError::NoColumn { list: "the register has ", name: name.into() })
+        };
         let (gss, name, current, end, replaced, formers) = (
             col("gss-code")?,
             col("official-name")?,
@@ -37,7 +41,7 @@ impl Register {
         let mut out = Register::default();
         let mut renamed = Vec::new();
         for r in reader.records() {
-            let r = r.map_err(|e| e.to_string())?;
+            let r = r?;
             let code = r[gss].trim().to_string();
             if code.is_empty() {
                 continue;
@@ -173,16 +177,18 @@ pub struct NameLookup {
 impl NameLookup {
     /// Reads `lookup_name_to_registry.csv` (`la-name`, `local-authority-code`) and
     /// `lookup_gss_to_registry.csv` (`gss-code`, `local-authority-code`).
-    pub fn from_csv(names: &[u8], gss: &[u8]) -> Result<NameLookup, String> {
-        let pairs = |bytes: &[u8], a: &str, b: &str| -> Result<Vec<(String, String)>, String> {
+    pub fn from_csv(names: &[u8], gss: &[u8]) -> Result<NameLookup, ReferenceError> {
+        let pairs = |bytes: &[u8], a: &str, b: &str| -> Result<Vec<(String, String)>, ReferenceError> {
             let mut reader = csv::Reader::from_reader(bytes);
-            let header = reader.headers().map_err(|e| e.to_string())?.clone();
-            let col = |n: &str| header.iter().position(|h| h == n).ok_or(format!("no `{n}` column"));
+            let header = reader.headers()?.clone();
+            let col = |n: &str| {
+                header.iter().position(|h| h == n).ok_or(ReferenceError::NoColumn { list: "", name: n.into() })
+            };
             let (i, j) = (col(a)?, col(b)?);
-            reader
+            Ok(reader
                 .records()
-                .map(|r| r.map(|r| (r[i].trim().to_string(), r[j].trim().to_string())).map_err(|e| e.to_string()))
-                .collect()
+                .map(|r| r.map(|r| (r[i].trim().to_string(), r[j].trim().to_string())))
+                .collect::<Result<_, _>>()?)
         };
         // A registry code can have held several GSS codes; the last listed is kept.
         let gss_of: BTreeMap<String, String> =
@@ -222,6 +228,16 @@ impl NameLookup {
     }
 }
 
+/// Why a register, name lookup or comparator list could not be read (the caller names the
+/// file).
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error("{list}no `{name}` column")]
+    NoColumn { list: &'static str, name: String },
+}
+
 /// A council name as the lookup compares it: ignoring case, spacing and punctuation, with
 /// `&` read as "and" ("Argyll & Bute" is "Argyll and Bute").
 fn name_key(name: &str) -> String {
@@ -230,13 +246,13 @@ fn name_key(name: &str) -> String {
 
 /// The codes of a comparator list published as CSV: the first column whose header contains
 /// `code` (`area_code`, `GSS code`), else the first column.
-pub fn list_from_csv(bytes: &[u8]) -> Result<Vec<String>, String> {
+pub fn list_from_csv(bytes: &[u8]) -> Result<Vec<String>, ReferenceError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+    let header = reader.headers()?.clone();
     let col = header.iter().position(|h| h.to_lowercase().contains("code")).unwrap_or(0);
     let mut out = Vec::new();
     for r in reader.records() {
-        let r = r.map_err(|e| e.to_string())?;
+        let r = r?;
         if let Some(c) = r.get(col).map(str::trim).filter(|c| !c.is_empty()) {
             out.push(c.to_string());
         }

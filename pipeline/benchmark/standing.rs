@@ -71,8 +71,9 @@ fn members_for(
     let listed = match (group.members.get(partner), group.lists.get(partner)) {
         (Some(l), _) => Some(l),
         (None, Some(file)) => {
-            let read =
-                std::fs::read(root.join(file.get_ref())).map_err(|e| e.to_string()).and_then(|b| list_from_csv(&b));
+            let read = std::fs::read(root.join(file.get_ref()))
+                .map_err(|e| e.to_string())
+                .and_then(|b| list_from_csv(&b).map_err(|e| e.to_string()));
             match read {
                 Ok(l) => {
                     from_csv = l;

@@ -101,7 +101,7 @@ pub fn read_all(root: &Path, benchmarks: &Benchmarks, partners: &[Partner], limi
         let path = root.join(t.file.get_ref());
         let grids = std::fs::read(&path)
             .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|bytes| read_reference(&path, &bytes, limits).map_err(|e| e.0));
+            .and_then(|bytes| read_reference(&path, &bytes, limits).map_err(|e| e.to_string()));
         let grid = grids.and_then(|grids| {
             let found = match &t.sheet {
                 Some(s) => grids.iter().find(|g| g.sheet.as_deref().is_some_and(|n| n.trim() == s.trim())),
@@ -149,7 +149,7 @@ fn year_in_header(header: &str, pattern: &str) -> Option<i32> {
 }
 
 /// A cell as a figure: `Ok(None)` for a missing marker, `Err` for anything else not a number.
-fn figure(cell: &Cell, missing: &[String]) -> Result<Option<f64>, String> {
+fn figure(cell: &Cell, missing: &[String]) -> Result<Option<f64>, NotAFigure> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::Number(n) if n.is_finite() => Ok(Some(*n)),
@@ -159,15 +159,22 @@ fn figure(cell: &Cell, missing: &[String]) -> Result<Option<f64>, String> {
                 return Ok(None);
             }
             let plain: String = t.chars().filter(|c| !matches!(c, ',' | '%' | '£' | ' ')).collect();
-            plain.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or_else(|| {
-                format!(
-                    "`{t}` is not a number or a known missing marker ({})",
-                    missing.iter().filter(|m| !m.is_empty()).cloned().collect::<Vec<_>>().join(" ")
-                )
+            plain.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or_else(|| NotAFigure::Text {
+                text: t.to_string(),
+                markers: missing.iter().filter(|m| !m.is_empty()).cloned().collect::<Vec<_>>().join(" "),
             })
         }
-        other => Err(format!("`{}` is not a number", other.display())),
+        other => Err(NotAFigure::Other(other.display())),
     }
+}
+
+/// Why a comparator table's cell is not a figure (the note names the file, row and column).
+#[derive(Debug, thiserror::Error)]
+enum NotAFigure {
+    #[error("`{text}` is not a number or a known missing marker ({markers})")]
+    Text { text: String, markers: String },
+    #[error("`{0}` is not a number")]
+    Other(String),
 }
 
 /// Reads one table's grid.

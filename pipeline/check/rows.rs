@@ -4,7 +4,7 @@
 //! every data row and the extract's own totals rows.
 
 use super::days_since_epoch;
-use super::values::{convert, is_known_missing, Value};
+use super::values::{convert, is_known_missing, Rejected, Value};
 use super::Finding;
 use crate::config::{ColumnDef, ColumnType, Partner, SourceDef};
 use crate::ingest::{column_letter, Cell, DateSystem, Grid, Layout};
@@ -260,7 +260,7 @@ fn stated_counts(grid: &Grid, layout: &Layout) -> Vec<(u32, u64)> {
 }
 
 /// Converted values of a column's distinct texts, by text.
-type Memo = HashMap<PlSmallStr, Result<Value, String>>;
+type Memo = HashMap<PlSmallStr, Result<Value, Rejected>>;
 
 /// A text cell's text moved out of the grid (trimmed), unless it is blank.
 #[inline]
@@ -281,7 +281,7 @@ fn convert_once(
     memo: Option<&mut Memo>,
     partners: &[Partner],
     dates: DateSystem,
-) -> Result<Value, String> {
+) -> Result<Value, Rejected> {
     match (cell, memo) {
         (Cell::Text(t), Some(m)) => match m.get(t.as_str()) {
             Some(v) => v.clone(),

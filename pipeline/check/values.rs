@@ -52,25 +52,39 @@ pub fn is_known_missing(cell: &Cell, col: &ColumnDef) -> bool {
 /// infinite).
 pub const MAX_MAGNITUDE: f64 = 1e15;
 
-/// Converts a cell for a column; `Err` holds what was expected, for the finding.
-pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, String> {
+/// Why a cell was rejected for its column: what was expected, in the words of the finding.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Rejected {
+    #[error("an Excel error value ({error}) where {} was expected", expected(*kind))]
+    ExcelError { error: String, kind: ColumnType },
+    #[error("expected {}", expected(*.0))]
+    NotA(ColumnType),
+    /// Not one of the partners (their names, listed).
+    #[error("expected a partner council ({0})")]
+    NotAPartner(String),
+    /// Not one of a code column's values (each with its other spellings, listed).
+    #[error("expected one of {0}")]
+    NotACode(String),
+    #[error("{} is too large to be a real figure (more than 1,000,000,000,000,000 either way)", if .0.is_finite() { format!("{:e}", .0) } else { "the number".to_string() })]
+    TooLarge(f64),
+}
+
+/// Converts a cell for a column; `Err` says what was expected, for the finding.
+pub fn convert(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, Rejected> {
     match convert_any(cell, col, partners, dates)? {
-        Value::Num(n) if !n.is_finite() || n.abs() > MAX_MAGNITUDE => Err(format!(
-            "{} is too large to be a real figure (more than 1,000,000,000,000,000 either way)",
-            if n.is_finite() { format!("{n:e}") } else { "the number".to_string() }
-        )),
+        Value::Num(n) if !n.is_finite() || n.abs() > MAX_MAGNITUDE => Err(Rejected::TooLarge(n)),
         v => Ok(v),
     }
 }
 
-fn convert_any(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, String> {
+fn convert_any(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSystem) -> Result<Value, Rejected> {
     if cell.is_empty() || is_known_missing(cell, col) {
         return Ok(Value::Null);
     }
     if let Cell::Error(e) = cell {
-        return Err(format!("an Excel error value ({e}) where {} was expected", expected(col.kind)));
+        return Err(Rejected::ExcelError { error: e.to_string(), kind: col.kind });
     }
-    let fail = || Err(format!("expected {}", expected(col.kind)));
+    let fail = || Err(Rejected::NotA(col.kind));
     match col.kind {
         ColumnType::Text => Ok(Value::Str(match cell {
             Cell::Text(t) => t.trim().into(),
@@ -80,22 +94,20 @@ fn convert_any(cell: &Cell, col: &ColumnDef, partners: &[Partner], dates: DateSy
             let text = cell.display();
             match partners.iter().find(|p| p.matches(&text)) {
                 Some(p) => Ok(Value::Str(p.code.as_str().into())),
-                None => Err(format!(
-                    "expected a partner council ({})",
-                    partners.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-                )),
+                None => {
+                    Err(Rejected::NotAPartner(partners.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")))
+                }
             }
         }
         ColumnType::Code => match col.canonical_value(&cell.display()) {
             Some(v) => Ok(Value::Str(v.into())),
             None if col.other.is_some() => Ok(Value::Str(col.other.as_deref().unwrap_or_default().into())),
-            None => Err(format!(
-                "expected one of {}",
+            None => Err(Rejected::NotACode(
                 col.values
                     .iter()
                     .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k} ({})", v.join(", ")) })
                     .collect::<Vec<_>>()
-                    .join("; ")
+                    .join("; "),
             )),
         },
         ColumnType::Money => match cell {
@@ -222,6 +234,7 @@ mod tests {
         assert!((v - 95.9).abs() < 1e-9);
         assert!(convert(&Cell::Error("#DIV/0!".into()), &points, &[], DateSystem::Excel1900)
             .unwrap_err()
+            .to_string()
             .contains("#DIV/0!"));
     }
 
@@ -241,7 +254,7 @@ mod tests {
         assert_eq!(conv(Cell::Number(1e15)), Ok(Value::Num(1e15)));
         for bad in [Cell::Number(1e308), Cell::Number(-2e15), Cell::Number(f64::INFINITY), Cell::Text("1e308".into())] {
             let e = conv(bad.clone()).unwrap_err();
-            assert!(e.contains("too large to be a real figure"), "{bad:?}: {e}");
+            assert!(e.to_string().contains("too large to be a real figure"), "{bad:?}: {e}");
         }
     }
 
@@ -265,6 +278,7 @@ mod tests {
         );
         assert!(convert(&Cell::Text("Norwich".into()), &col, &p, DateSystem::Excel1900)
             .unwrap_err()
+            .to_string()
             .contains("Fenland"));
     }
 }

@@ -193,10 +193,19 @@ pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, store: Optio
 }
 
 /// Writes the feedback workbook of a checked file into `dir`; gives its path.
-pub fn write_feedback(check: &FileCheck, dir: &Path) -> Result<Option<PathBuf>, String> {
+pub fn write_feedback(check: &FileCheck, dir: &Path) -> Result<Option<PathBuf>, FeedbackError> {
     let Some(record) = &check.record else { return Ok(None) };
-    let bytes = crate::render::feedback::render(record).map_err(|e| e.to_string())?;
+    let bytes = crate::render::feedback::render(record)?;
     let path = dir.join(crate::run::feedback_name(&record.file_name, &record.sha256));
-    crate::fs::write_atomic(&path, &bytes).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    crate::fs::write_atomic(&path, &bytes).map_err(|source| FeedbackError::Write { path: path.clone(), source })?;
     Ok(Some(path))
+}
+
+/// Why a feedback workbook could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error("{0}")]
+    Render(#[from] rust_xlsxwriter::XlsxError),
+    #[error("writing {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
 }

@@ -3,7 +3,7 @@
 //! partner (code, name or `ALL`) and period (`2025/26 Q3`, `2025/26 M09`, `2025/26`). Red
 //! and amber results without a row are listed as "commentary missing".
 
-use super::{ConfigError, IndicatorDef, Limits, Partner};
+use super::{ConfigError, IndicatorDef, Invalid, Limits, Partner};
 use crate::periods::Period;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +43,48 @@ pub(super) fn load(
 pub fn is_commentary_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.starts_with("commentary") && lower.ends_with(".csv")
+}
+
+/// One row of commentary, checked: `None` for a blank row, else the commentary or why not.
+fn row(
+    r: &csv::StringRecord,
+    indicators: &[IndicatorDef],
+    partners: &[Partner],
+    limits: &Limits,
+) -> Result<Option<Commentary>, Invalid> {
+    let cell = |k: usize| r.get(k).unwrap_or("").trim().to_string();
+    if r.iter().all(|c| c.trim().is_empty()) {
+        return Ok(None);
+    }
+    let indicator = cell(0);
+    if !indicators.iter().any(|d| d.id() == indicator) {
+        return Err(Invalid(format!("no indicator `{indicator}`")));
+    }
+    let partner = match cell(1) {
+        p if p.eq_ignore_ascii_case("ALL") || p.eq_ignore_ascii_case("partnership") => "ALL".to_string(),
+        p => match partners.iter().find(|x| x.matches(&p)) {
+            Some(x) => x.code.clone(),
+            None => {
+                return Err(Invalid(format!("partner `{p}` is not a partner in scorecard.toml (or ALL)")));
+            }
+        },
+    };
+    let Some(period) = Period::parse(&cell(2)) else {
+        return Err(Invalid(format!("period `{}`: expected 2025/26 M07, 2025/26 Q2 or 2025/26", cell(2))));
+    };
+    let long: Vec<String> = [(3, "explanation"), (4, "action"), (5, "owner")]
+        .iter()
+        .filter(|(k, _)| cell(*k).chars().count() > limits.max_commentary_chars)
+        .map(|(k, what)| format!("the {what} is {} characters long", cell(*k).chars().count()))
+        .collect();
+    if !long.is_empty() {
+        return Err(Invalid(format!(
+            "{}, more than the limit of {} (limits.max_commentary_chars in scorecard.toml)",
+            long.join(" and "),
+            limits.max_commentary_chars
+        )));
+    }
+    Ok(Some(Commentary { indicator, partner, period, explanation: cell(3), action: cell(4), owner: cell(5) }))
 }
 
 /// Reads commentary from a file's bytes (named `path` in messages), reporting every bad row,
@@ -94,46 +136,11 @@ pub fn parse(
                 continue;
             }
         };
-        let cell = |k: usize| r.get(k).unwrap_or("").trim().to_string();
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
+        match row(&r, indicators, partners, limits) {
+            Ok(Some(c)) => out.push(c),
+            Ok(None) => {}
+            Err(e) => errors.push(at(line, e.0)),
         }
-        let indicator = cell(0);
-        if !indicators.iter().any(|d| d.id() == indicator) {
-            errors.push(at(line, format!("no indicator `{indicator}`")));
-            continue;
-        }
-        let partner = match cell(1) {
-            p if p.eq_ignore_ascii_case("ALL") || p.eq_ignore_ascii_case("partnership") => "ALL".to_string(),
-            p => match partners.iter().find(|x| x.matches(&p)) {
-                Some(x) => x.code.clone(),
-                None => {
-                    errors.push(at(line, format!("partner `{p}` is not a partner in scorecard.toml (or ALL)")));
-                    continue;
-                }
-            },
-        };
-        let Some(period) = Period::parse(&cell(2)) else {
-            errors.push(at(line, format!("period `{}`: expected 2025/26 M07, 2025/26 Q2 or 2025/26", cell(2))));
-            continue;
-        };
-        let long: Vec<String> = [(3, "explanation"), (4, "action"), (5, "owner")]
-            .iter()
-            .filter(|(k, _)| cell(*k).chars().count() > limits.max_commentary_chars)
-            .map(|(k, what)| format!("the {what} is {} characters long", cell(*k).chars().count()))
-            .collect();
-        if !long.is_empty() {
-            errors.push(at(
-                line,
-                format!(
-                    "{}, more than the limit of {} (limits.max_commentary_chars in scorecard.toml)",
-                    long.join(" and "),
-                    limits.max_commentary_chars
-                ),
-            ));
-            continue;
-        }
-        out.push(Commentary { indicator, partner, period, explanation: cell(3), action: cell(4), owner: cell(5) });
     }
     out
 }

@@ -22,7 +22,7 @@ mod waiver;
 
 pub use benchmark::{benchmarks_path, Benchmarks, GroupDef, MeasureDef, RegisterDef, TableDef, TableLayout};
 pub use commentary::{commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
-pub use diagnostic::ConfigError;
+pub use diagnostic::{ConfigError, Invalid};
 pub use indicator::{
     field, Aggregate, AggregateKind, Example, Expect, Frequency, Given, IndicatorDef, Method, PeriodRule, Polarity,
     ReturnedPeriod, Tolerance, Unit, BLANK, NOT_BLANK, PERIOD_YEAR,

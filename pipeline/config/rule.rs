@@ -2,7 +2,7 @@
 //! column it checks, `[[check]]` for rules over several columns, the whole extract or its
 //! history. Each declaration is validated and compiled into a [`Rule`] the check engine runs.
 
-use super::{ColumnDef, ColumnType, ConfigError, SourceDef};
+use super::{ColumnDef, ColumnType, ConfigError, Invalid, SourceDef};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use toml::Spanned;
@@ -299,17 +299,17 @@ fn named_pattern(name: &str) -> Option<(&'static str, &'static str, &'static str
 /// NI number prefixes HMRC never issues.
 pub const NI_BAD_PREFIXES: [&str; 7] = ["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"];
 
-fn parse_bound(s: &str) -> Result<DateBound, String> {
+fn parse_bound(s: &str) -> Result<DateBound, Invalid> {
     match s {
         "as_at" => Ok(DateBound::AsAt),
         "period_start" => Ok(DateBound::PeriodStart),
         _ => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(DateBound::Day)
-            .map_err(|_| format!("`{s}` is not a date: expected YYYY-MM-DD, \"as_at\" or \"period_start\"")),
+            .map_err(|_| Invalid(format!("`{s}` is not a date: expected YYYY-MM-DD, \"as_at\" or \"period_start\""))),
     }
 }
 
-fn parse_op(s: &str) -> Result<Op, String> {
+fn parse_op(s: &str) -> Result<Op, Invalid> {
     Ok(match s {
         "=" | "==" => Op::Eq,
         "!=" | "<>" => Op::Ne,
@@ -317,13 +317,13 @@ fn parse_op(s: &str) -> Result<Op, String> {
         "<=" => Op::Le,
         ">" => Op::Gt,
         ">=" => Op::Ge,
-        _ => return Err(format!("op `{s}`: expected one of =, !=, <, <=, >, >=")),
+        _ => return Err(Invalid(format!("op `{s}`: expected one of =, !=, <, <=, >, >="))),
     })
 }
 
 /// Parses `net_debit - collected + 0` style sums of fields (numbers are not allowed: only
 /// fields, so the expression cannot do anything but add columns).
-fn parse_sum(s: &str, source: &SourceDef, numeric_or_date: &dyn Fn(&ColumnDef) -> bool) -> Result<Sum, String> {
+fn parse_sum(s: &str, source: &SourceDef, numeric_or_date: &dyn Fn(&ColumnDef) -> bool) -> Result<Sum, Invalid> {
     let mut out = Vec::new();
     let mut sign = 1.0;
     let mut expect_term = true;
@@ -339,19 +339,21 @@ fn parse_sum(s: &str, source: &SourceDef, numeric_or_date: &dyn Fn(&ColumnDef) -
                 match source.column(field) {
                     Some(c) if numeric_or_date(c) => {}
                     Some(_) => {
-                        return Err(format!("`{field}` in `{s}` is not a number, money, percent or date column"))
+                        return Err(Invalid(format!(
+                            "`{field}` in `{s}` is not a number, money, percent or date column"
+                        )))
                     }
-                    None => return Err(format!("`{field}` in `{s}` is not one of the columns")),
+                    None => return Err(Invalid(format!("`{field}` in `{s}` is not one of the columns"))),
                 }
                 out.push((sign, field.to_string()));
                 sign = 1.0;
                 expect_term = false;
             }
-            (t, false) => return Err(format!("`{s}`: expected + or - before `{t}`")),
+            (t, false) => return Err(Invalid(format!("`{s}`: expected + or - before `{t}`"))),
         }
     }
     if expect_term {
-        return Err(format!("`{s}`: expected fields joined by + or -"));
+        return Err(Invalid(format!("`{s}`: expected fields joined by + or -")));
     }
     Ok(out)
 }
@@ -376,7 +378,7 @@ fn split_signs(word: &str) -> Vec<&str> {
 
 impl CheckDef {
     /// The kind: as written, or (beside a column) from the rule key present.
-    fn resolved_kind(&self, column: Option<&ColumnDef>) -> Result<CheckKind, String> {
+    fn resolved_kind(&self, column: Option<&ColumnDef>) -> Result<CheckKind, Invalid> {
         if let Some(k) = &self.kind {
             return Ok(*k.get_ref());
         }
@@ -403,7 +405,7 @@ impl CheckDef {
     }
 
     /// Validates and compiles the check, for a column or (with `column = None`) the source.
-    pub fn compile(&self, source: &SourceDef, column: Option<&ColumnDef>) -> Result<Check, String> {
+    pub fn compile(&self, source: &SourceDef, column: Option<&ColumnDef>) -> Result<Check, Invalid> {
         let kind = self.resolved_kind(column)?;
         let field = match (column, &self.field) {
             (Some(c), None) => Some(c.field.clone()),
@@ -419,14 +421,16 @@ impl CheckDef {
 
     /// The rule of a check of `kind`, its keys checked against the source's columns
     /// (`need_field` gives the check's field when its column has one of the types).
-    fn rule(&self, kind: CheckKind, field: &Option<String>, source: &SourceDef) -> Result<Rule, String> {
+    fn rule(&self, kind: CheckKind, field: &Option<String>, source: &SourceDef) -> Result<Rule, Invalid> {
         // The check's field, when its column has one of `types` (any type when empty).
-        let need_field = |types: &[ColumnType], what: &str| -> Result<String, String> {
+        let need_field = |types: &[ColumnType], what: &str| -> Result<String, Invalid> {
             let f = field.clone().ok_or_else(|| format!("a {} check needs `field`", kind.name()))?;
             match source.column(&f) {
                 Some(c) if types.is_empty() || types.contains(&c.kind) => Ok(f),
-                Some(c) => Err(format!("a {} check needs {what}, but `{f}` has type {:?}", kind.name(), c.kind)),
-                None => Err(format!("field `{f}` is not one of the columns")),
+                Some(c) => {
+                    Err(Invalid(format!("a {} check needs {what}, but `{f}` has type {:?}", kind.name(), c.kind)))
+                }
+                None => Err(Invalid(format!("field `{f}` is not one of the columns"))),
             }
         };
         let numeric = NUMERIC;
@@ -441,7 +445,7 @@ impl CheckDef {
                 }
                 if let (Some(a), Some(b)) = (self.min, self.max) {
                     if a > b {
-                        return Err(format!("min {a} is above max {b}"));
+                        return Err(Invalid(format!("min {a} is above max {b}")));
                     }
                 }
                 Rule::Range { field: f, min: self.min, max: self.max }
@@ -500,7 +504,7 @@ impl CheckDef {
         })
     }
 
-    fn pattern_rule(&self, field: String) -> Result<Rule, String> {
+    fn pattern_rule(&self, field: String) -> Result<Rule, Invalid> {
         let p = self.pattern.clone().ok_or("a pattern check needs `pattern`")?;
         let (named, what, re) = match named_pattern(&p) {
             Some((name, what, re)) => (Some(name), what.to_string(), re.to_string()),
@@ -513,7 +517,7 @@ impl CheckDef {
         Ok(Rule::Pattern { field, regex, named, what })
     }
 
-    fn unique_rule(&self, field: &Option<String>, source: &SourceDef) -> Result<Rule, String> {
+    fn unique_rule(&self, field: &Option<String>, source: &SourceDef) -> Result<Rule, Invalid> {
         let fields = match (field, self.fields.is_empty()) {
             (Some(f), true) => vec![f.clone()],
             (None, false) => self.fields.clone(),
@@ -521,39 +525,39 @@ impl CheckDef {
             (Some(_), false) => return Err("give `field` or `fields`, not both".into()),
         };
         if let Some(f) = fields.iter().find(|f| source.column(f).is_none()) {
-            return Err(format!("field `{f}` is not one of the columns"));
+            return Err(Invalid(format!("field `{f}` is not one of the columns")));
         }
         Ok(Rule::Unique { fields })
     }
 
-    fn compare_rule(&self, source: &SourceDef) -> Result<Rule, String> {
+    fn compare_rule(&self, source: &SourceDef) -> Result<Rule, Invalid> {
         let ok = |c: &ColumnDef| NUMERIC.contains(&c.kind) || c.kind == ColumnType::Date;
         let left = parse_sum(self.left.as_deref().ok_or("a compare check needs `left`")?, source, &ok)?;
         let right = parse_sum(self.right.as_deref().ok_or("a compare check needs `right`")?, source, &ok)?;
         let op = parse_op(self.op.as_deref().ok_or("a compare check needs `op`")?)?;
         let tolerance = self.tolerance.unwrap_or(0.0);
         if tolerance < 0.0 {
-            return Err(format!("tolerance is {tolerance}: expected 0 or more"));
+            return Err(Invalid(format!("tolerance is {tolerance}: expected 0 or more")));
         }
         Ok(Rule::Compare { left, op, right, tolerance })
     }
 
-    fn totals_rule(&self, source: &SourceDef) -> Result<Rule, String> {
+    fn totals_rule(&self, source: &SourceDef) -> Result<Rule, Invalid> {
         if self.fields.is_empty() {
             return Err("a totals check needs `fields`, the columns whose totals row is reconciled".into());
         }
         for f in &self.fields {
             match source.column(f) {
                 Some(c) if NUMERIC.contains(&c.kind) => {}
-                Some(_) => return Err(format!("`{f}` is not a money or number column")),
-                None => return Err(format!("field `{f}` is not one of the columns")),
+                Some(_) => return Err(Invalid(format!("`{f}` is not a money or number column"))),
+                None => return Err(Invalid(format!("field `{f}` is not one of the columns"))),
             }
         }
         Ok(Rule::Totals { fields: self.fields.clone(), tolerance: self.tolerance.unwrap_or(0.005) })
     }
 
     /// The percentages of failing rows above which the check warns and fails.
-    fn thresholds(&self) -> Result<(f64, f64), String> {
+    fn thresholds(&self) -> Result<(f64, f64), Invalid> {
         let warn = pct(self.warn_above_pct, "warn_above_pct")?.unwrap_or(0.0);
         let error = pct(self.error_above_pct, "error_above_pct")?;
         let error = match (self.severity, error) {
@@ -564,7 +568,7 @@ impl CheckDef {
             (Severity::Error, e) => e.unwrap_or(0.0),
         };
         if error.is_finite() && warn > error {
-            return Err(format!("warn_above_pct {warn} is above error_above_pct {error}"));
+            return Err(Invalid(format!("warn_above_pct {warn} is above error_above_pct {error}")));
         }
         Ok((warn, error))
     }
@@ -575,9 +579,9 @@ const NUMERIC: [ColumnType; 4] =
     [ColumnType::Money, ColumnType::Number, ColumnType::Percent, ColumnType::FinancialYear];
 
 /// A percentage key checked to lie between 0 and 100.
-fn pct(v: Option<f64>, name: &str) -> Result<Option<f64>, String> {
+fn pct(v: Option<f64>, name: &str) -> Result<Option<f64>, Invalid> {
     match v {
-        Some(p) if !(0.0..=100.0).contains(&p) => Err(format!("{name} is {p}: expected 0 to 100")),
+        Some(p) if !(0.0..=100.0).contains(&p) => Err(Invalid(format!("{name} is {p}: expected 0 to 100"))),
         _ => Ok(v),
     }
 }

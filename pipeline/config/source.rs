@@ -79,14 +79,14 @@ pub enum AsAtFrom {
 }
 
 impl TryFrom<String> for AsAtFrom {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = super::Invalid;
+    fn try_from(s: String) -> Result<Self, super::Invalid> {
         match s.as_str() {
             "title" => Ok(AsAtFrom::Title),
             "file_name" => Ok(AsAtFrom::FileName),
             other => match other.strip_prefix("column:") {
                 Some(field) if !field.trim().is_empty() => Ok(AsAtFrom::Column(field.trim().to_string())),
-                _ => Err(format!("as_at `{other}`: expected \"title\", \"file_name\" or \"column:<field>\"")),
+                _ => Err(format!("as_at `{other}`: expected \"title\", \"file_name\" or \"column:<field>\"").into()),
             },
         }
     }

@@ -146,7 +146,7 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
         let values = match (values, def.method.get_ref().derived_from()) {
             (Some(values), _) => values,
             (None, Some((numerator, denominator, scale))) => {
-                per_unit(project, def, &out, numerator, denominator, scale)
+                compute::per_unit::divide(project, def, &out, numerator, denominator, scale)
             }
             (None, None) => Vec::new(),
         };
@@ -158,49 +158,6 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
         project.indicators.iter().find(|d| d.id() == v.indicator_id).is_none_or(|d| d.frequency.reports(v.period.kind))
     });
     Ok(out)
-}
-
-/// One indicator's values divided by another's, partner by partner and period by period;
-/// no value where either is missing or the divisor is zero.
-fn per_unit(
-    project: &Project,
-    def: &IndicatorDef,
-    done: &[IndicatorValue],
-    numerator: &str,
-    denominator: &str,
-    scale: f64,
-) -> Vec<IndicatorValue> {
-    let of = |id: &str| -> BTreeMap<(String, Period), &IndicatorValue> {
-        done.iter().filter(|v| v.indicator_id == id).map(|v| ((v.partner_code.clone(), v.period), v)).collect()
-    };
-    let (num, den) = (of(numerator), of(denominator));
-    let ratio = |key: &(String, Period)| match (num.get(key).and_then(|v| v.value), den.get(key).and_then(|v| v.value))
-    {
-        (Some(n), Some(d)) if d != 0.0 => Some((n / d * scale, n, d)),
-        _ => None,
-    };
-    num.keys()
-        .filter(|k| den.contains_key(*k))
-        .map(|key| {
-            let now = ratio(key);
-            let last_year = ratio(&(key.0.clone(), Period { fy: key.1.fy - 1, ..key.1 })).map(|x| x.0);
-            let mut v =
-                figure(project, def, &key.0, key.1, now.map(|x| x.0), now.map(|x| x.1), now.map(|x| x.2), last_year);
-            if v.value.is_none() {
-                let inputs: Vec<String> = [num[key], den[key]]
-                    .iter()
-                    .filter(|x| x.value.is_none())
-                    .map(|x| format!("{} is empty ({})", x.indicator_id, x.note.as_deref().unwrap_or("no figure")))
-                    .collect();
-                v.note = Some(if inputs.is_empty() {
-                    format!("{denominator} is zero, so there is nothing to divide by")
-                } else {
-                    inputs.join("; ")
-                });
-            }
-            v
-        })
-        .collect()
 }
 
 /// Distinct values a breakdown shows at most.
@@ -265,7 +222,7 @@ pub fn compute_one(
                     inputs.extend(compute_one(project, d, store, as_of)?);
                 }
             }
-            per_unit(project, def, &inputs, &numerator, &denominator, scale)
+            compute::per_unit::divide(project, def, &inputs, &numerator, &denominator, scale)
         }
     };
     values.retain(|v| def.frequency.reports(v.period.kind));

@@ -1,7 +1,7 @@
 //! Reading a file into a grid of cells: calamine for workbooks, polars for delimited text.
 
 use super::sniff::{sniff, Format};
-use super::IngestError;
+use super::{IngestError, Unreadable};
 use crate::config::Limits;
 use crate::config::SourceDef;
 use calamine::{Data, DataRef, Reader};
@@ -115,11 +115,11 @@ fn read_with(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match format {
         Format::Text => text(&name, bytes),
-        Format::Html if bytes.len() as u64 > limits.max_html_mb * 1024 * 1024 => Err(IngestError(format!(
-            "{name}: the web page is {:.1} MB, larger than the limit of {} MB for web pages (limits.max_html_mb in scorecard.toml); save the report as .xlsx or export it as CSV",
+        Format::Html if bytes.len() as u64 > limits.max_html_mb * 1024 * 1024 => Err(IngestError::new(&name, Unreadable::Refused(format!(
+            "the web page is {:.1} MB, larger than the limit of {} MB for web pages (limits.max_html_mb in scorecard.toml); save the report as .xlsx or export it as CSV",
             bytes.len() as f64 / 1024.0 / 1024.0,
             limits.max_html_mb
-        ))),
+        )))),
         Format::Html => super::markup::read_html(&name, bytes, &Budget::new(limits)),
         Format::SpreadsheetXml => super::markup::read_spreadsheet_xml(&name, bytes, &Budget::new(limits)),
         _ => read_workbook(&name, format, bytes, limits),
@@ -131,9 +131,12 @@ fn read_with(
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        Err(IngestError(format!(
-            "{name}: the workbook could not be read (the reader failed: {what}); it may be damaged"
-        )))
+        Err(IngestError::new(
+            &name,
+            Unreadable::Refused(format!(
+                "the workbook could not be read (the reader failed: {what}); it may be damaged"
+            )),
+        ))
     })
 }
 
@@ -148,12 +151,15 @@ fn read_plain_text(name: &str, bytes: &[u8], max_cells: usize) -> Result<Grid, I
     let mut rows = Vec::new();
     let mut cells = 0usize;
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| IngestError(format!("{name}: line {}: {e}", i + 1)))?;
+        let record = record.map_err(|e| IngestError::new(name, Unreadable::Refused(format!("line {}: {e}", i + 1))))?;
         cells += record.len().max(1);
         if cells > max_cells {
-            return Err(IngestError(format!(
-                "{name}: the table holds more than the limit of {max_cells} cells (limits.max_cells in scorecard.toml)"
-            )));
+            return Err(IngestError::new(
+                name,
+                Unreadable::Refused(format!(
+                    "the table holds more than the limit of {max_cells} cells (limits.max_cells in scorecard.toml)"
+                )),
+            ));
         }
         rows.push(
             record.iter().map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) }).collect(),
@@ -183,25 +189,19 @@ impl Budget {
     }
 
     /// Takes `n` more cells of the file's budget.
-    pub(super) fn take(&self, n: usize) -> Result<(), String> {
+    pub(super) fn take(&self, n: usize) -> Result<(), Unreadable> {
         let used = self.used.get() + n;
         self.used.set(used);
         if used > self.max_cells {
-            return Err(format!(
-                "the file holds more than the limit of {} cells over all its sheets (limits.max_cells in scorecard.toml)",
-                self.max_cells
-            ));
+            return Err(Unreadable::TooManyCells { limit: self.max_cells });
         }
         Ok(())
     }
 
     /// Whether the file's time is up.
-    pub(super) fn in_time(&self) -> Result<(), String> {
+    pub(super) fn in_time(&self) -> Result<(), Unreadable> {
         if std::time::Instant::now() > self.deadline {
-            return Err(format!(
-                "reading the file took more than the limit of {} s (limits.max_file_seconds in scorecard.toml)",
-                self.seconds
-            ));
+            return Err(Unreadable::TooSlow { seconds: self.seconds });
         }
         Ok(())
     }
@@ -220,7 +220,7 @@ impl<'b> Collector<'b> {
         Collector { rows: Vec::new(), budget, puts: 0 }
     }
 
-    pub(super) fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), String> {
+    pub(super) fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), Unreadable> {
         self.puts = self.puts.wrapping_add(1);
         if self.puts.is_multiple_of(65_536) {
             self.budget.in_time()?;
@@ -230,7 +230,7 @@ impl<'b> Collector<'b> {
         }
         let (r, c) = (row as usize, col as usize);
         if r >= 1_048_576 || c >= 16_384 {
-            return Err(format!("a cell lies outside Excel's grid (row {}, column {})", r + 1, c + 1));
+            return Err(Unreadable::OutsideGrid { row: r + 1, col: c + 1 });
         }
         // Every row counts as a cell, so that millions of empty rows count too.
         let new_rows = (r + 1).saturating_sub(self.rows.len());
@@ -259,17 +259,18 @@ impl<'b> Collector<'b> {
 fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, IngestError> {
     let err = |e: &dyn std::fmt::Display| {
         let text = e.to_string();
-        if text.to_ascii_lowercase().contains("password") {
-            IngestError(format!(
-                "{name}: the workbook is protected with a password, so it cannot be read; save a copy without a password and drop that"
-            ))
+        let why = if text.to_ascii_lowercase().contains("password") {
+            "the workbook is protected with a password, so it cannot be read; save a copy without a password and drop that".to_string()
         } else {
-            IngestError(format!(
-                "{name}: the workbook cannot be opened: it may be damaged, truncated or saved by an unusual program ({text})"
-            ))
-        }
+            format!(
+                "the workbook cannot be opened: it may be damaged, truncated or saved by an unusual program ({text})"
+            )
+        };
+        IngestError::new(name, Unreadable::Refused(why))
     };
-    let sheet_err = |sheet: &str, e: &dyn std::fmt::Display| IngestError(format!("{name}, sheet '{sheet}': {e}"));
+    let sheet_err =
+        |sheet: &str, e: &dyn std::fmt::Display| IngestError::in_sheet(name, sheet, Unreadable::Refused(e.to_string()));
+    let limit = |sheet: &str, why: Unreadable| IngestError::in_sheet(name, sheet, why);
     let cursor = Cursor::new(bytes);
     let budget = Budget::new(limits);
     let visible = |meta: &[calamine::Sheet]| -> Vec<String> {
@@ -292,7 +293,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                         let mut reader = book.worksheet_cells_reader(&sheet).map_err(|e| sheet_err(&sheet, &e))?;
                         while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(&sheet, &e))? {
                             let (r, col) = cell.get_position();
-                            c.put(r, col, convert_ref(cell.get_value())).map_err(|e| sheet_err(&sheet, &e))?;
+                            c.put(r, col, convert_ref(cell.get_value())).map_err(|e| limit(&sheet, e))?;
                         }
                         drop(reader);
                         grids.push(c.grid(sheet, dates));
@@ -321,7 +322,7 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
                 let mut c = Collector::new(&budget);
                 for (i, row) in range.rows().enumerate() {
                     for (j, v) in row.iter().enumerate() {
-                        c.put(r0 + i as u32, c0 + j as u32, convert(v)).map_err(|e| sheet_err(&sheet, &e))?;
+                        c.put(r0 + i as u32, c0 + j as u32, convert(v)).map_err(|e| limit(&sheet, e))?;
                     }
                 }
                 grids.push(c.grid(sheet, dates));
@@ -433,24 +434,24 @@ fn count_fields(line: &str, delim: u8) -> usize {
 /// The widest line of a table (in fields), within the limits on line length, fields per line,
 /// cells of the whole table and time; else why not, naming the line (numbered from
 /// `first_line`).
-fn table_width(table: &str, delim: u8, first_line: usize, limits: &Limits) -> Result<usize, String> {
+fn table_width(table: &str, delim: u8, first_line: usize, limits: &Limits) -> Result<usize, Unreadable> {
     let budget = Budget::new(limits);
     let (mut width, mut lines) = (1usize, 0usize);
     for (i, line) in table.lines().enumerate() {
         let n = first_line + i;
         if line.len() > limits.max_line_kb * 1024 {
-            return Err(format!(
+            return Err(Unreadable::Refused(format!(
                 "line {n} is {:.1} MB long, more than the limit of {} KB a line (limits.max_line_kb in scorecard.toml)",
                 line.len() as f64 / 1024.0 / 1024.0,
                 limits.max_line_kb
-            ));
+            )));
         }
         let fields = count_fields(line, delim);
         if fields > limits.max_columns {
-            return Err(format!(
+            return Err(Unreadable::Refused(format!(
                 "line {n} has {fields} fields, more than the limit of {} (limits.max_columns in scorecard.toml)",
                 limits.max_columns
-            ));
+            )));
         }
         width = width.max(fields);
         lines += 1;
@@ -517,8 +518,7 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef, limits: &Limits) -> R
     };
     // Lines may have more fields than the header (ragged exports): read every field of the
     // widest line as text, so nothing is cut off.
-    let width = table_width(&text[offset..], delim, header_line + 1, limits)
-        .map_err(|e| IngestError(format!("{name}: {e}")))?;
+    let width = table_width(&text[offset..], delim, header_line + 1, limits).map_err(|e| IngestError::new(name, e))?;
     let table = text.as_bytes()[offset..].to_vec();
     let schema: Schema = (1..=width).map(|i| Field::new(format!("column_{i}").into(), DataType::String)).collect();
     let df = CsvReadOptions::default()
@@ -532,9 +532,9 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef, limits: &Limits) -> R
             let at = bad_line(&text.as_bytes()[offset..], delim, width, header_line + 1)
                 .map(|l| format!("line {l}"))
                 .unwrap_or_else(|| format!("a line below line {}", header_line + 1));
-            IngestError(format!(
-                "{name}: {at} cannot be read as delimited text (a quote opened and never closed, or more fields than the other lines); correct that line or export the report again"
-            ))
+            IngestError::new(name, Unreadable::Refused(format!(
+                "{at} cannot be read as delimited text (a quote opened and never closed, or more fields than the other lines); correct that line or export the report again"
+            )))
         })?;
     let mut rows = title_rows;
     let columns = df.columns();
@@ -564,7 +564,7 @@ mod tests {
         let mut c = Collector::new(&budget);
         c.put(0, 0, Cell::Number(1.0)).unwrap();
         let err = c.put(1_048_575, 16_383, Cell::Number(1.0)).unwrap_err();
-        assert!(err.contains("limit of 100000 cells over all its sheets"), "{err}");
+        assert!(err.to_string().contains("limit of 100000 cells over all its sheets"), "{err}");
         assert_eq!(c.rows.len(), 1, "nothing was allocated for the refused cell");
         let budget = Budget::new(&limits(10_000_000));
         let mut c = Collector::new(&budget);
@@ -572,7 +572,7 @@ mod tests {
         c.put(1_048_575, 0, Cell::Number(1.0)).unwrap();
         assert_eq!(c.rows[1].capacity(), 0, "skipped rows allocate nothing");
         assert!(c.rows[1_048_575].capacity() <= 1024);
-        assert!(c.put(1_048_576, 0, Cell::Number(1.0)).unwrap_err().contains("outside Excel's grid"));
+        assert!(c.put(1_048_576, 0, Cell::Number(1.0)).unwrap_err().to_string().contains("outside Excel's grid"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! column of every field, the data rows, the totals and notes rows kept aside, and the
 //! extract's as-at date.
 
-use super::{Cell, Grid, IngestError};
+use super::{Cell, Grid, Unreadable};
 use crate::common::{normalise_header, normalised, normalised_starts_with};
 use crate::config::SourceDef;
 use chrono::{Datelike, NaiveDate};
@@ -128,7 +128,7 @@ fn block_end(grid: &Grid, header_row: usize, header_text: &[String]) -> usize {
 }
 
 /// Finds the header row and the data, totals and notes rows of a grid.
-pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestError> {
+pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, Unreadable> {
     let names = column_names(source);
     let (header_row, header) = find_header(grid, source).ok_or_else(|| {
         let required: Vec<String> = source
@@ -138,7 +138,7 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, IngestErro
             .map(|c| format!("'{}'", c.headers.first().unwrap_or(&c.field)))
             .collect();
         let missing = best_partial_match(grid, source);
-        IngestError(format!(
+        Unreadable::Refused(format!(
             "{}no header row found in the first {HEADER_SEARCH_ROWS} rows: expected a row with the columns {}{}",
             grid.sheet.as_ref().map(|s| format!("sheet '{s}': ")).unwrap_or_default(),
             required.join(", "),

@@ -11,7 +11,7 @@
 //! grow.
 
 use super::grid::{Budget, Cell, Collector, DateSystem, Grid};
-use super::IngestError;
+use super::{IngestError, Unreadable};
 use chrono::NaiveDate;
 
 /// Text collapsed as a browser shows it: runs of white space (non-breaking spaces too)
@@ -34,7 +34,7 @@ pub(super) fn read_html(name: &str, bytes: &[u8], budget: &Budget) -> Result<Vec
     use scraper::{ElementRef, Html, Node};
     let text = super::decode_text(bytes);
     let page = Html::parse_document(&text);
-    let fail = |why: String| IngestError(format!("{name}: {why}"));
+    let fail = |why: String| IngestError::new(name, Unreadable::Refused(why));
     let mut grids = Vec::new();
     // Lines of text met so far outside tables, in document order (the title rows of the
     // next table).
@@ -81,7 +81,12 @@ pub(super) fn read_html(name: &str, bytes: &[u8], budget: &Budget) -> Result<Vec
 }
 
 /// The rows of one table (its own, not those of tables inside its cells), below `titles`.
-fn read_table(table: scraper::ElementRef, titles: &[String], budget: &Budget, sheet: String) -> Result<Grid, String> {
+fn read_table(
+    table: scraper::ElementRef,
+    titles: &[String],
+    budget: &Budget,
+    sheet: String,
+) -> Result<Grid, Unreadable> {
     use scraper::ElementRef;
     let mut c = Collector::new(budget);
     for (i, t) in titles.iter().enumerate() {
@@ -173,11 +178,19 @@ impl Sheets<'_> {
         }
     }
 
-    fn end(&mut self, local: &str) -> Result<(), String> {
+    /// A fault in the sheet being read, named with the file and that sheet.
+    fn located(&self, file: &str, why: Unreadable) -> IngestError {
+        match &self.sheet {
+            Some((sheet, _)) => IngestError::in_sheet(file, sheet, why),
+            None => IngestError::new(file, why),
+        }
+    }
+
+    fn end(&mut self, local: &str) -> Result<(), Unreadable> {
         match local {
             "Data" => {
-                if let (Some((kind, value)), Some((name, c))) = (self.data.take(), self.sheet.as_mut()) {
-                    c.put(self.row, self.col, typed_cell(&kind, &value)).map_err(|e| format!("sheet '{name}': {e}"))?;
+                if let (Some((kind, value)), Some((_, c))) = (self.data.take(), self.sheet.as_mut()) {
+                    c.put(self.row, self.col, typed_cell(&kind, &value))?;
                 }
             }
             "Cell" => self.col += 1 + self.merge_across,
@@ -204,7 +217,7 @@ pub(super) fn read_spreadsheet_xml(name: &str, bytes: &[u8], budget: &Budget) ->
     use quick_xml::events::Event;
     let text = super::decode_text(bytes);
     let mut reader = quick_xml::Reader::from_str(&text);
-    let fail = |why: String| IngestError(format!("{name}: {why}"));
+    let fail = |why: String| IngestError::new(name, Unreadable::Refused(why));
     let mut at = Sheets { grids: Vec::new(), sheet: None, row: 0, col: 0, merge_across: 0, data: None, budget };
     loop {
         let event = reader.read_event().map_err(|e| {
@@ -215,9 +228,9 @@ pub(super) fn read_spreadsheet_xml(name: &str, bytes: &[u8], budget: &Budget) ->
             Event::Empty(e) => {
                 // `<Cell ss:Index="3"/>`, `<Row/>`: a start and its end at once.
                 at.start(&e);
-                at.end(e.local_name().as_ref()).map_err(fail)?;
+                at.end(e.local_name().as_ref()).map_err(|why| at.located(name, why))?;
             }
-            Event::End(e) => at.end(e.local_name().as_ref()).map_err(fail)?,
+            Event::End(e) => at.end(e.local_name().as_ref()).map_err(|why| at.located(name, why))?,
             Event::Text(t) => at.text(&t.xml10_content()),
             Event::CData(t) => at.text(&t.into_inner()),
             // Character references and the five predefined entities only: nothing else is
@@ -300,9 +313,12 @@ mod tests {
         assert_eq!(grids[0].sheet.as_deref(), Some("table 1 of the web page"));
         assert_eq!(text_of(&grids[1])[0], ["Second report"], "each table has the text just before it");
         let none = read_html("x.xls", b"<html><body><p>no table</p></body></html>", &budget(1000)).unwrap_err();
-        assert!(none.0.contains("no table"), "{}", none.0);
+        assert!(none.to_string().contains("no table"), "{}", none);
         let big = format!("<table>{}</table>", "<tr><td>1</td><td>2</td></tr>".repeat(100));
-        assert!(read_html("big.xls", big.as_bytes(), &budget(50)).unwrap_err().0.contains("limit of 50 cells"));
+        assert!(read_html("big.xls", big.as_bytes(), &budget(50))
+            .unwrap_err()
+            .to_string()
+            .contains("limit of 50 cells"));
     }
 
     #[test]
@@ -332,6 +348,6 @@ mod tests {
         let g = read_spreadsheet_xml("x.xls", odd.as_bytes(), &budget(1000)).unwrap();
         assert_eq!(g[0].cell(0, 0), &Cell::Text("2025-01-0€5".into()));
         let broken = read_spreadsheet_xml("x.xls", b"<Workbook><Worksheet></Table>", &budget(1000)).unwrap_err();
-        assert!(broken.0.contains("damaged") || broken.0.contains("no worksheet"), "{}", broken.0);
+        assert!(broken.to_string().contains("damaged") || broken.to_string().contains("no worksheet"), "{}", broken);
     }
 }

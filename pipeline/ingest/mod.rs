@@ -35,10 +35,45 @@ pub struct RawExtract {
     pub as_at: NaiveDate,
 }
 
-/// Why a file could not be read as an extract; the text is what the clerk reads.
+/// Why a file could not be read as an extract, and where: the file (and the sheet, where
+/// one sheet is at fault) is added once, by the function that knows it; the reason is the
+/// part the clerk acts on.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct IngestError(pub String);
+#[error("{file}{}: {why}", sheet.as_ref().map(|s| format!(", sheet '{s}'")).unwrap_or_default())]
+pub struct IngestError {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub why: Unreadable,
+}
+
+impl IngestError {
+    pub fn new(file: &str, why: Unreadable) -> IngestError {
+        IngestError { file: file.to_string(), sheet: None, why }
+    }
+
+    pub fn in_sheet(file: &str, sheet: &str, why: Unreadable) -> IngestError {
+        IngestError { file: file.to_string(), sheet: Some(sheet.to_string()), why }
+    }
+}
+
+/// What made a file unreadable, in the clerk's words. The limits of the hostile-input work
+/// are variants of their own (each names its setting in `scorecard.toml`); the other
+/// reasons are sentences written where the fault is found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unreadable {
+    #[error(
+        "the file holds more than the limit of {limit} cells over all its sheets (limits.max_cells in scorecard.toml)"
+    )]
+    TooManyCells { limit: usize },
+    #[error("reading the file took more than the limit of {seconds} s (limits.max_file_seconds in scorecard.toml)")]
+    TooSlow { seconds: u64 },
+    #[error("a cell lies outside Excel's grid (row {row}, column {col})")]
+    OutsideGrid { row: usize, col: usize },
+    #[error("the file is empty")]
+    Empty,
+    #[error("{0}")]
+    Refused(String),
+}
 
 pub use crate::common::sha256_hex;
 
@@ -77,11 +112,15 @@ pub fn identify_reading<'a>(
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let cannot_read = |e: IngestError| {
         if by_name.is_empty() {
-            IngestError(format!(
-                "{name}: the file name matches no source definition ({}), and the file could not be read to recognise it by its header: {}",
-                patterns(sources),
-                e.0.trim_start_matches(&format!("{name}: "))
-            ))
+            let sheet = e.sheet.map(|s| format!("sheet '{s}': ")).unwrap_or_default();
+            IngestError::new(
+                &name,
+                Unreadable::Refused(format!(
+                    "the file name matches no source definition ({}), and the file could not be read to recognise it by its header: {sheet}{}",
+                    patterns(sources),
+                    e.why
+                )),
+            )
         } else {
             e
         }
@@ -93,21 +132,22 @@ pub fn identify_reading<'a>(
     let by_header: Vec<&SourceDef> =
         candidates.iter().copied().filter(|s| grids.iter().any(|g| find_layout(g, s).is_ok())).collect();
     let ids = |v: &[&SourceDef]| v.iter().map(|s| s.id()).collect::<Vec<_>>().join(", ");
-    match (by_name.len(), by_header.as_slice()) {
-        (_, [one]) => Ok((one, kept.then_some(grids))),
-        (0, []) => Err(IngestError(format!(
-            "{name}: matches no source definition: the file name fits none of the patterns ({}) and no source's header row was found in it",
+    let chosen = match (by_name.len(), by_header.as_slice()) {
+        (_, [one]) => Ok((*one, kept.then_some(grids))),
+        (0, []) => Err(format!(
+            "matches no source definition: the file name fits none of the patterns ({}) and no source's header row was found in it",
             patterns(sources)
-        ))),
-        (0, many) => Err(IngestError(format!(
-            "{name}: the file name matches no source definition and its header fits more than one ({}); rename it to match one source's file_patterns",
+        )),
+        (0, many) => Err(format!(
+            "the file name matches no source definition and its header fits more than one ({}); rename it to match one source's file_patterns",
             ids(many)
-        ))),
-        (_, _) => Err(IngestError(format!(
-            "{name}: the file name matches more than one source definition ({}) and the header row does not settle which; rename the file or narrow file_patterns",
+        )),
+        (_, _) => Err(format!(
+            "the file name matches more than one source definition ({}) and the header row does not settle which; rename the file or narrow file_patterns",
             ids(&by_name)
-        ))),
-    }
+        )),
+    };
+    chosen.map_err(|why| IngestError::new(&name, Unreadable::Refused(why)))
 }
 
 /// Where a source looks for its as-at date, in words.
@@ -155,39 +195,44 @@ pub fn read_extract_from(
         .find_map(|grid| match find_layout(&grid, source) {
             Ok(layout) => Some((grid, layout)),
             Err(e) => {
-                last_err = Some(IngestError(format!("{file_name}: {}", e.0)));
+                last_err = Some(IngestError::new(&file_name, e));
                 None
             }
         })
         .ok_or_else(|| {
-            last_err.unwrap_or_else(|| IngestError(format!("{file_name}: the file has no visible sheet with data")))
+            last_err.unwrap_or_else(|| {
+                IngestError::new(&file_name, Unreadable::Refused("the file has no visible sheet with data".into()))
+            })
         })?;
     if let Some((field, at)) = layout.ambiguous.first() {
         let cells: Vec<String> = at
             .iter()
             .map(|&j| format!("{} '{}'", grid.column_letter(j), layout.header_text.get(j).cloned().unwrap_or_default()))
             .collect();
-        return Err(IngestError(format!(
-            "{file_name}{}: the header row (row {}) has {} columns for {field} ({}), so which one holds it cannot be told; rename or remove all but one",
-            grid.sheet.as_ref().map(|s| format!(", sheet '{s}'")).unwrap_or_default(),
-            grid.row_number(layout.header_row),
-            at.len(),
-            cells.join(", ")
-        )));
+        return Err(IngestError {
+            file: file_name,
+            sheet: grid.sheet.clone(),
+            why: Unreadable::Refused(format!(
+                "the header row (row {}) has {} columns for {field} ({}), so which one holds it cannot be told; rename or remove all but one",
+                grid.row_number(layout.header_row),
+                at.len(),
+                cells.join(", ")
+            )),
+        });
     }
     let as_at = find_as_at(&grid, &layout, &file_name, source).ok_or_else(|| {
         if let Some(far) = far_date_in_titles(&grid, &layout) {
-            return IngestError(format!(
-                "{file_name}: the title gives the date {far}, which is too far from our time to be the date the extract was taken (years 1900 to 2200 are read); correct the date in the report's title or file name"
-            ));
+            return IngestError::new(&file_name, Unreadable::Refused(format!(
+                "the title gives the date {far}, which is too far from our time to be the date the extract was taken (years 1900 to 2200 are read); correct the date in the report's title or file name"
+            )));
         }
-        IngestError(format!(
-            "{file_name}: could not find the as-at date ({}); add the date to the file name, \
+        IngestError::new(&file_name, Unreadable::Refused(format!(
+            "could not find the as-at date ({}); add the date to the file name, \
              for example {}_20251031{} (a day), ..._Q2_2025-26 (a quarter) or ..._2025-26 (a year)",
             describe_as_at(source),
             source.id(),
             path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default()
-        ))
+        )))
     })?;
     Ok(RawExtract {
         path: path.to_path_buf(),
@@ -243,7 +288,10 @@ mod read_tests {
         let p = project(&dir.path().join("p"));
         let source = p.source("benefits").unwrap();
         let read = |text: &str, limits: &Limits| {
-            read_extract(&dir.path().join("benefits_x.csv"), text.as_bytes(), source, limits).map(|_| ()).unwrap_err().0
+            read_extract(&dir.path().join("benefits_x.csv"), text.as_bytes(), source, limits)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
         };
         let head = "Report run on 31/10/2025\r\nCouncil,Claim Reference,Work Type,Date Received,Date Decided\r\n";
         let limits = p.settings.limits.clone();
@@ -311,9 +359,11 @@ mod read_tests {
         )
         .unwrap_err();
         assert!(
-            err.0.contains("no header row") && err.0.contains("'Tax Type'") && err.0.contains("lacks tax_type"),
+            err.to_string().contains("no header row")
+                && err.to_string().contains("'Tax Type'")
+                && err.to_string().contains("lacks tax_type"),
             "{}",
-            err.0
+            err
         );
     }
 }

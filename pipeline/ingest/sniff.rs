@@ -1,7 +1,7 @@
 //! What a file really is, from its first bytes rather than its name, and whether a zip-based
 //! workbook is safe to open (a zip bomb declares or compresses to far more than any extract).
 
-use super::IngestError;
+use super::{IngestError, Unreadable};
 use crate::config::Limits;
 use std::io::Cursor;
 
@@ -22,12 +22,16 @@ pub enum Format {
 
 /// Decides the format from the bytes, falling back to the extension for text.
 pub fn sniff(name: &str, ext: &str, bytes: &[u8], limits: &Limits) -> Result<Format, IngestError> {
-    let fail = |why: String| Err(IngestError(format!("{name}: {why}")));
+    format_of(ext, bytes, limits).map_err(|why| IngestError::new(name, why))
+}
+
+fn format_of(ext: &str, bytes: &[u8], limits: &Limits) -> Result<Format, Unreadable> {
+    let fail = |why: String| Err(Unreadable::Refused(why));
     if bytes.is_empty() {
-        return fail("the file is empty".into());
+        return Err(Unreadable::Empty);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return zip_format(bytes, limits).map_err(|why| IngestError(format!("{name}: {why}")));
+        return zip_format(bytes, limits);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         if contains_utf16(bytes, "EncryptionInfo") || contains_utf16(bytes, "EncryptedPackage") {
@@ -67,31 +71,33 @@ fn contains_utf16(bytes: &[u8], s: &str) -> bool {
 
 /// Reads a zip's directory: which workbook format it holds, refusing declared sizes and
 /// compression ratios over the limits before anything is decompressed.
-fn zip_format(bytes: &[u8], limits: &Limits) -> Result<Format, String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("the workbook is damaged or truncated (its zip directory cannot be read: {e})"))?;
+fn zip_format(bytes: &[u8], limits: &Limits) -> Result<Format, Unreadable> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        Unreadable::Refused(format!("the workbook is damaged or truncated (its zip directory cannot be read: {e})"))
+    })?;
     let mut total: u64 = 0;
     let mut names = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
-        let f = zip.by_index_raw(i).map_err(|e| format!("the workbook is damaged (part {i}: {e})"))?;
+        let f =
+            zip.by_index_raw(i).map_err(|e| Unreadable::Refused(format!("the workbook is damaged (part {i}: {e})")))?;
         let (size, packed) = (f.size(), f.compressed_size().max(1));
         total = total.saturating_add(size);
         if size > 1_000_000 && size / packed > limits.max_compression_ratio {
-            return Err(format!(
+            return Err(Unreadable::Refused(format!(
                 "part {} of the workbook expands {} times (limit {}): refused as a possible zip bomb",
                 f.name().unwrap_or_default(),
                 size / packed,
                 limits.max_compression_ratio
-            ));
+            )));
         }
         names.push(f.name().map(|n| n.to_string()).unwrap_or_default());
     }
     if total > limits.max_uncompressed_mb * 1024 * 1024 {
-        return Err(format!(
+        return Err(Unreadable::Refused(format!(
             "the workbook's parts add up to {} MB uncompressed, over the limit of {} MB",
             total / 1024 / 1024,
             limits.max_uncompressed_mb
-        ));
+        )));
     }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
     if let Some(i) = names.iter().position(|x| x.eq_ignore_ascii_case("xl/sharedStrings.xml")) {
@@ -105,7 +111,7 @@ fn zip_format(bytes: &[u8], limits: &Limits) -> Result<Format, String> {
         ods_extent(&mut zip, limits)?;
         Ok(Format::Ods)
     } else {
-        Err("the file is a zip archive but not a workbook (.xlsx, .xlsb or .ods)".into())
+        Err(Unreadable::Refused("the file is a zip archive but not a workbook (.xlsx, .xlsb or .ods)".into()))
     }
 }
 
@@ -114,9 +120,10 @@ fn zip_format(bytes: &[u8], limits: &Limits) -> Result<Format, String> {
 /// rows repeated a million times) would take gigabytes. `content.xml` is streamed (no entity
 /// expanded), each sheet's used extent measured (rows and columns repeated count as many),
 /// and the file refused when the sheets together pass `max_cells`.
-fn ods_extent(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(), String> {
+fn ods_extent(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(), Unreadable> {
     use quick_xml::events::Event;
-    let damaged = |e: &dyn std::fmt::Display| format!("the spreadsheet is damaged (its content: {e})");
+    let damaged =
+        |e: &dyn std::fmt::Display| Unreadable::Refused(format!("the spreadsheet is damaged (its content: {e})"));
     let part = zip.by_name("content.xml").map_err(|e| damaged(&e))?;
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
     let repeat = |e: &quick_xml::events::BytesStart, key: &str| -> u64 {
@@ -132,10 +139,10 @@ fn ods_extent(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Resu
     let (mut row, mut row_repeat, mut col, mut row_last) = (0u64, 1u64, 0u64, 0u64);
     let mut cell: Option<(u64, bool)> = None; // columns repeated, has a value
     let too_many = |cells: u64| {
-        format!(
+        Unreadable::Refused(format!(
             "its sheets would take {cells} cells as calamine reads them (the used extent of each, rows and columns repeated counted), more than the limit of {} (limits.max_cells in scorecard.toml)",
             limits.max_cells
-        )
+        ))
     };
     loop {
         let event = reader.read_event_into(&mut buf).map_err(|e| damaged(&e))?;
@@ -200,15 +207,17 @@ fn ods_extent(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Resu
 /// The shared strings of an `.xlsx` (every distinct text, read whole before any sheet)
 /// within the limits: their part's declared size, and the number of strings it says it holds
 /// (read from its first bytes) against `max_cells`.
-fn shared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize, limits: &Limits) -> Result<(), String> {
+fn shared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize, limits: &Limits) -> Result<(), Unreadable> {
     use std::io::Read;
-    let mut part = zip.by_index(i).map_err(|e| format!("the workbook is damaged (its shared strings: {e})"))?;
+    let mut part = zip
+        .by_index(i)
+        .map_err(|e| Unreadable::Refused(format!("the workbook is damaged (its shared strings: {e})")))?;
     if part.size() > limits.max_shared_strings_mb * 1024 * 1024 {
-        return Err(format!(
+        return Err(Unreadable::Refused(format!(
             "the workbook's shared strings (its distinct texts) take {} MB, more than the limit of {} MB (limits.max_shared_strings_mb in scorecard.toml)",
             part.size() / 1024 / 1024,
             limits.max_shared_strings_mb
-        ));
+        )));
     }
     let mut head = vec![0u8; 4096];
     let mut got = 0;
@@ -225,10 +234,10 @@ fn shared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize, limits: &L
         head[at..].split('"').next()?.parse().ok()
     };
     if let Some(n) = count("uniqueCount").or_else(|| count("count")).filter(|n| *n > limits.max_cells as u64) {
-        return Err(format!(
+        return Err(Unreadable::Refused(format!(
             "the workbook says it holds {n} distinct texts, more than the limit of {} cells (limits.max_cells in scorecard.toml)",
             limits.max_cells
-        ));
+        )));
     }
     Ok(())
 }
@@ -252,10 +261,13 @@ mod tests {
         assert_eq!(sniff("a.xls", "xls", html, &limits()).unwrap(), Format::Html);
         let xml = b"<?xml version=\"1.0\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
         assert_eq!(sniff("a.xls", "xls", xml, &limits()).unwrap(), Format::SpreadsheetXml);
-        assert!(sniff("a.xlsx", "xlsx", b"", &limits()).unwrap_err().0.contains("empty"));
-        assert!(sniff("a.xlsx", "xlsx", b"hello", &limits()).unwrap_err().0.contains("not a workbook"));
+        assert!(sniff("a.xlsx", "xlsx", b"", &limits()).unwrap_err().to_string().contains("empty"));
+        assert!(sniff("a.xlsx", "xlsx", b"hello", &limits()).unwrap_err().to_string().contains("not a workbook"));
         let truncated = &xlsx[..xlsx.len() / 2];
-        assert!(sniff("a.xlsx", "xlsx", truncated, &limits()).unwrap_err().0.contains("damaged or truncated"));
+        assert!(sniff("a.xlsx", "xlsx", truncated, &limits())
+            .unwrap_err()
+            .to_string()
+            .contains("damaged or truncated"));
     }
 
     fn ods(content: &str) -> Vec<u8> {
@@ -286,7 +298,11 @@ mod tests {
             r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row>{cell}</table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="49"/>{cell}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
         );
         let err = sniff("a.ods", "ods", &ods(&far), &limits()).unwrap_err();
-        assert!(err.0.contains("would take 50000050 cells") && err.0.contains("limits.max_cells"), "{}", err.0);
+        assert!(
+            err.to_string().contains("would take 50000050 cells") && err.to_string().contains("limits.max_cells"),
+            "{}",
+            err
+        );
     }
 
     #[test]
@@ -303,6 +319,6 @@ mod tests {
             z.finish().unwrap();
         }
         let err = sniff("bomb.xlsx", "xlsx", buf.get_ref(), &limits()).unwrap_err();
-        assert!(err.0.contains("zip bomb"), "{}", err.0);
+        assert!(err.to_string().contains("zip bomb"), "{}", err);
     }
 }

@@ -290,6 +290,9 @@ fn log_summary(log: &mut Log, summary: &RunSummary) {
     for o in &summary.outputs {
         log.event(format!("wrote {} {}", o.kind, o.path.display()));
     }
+    for w in &summary.warnings {
+        log.event(format!("warning: {w}"));
+    }
     for e in &summary.errors {
         log.event(format!("error: {e}"));
     }
@@ -312,6 +315,72 @@ fn write_records(output: &Path, log: &Log, record: &RunRecord) -> String {
         }
     }
     problems
+}
+
+/// What a night is run with, once its lock is held.
+struct Night<'a> {
+    project: &'a Project,
+    as_of: NaiveDate,
+    started: SystemTime,
+    opts: &'a Options,
+    lock: &'a lock::ProjectLock,
+    seq: u32,
+}
+
+/// What the night did: its exit code, its summary (none when skipped), the outputs that are
+/// current, the stale sources, and a line for the record.
+struct Tonight {
+    exit_code: i32,
+    summary: Option<RunSummary>,
+    outputs: Vec<PathBuf>,
+    stale: Vec<String>,
+    message: String,
+}
+
+impl Night<'_> {
+    /// Fails on a drop folder that cannot be used, skips when nothing has changed since the
+    /// last run (unless forced), else runs.
+    fn decide(
+        &self,
+        waiting: Result<usize, crate::run::RunError>,
+        unchanged: Option<&RunRecord>,
+        log: &mut Log,
+    ) -> Tonight {
+        let (exit_code, summary, outputs, stale, message) = match (waiting, unchanged) {
+            (Err(e), _) => {
+                log.event(format!("error: {e}"));
+                let mut summary = RunSummary::empty(self.project, self.as_of);
+                summary.exit_code = exit::FAILED;
+                summary.errors.push(e.to_string());
+                (exit::FAILED, Some(summary), Vec::new(), Vec::new(), "the drop folder cannot be used".to_string())
+            }
+            (Ok(0), Some(r)) if !self.opts.force => {
+                let message = format!(
+                    "nothing new since the last run (as of {}, run {}): no files waiting and no definition, template, comparator table or stored extract changed; the outputs are up to date (use --force to rebuild)",
+                    r.as_of, r.seq
+                );
+                log.event(&message);
+                (exit::OK, None, r.outputs.clone(), r.stale.clone(), message)
+            }
+            (Ok(waiting), unchanged) => {
+                if self.opts.force && unchanged.is_some() {
+                    log.event("--force: rebuilding although nothing has changed");
+                }
+                log.event(format!("{waiting} file(s) waiting in the drop folder"));
+                let summary =
+                    run_under_lock(self.project, self.as_of, self.started, self.opts, self.lock, self.seq, waiting);
+                log_summary(log, &summary);
+                let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
+                if summary.exit_code != exit::FAILED {
+                    log.event("index updated: latest/, reports.json, index.csv, index.html");
+                }
+                log.event(format!("seconds per stage: {}", summary.seconds.line()));
+                let message = format!("run finished with exit code {}", summary.exit_code);
+                (summary.exit_code, Some(summary.clone()), outputs, summary.stale.clone(), message)
+            }
+        };
+        Tonight { exit_code, summary, outputs, stale, message }
+    }
 }
 
 /// Runs the nightly job: lock, skip if nothing changed, run, log, record, index.
@@ -341,38 +410,8 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
     let unchanged = previous.as_ref().filter(|r| {
         r.fingerprint == print && r.exit_code <= exit::COMPLETED_WITH_PROBLEMS && r.outputs.iter().all(|p| p.is_file())
     });
-    let (exit_code, summary, outputs, stale, message) = match (waiting, unchanged) {
-        (Err(e), _) => {
-            log.event(format!("error: {e}"));
-            let mut summary = RunSummary::empty(project, as_of);
-            summary.exit_code = exit::FAILED;
-            summary.errors.push(e.to_string());
-            (exit::FAILED, Some(summary), Vec::new(), Vec::new(), "the drop folder cannot be used".to_string())
-        }
-        (Ok(0), Some(r)) if !opts.force => {
-            let message = format!(
-                "nothing new since the last run (as of {}, run {}): no files waiting and no definition, template, comparator table or stored extract changed; the outputs are up to date (use --force to rebuild)",
-                r.as_of, r.seq
-            );
-            log.event(&message);
-            (exit::OK, None, r.outputs.clone(), r.stale.clone(), message)
-        }
-        (Ok(waiting), unchanged) => {
-            if opts.force && unchanged.is_some() {
-                log.event("--force: rebuilding although nothing has changed");
-            }
-            log.event(format!("{waiting} file(s) waiting in the drop folder"));
-            let summary = run_under_lock(project, as_of, started, opts, &lock, seq, waiting);
-            log_summary(&mut log, &summary);
-            let outputs: Vec<PathBuf> = summary.outputs.iter().map(|o| o.path.clone()).collect();
-            if summary.exit_code != exit::FAILED {
-                log.event("index updated: latest/, reports.json, index.csv, index.html");
-            }
-            log.event(format!("seconds per stage: {}", summary.seconds.line()));
-            let message = format!("run finished with exit code {}", summary.exit_code);
-            (summary.exit_code, Some(summary.clone()), outputs, summary.stale.clone(), message)
-        }
-    };
+    let night = Night { project, as_of, started, opts, lock: &lock, seq };
+    let Tonight { exit_code, summary, outputs, stale, message } = night.decide(waiting, unchanged, &mut log);
     let skipped = summary.is_none();
     // After a skip, the fingerprint stays that of the run whose outputs are current.
     let record = RunRecord {

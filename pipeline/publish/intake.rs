@@ -49,6 +49,17 @@ pub struct Taken {
     pub work: PathBuf,
 }
 
+/// Why a taken file could not be read whole; it goes back for the next run.
+#[derive(Debug, thiserror::Error)]
+pub enum Unread {
+    #[error("cannot read the file's details: {0}")]
+    Details(std::io::Error),
+    #[error("cannot read the file: {0}")]
+    Bytes(std::io::Error),
+    #[error("the file changed while it was being read (it is still being written?)")]
+    Changed,
+}
+
 impl Taken {
     /// Renames a drop-folder file into the work area. `Ok(None)` when it has gone meanwhile.
     pub fn take(drop: &Path, name: &str) -> std::io::Result<Option<Taken>> {
@@ -64,20 +75,20 @@ impl Taken {
 
     /// Reads the taken file whole; `Err` with the reason when it cannot be read, or when it
     /// changed while it was read (someone still had it open for writing).
-    pub fn read(&self) -> Result<Vec<u8>, String> {
+    pub fn read(&self) -> Result<Vec<u8>, Unread> {
         self.read_while(|| ())
     }
 
     /// [`Taken::read`], running `meanwhile` after the first look at the file (a test's
     /// writer).
-    fn read_while(&self, meanwhile: impl FnOnce()) -> Result<Vec<u8>, String> {
-        let stamp = |p: &Path| std::fs::metadata(p).map(|m| Stamp::of(&m));
-        let before = stamp(&self.work).map_err(|e| format!("cannot read the file's details: {e}"))?;
+    fn read_while(&self, meanwhile: impl FnOnce()) -> Result<Vec<u8>, Unread> {
+        let stamp = |p: &Path| std::fs::metadata(p).map(|m| Stamp::of(&m)).map_err(Unread::Details);
+        let before = stamp(&self.work)?;
         meanwhile();
-        let bytes = std::fs::read(&self.work).map_err(|e| format!("cannot read the file: {e}"))?;
-        let after = stamp(&self.work).map_err(|e| format!("cannot read the file's details: {e}"))?;
+        let bytes = std::fs::read(&self.work).map_err(Unread::Bytes)?;
+        let after = stamp(&self.work)?;
         if before != after || bytes.len() as u64 != after.len {
-            return Err("the file changed while it was being read (it is still being written?)".into());
+            return Err(Unread::Changed);
         }
         Ok(bytes)
     }
@@ -262,7 +273,7 @@ mod tests {
         std::fs::write(dir.path().join("b.csv"), b"x").unwrap();
         let t = Taken::take(dir.path(), "b.csv").unwrap().unwrap();
         let err = t.read_while(|| std::fs::write(&t.work, b"longer now").unwrap()).unwrap_err();
-        assert!(err.contains("changed while it was being read"), "{err}");
+        assert!(err.to_string().contains("changed while it was being read"), "{err}");
         assert_eq!(t.read().unwrap(), b"longer now", "read again once it is still");
         assert_eq!(original_name("r (2).xlsx"), "r.xlsx");
         assert_eq!(original_name("r (x).xlsx"), "r (x).xlsx");

@@ -10,7 +10,7 @@ use super::benchmark::BenchmarkRow;
 use super::format::value_text;
 use super::model::ValueRow;
 use super::ReportModel;
-use crate::config::Project;
+use crate::config::{IndicatorDef, Project};
 use crate::indicators::ALL;
 use crate::periods::{Period, PeriodKind};
 use serde::Serialize;
@@ -170,79 +170,54 @@ fn latest_standing(m: &ReportModel, id: &str, partner: &str) -> Option<Benchmark
         .cloned()
 }
 
+/// The periods a report looks at: its latest period with a figure, the periods its trend
+/// charts show, and the quarters of that financial year.
+struct Frame {
+    period: Option<Period>,
+    trend: Vec<Period>,
+    fy: Option<i32>,
+    quarter_labels: Vec<String>,
+}
+
+impl Frame {
+    fn of(m: &ReportModel, kind: &ReportKind) -> Frame {
+        let mut periods: Vec<Period> = m
+            .values
+            .iter()
+            .filter(|v| v.period_kind == kind.period && v.value.is_some())
+            .filter_map(|v| Period::parse(&v.period))
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let period = periods.last().copied();
+        let trend: Vec<Period> =
+            periods.iter().rev().take(if kind.period == PeriodKind::Quarter { 8 } else { 12 }).rev().copied().collect();
+        let fy = period.map(|p| p.fy);
+        let quarter_labels: Vec<String> =
+            fy.map(|fy| (1..=4).map(|q| Period::quarter(fy, q).label()).collect()).unwrap_or_default();
+        Frame { period, trend, fy, quarter_labels }
+    }
+}
+
 /// The focus of one report: `partner` is a partner's code or [`ALL`].
 pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &str) -> Focus {
-    let find = |id: &str, code: &str, label: &str| {
-        m.values.iter().find(|v| v.indicator_id == id && v.partner_code == code && v.period == label)
-    };
-    let mut periods: Vec<Period> = m
-        .values
-        .iter()
-        .filter(|v| v.period_kind == kind.period && v.value.is_some())
-        .filter_map(|v| Period::parse(&v.period))
-        .collect();
-    periods.sort();
-    periods.dedup();
-    let period = periods.last().copied();
-    let trend: Vec<Period> =
-        periods.iter().rev().take(if kind.period == PeriodKind::Quarter { 8 } else { 12 }).rev().copied().collect();
-    let fy = period.map(|p| p.fy);
-    let quarter_labels: Vec<String> =
-        fy.map(|fy| (1..=4).map(|q| Period::quarter(fy, q).label()).collect()).unwrap_or_default();
+    let frame = Frame::of(m, kind);
     let partner_name = project.partner_name(partner);
     let scope = scope_text(project, partner);
     let mut perspectives: Vec<String> = Vec::new();
-    let rows: Vec<FocusRow> = project
-        .indicators
-        .iter()
-        .map(|def| {
-            if !perspectives.contains(&def.perspective) {
-                perspectives.push(def.perspective.clone());
-            }
-            let label = period.map(|p| p.label()).unwrap_or_default();
-            let cell = find(def.id(), partner, &label).cloned();
-            let series: Vec<Option<&ValueRow>> = trend.iter().map(|p| find(def.id(), partner, &p.label())).collect();
-            let info = m.indicators.iter().find(|i| i.id == def.id()).expect("indicator of the model");
-            let commentary = project
-                .commentary
-                .iter()
-                .filter(|c| c.indicator == def.id() && c.partner == partner && c.period.label() == label)
-                .map(|c| c.action.clone())
-                .collect::<Vec<_>>()
-                .join(" ");
-            FocusRow {
-                indicator_id: def.id().to_string(),
-                name: def.name.clone(),
-                perspective: def.perspective.clone(),
-                goal: def.goal.clone(),
-                unit_label: info.unit_label.clone(),
-                polarity: info.polarity.clone(),
-                cell,
-                partnership: (partner != ALL).then(|| find(def.id(), ALL, &label).cloned()).flatten(),
-                chart: chart(
-                    &series,
-                    trend.iter().map(Period::label).collect(),
-                    &def.name,
-                    &if partner == ALL {
-                        project.settings.organisation.partnership_label()
-                    } else {
-                        partner_name.clone()
-                    },
-                    def.unit,
-                    def.decimals,
-                ),
-                quarters: quarter_labels.iter().map(|q| find(def.id(), partner, q).cloned()).collect(),
-                year: fy.and_then(|fy| find(def.id(), partner, &Period::year(fy).label()).cloned()),
-                forward_look: commentary,
-                benchmark: latest_standing(m, def.id(), partner),
-            }
-        })
-        .collect();
+    for def in &project.indicators {
+        if !perspectives.contains(&def.perspective) {
+            perspectives.push(def.perspective.clone());
+        }
+    }
+    let rows: Vec<FocusRow> =
+        project.indicators.iter().map(|def| focus_row(project, m, def, partner, &partner_name, &frame)).collect();
     let exceptions = rows
         .iter()
         .filter_map(|r| r.cell.clone())
         .filter(|c| matches!(c.rag.as_deref(), Some("Red" | "Amber")))
         .collect();
+    let Frame { period, fy, quarter_labels, .. } = frame;
     Focus {
         report: kind.id.to_string(),
         title: kind.title.to_string(),
@@ -258,6 +233,56 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
         rows,
         exceptions,
         perspectives,
+    }
+}
+
+/// One indicator's row of a report: its latest figure, the partnership's beside a
+/// partner's, the trend chart, the quarters and year, commentary and benchmark standing.
+fn focus_row(
+    project: &Project,
+    m: &ReportModel,
+    def: &IndicatorDef,
+    partner: &str,
+    partner_name: &str,
+    frame: &Frame,
+) -> FocusRow {
+    let find = |id: &str, code: &str, label: &str| {
+        m.values.iter().find(|v| v.indicator_id == id && v.partner_code == code && v.period == label)
+    };
+    let label = frame.period.map(|p| p.label()).unwrap_or_default();
+    let cell = find(def.id(), partner, &label).cloned();
+    let series: Vec<Option<&ValueRow>> = frame.trend.iter().map(|p| find(def.id(), partner, &p.label())).collect();
+    let info = m.indicators.iter().find(|i| i.id == def.id()).expect("indicator of the model");
+    let commentary = project
+        .commentary
+        .iter()
+        .filter(|c| c.indicator == def.id() && c.partner == partner && c.period.label() == label)
+        .map(|c| c.action.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let whose =
+        if partner == ALL { project.settings.organisation.partnership_label() } else { partner_name.to_string() };
+    FocusRow {
+        indicator_id: def.id().to_string(),
+        name: def.name.clone(),
+        perspective: def.perspective.clone(),
+        goal: def.goal.clone(),
+        unit_label: info.unit_label.clone(),
+        polarity: info.polarity.clone(),
+        cell,
+        partnership: (partner != ALL).then(|| find(def.id(), ALL, &label).cloned()).flatten(),
+        chart: chart(
+            &series,
+            frame.trend.iter().map(Period::label).collect(),
+            &def.name,
+            &whose,
+            def.unit,
+            def.decimals,
+        ),
+        quarters: frame.quarter_labels.iter().map(|q| find(def.id(), partner, q).cloned()).collect(),
+        year: frame.fy.and_then(|fy| find(def.id(), partner, &Period::year(fy).label()).cloned()),
+        forward_look: commentary,
+        benchmark: latest_standing(m, def.id(), partner),
     }
 }
 

@@ -229,7 +229,7 @@ fn accept(
                 report.reason.push_str(&format!("; {}", r.message));
                 summary.replaced.push(r);
             }
-            summary.errors.extend(stored.warnings);
+            summary.warnings.extend(stored.warnings);
             crate::testpoint::reached("archive:stored");
             archive(taken, report, &places.archive, sha256);
         }
@@ -362,7 +362,7 @@ fn judge_commentary(project: &Project, taken: &Taken) -> (Fate, Vec<u8>, String,
     }
     let bytes = match taken.read() {
         Ok(b) => b,
-        Err(why) => return (Fate::Skip(why), Vec::new(), String::new(), None),
+        Err(why) => return (Fate::Skip(why.to_string()), Vec::new(), String::new(), None),
     };
     let sha256 = crate::common::sha256_hex(&bytes);
     let named = taken.drop.join(&taken.name);

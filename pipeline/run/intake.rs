@@ -74,9 +74,9 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> Judged {
 pub fn read_bytes<'p>(path: &Path, bytes: &[u8], project: &'p Project, as_of: NaiveDate) -> Result<Typed<'p>, Judged> {
     let limits = &project.settings.limits;
     let (source, grids) = ingest::identify_reading(path, bytes, &project.sources, limits)
-        .map_err(|e| Judged::Reject { source: None, reason: e.0 })?;
+        .map_err(|e| Judged::Reject { source: None, reason: e.to_string() })?;
     let raw = ingest::read_extract_from(path, bytes, source, limits, grids)
-        .map_err(|e| Judged::Reject { source: Some(source.id().to_string()), reason: e.0 })?;
+        .map_err(|e| Judged::Reject { source: Some(source.id().to_string()), reason: e.to_string() })?;
     let env = CheckEnv { partners: &project.settings.partner, as_of, history: &[], waivers: &project.waivers };
     Ok((Box::new(check::typed(raw, source, &env)), source))
 }
@@ -85,23 +85,26 @@ pub fn read_bytes<'p>(path: &Path, bytes: &[u8], project: &'p Project, as_of: Na
 /// run's start (it may still be being copied). A modification time further in the future
 /// than that is a file server's clock, not a copy under way: the file is read (a write while
 /// it is read still sends it back).
-pub fn settled(path: &Path, started: SystemTime, limits: &Limits) -> Result<(), String> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read the file's details: {e}"))?;
+pub fn settled(path: &Path, started: SystemTime, limits: &Limits) -> Result<(), Unsettled> {
+    let meta = std::fs::symlink_metadata(path)?;
     let Ok(modified) = meta.modified() else { return Ok(()) };
     let settle = std::time::Duration::from_secs(limits.settle_seconds);
-    let young = |ago: std::time::Duration| {
-        format!(
-            "changed {} s before the run started (less than limits.settle_seconds = {}): it may still be being copied, so it is left for the next run",
-            ago.as_secs(),
-            limits.settle_seconds
-        )
-    };
+    let young = |ago: std::time::Duration| Unsettled::Young { ago: ago.as_secs(), settle: limits.settle_seconds };
     match started.duration_since(modified) {
         Ok(age) if age < settle => Err(young(age)),
         Ok(_) => Ok(()),
         Err(ahead) if ahead.duration() <= settle => Err(young(std::time::Duration::ZERO)),
         Err(_) => Ok(()),
     }
+}
+
+/// Why a drop-folder file is left for the next run rather than taken.
+#[derive(Debug, thiserror::Error)]
+pub enum Unsettled {
+    #[error("cannot read the file's details: {0}")]
+    Details(#[from] std::io::Error),
+    #[error("changed {ago} s before the run started (less than limits.settle_seconds = {settle}): it may still be being copied, so it is left for the next run")]
+    Young { ago: u64, settle: u64 },
 }
 
 /// One taken file, read: the fingerprint of its bytes and its typed table, or why not.
@@ -140,7 +143,7 @@ pub fn read_taken(taken: Taken, project: &Project, as_of: NaiveDate) -> Read<'_>
     }
     let bytes = match taken.read() {
         Ok(b) => b,
-        Err(why) => return Read { taken, sha256: String::new(), outcome: Err(Judged::Skip(why)) },
+        Err(why) => return Read { taken, sha256: String::new(), outcome: Err(Judged::Skip(why.to_string())) },
     };
     // The drop folder's name, not the work area's, names the file in every message.
     let named = taken.drop.join(&taken.name);

@@ -118,8 +118,15 @@ pub struct RunSummary {
     pub findings: usize,
     /// Sources whose latest accepted extract is older than their `stale_after_days`.
     pub stale: Vec<String>,
-    /// Problems that stopped a stage, if any.
+    /// Faults: what stopped the night, or an extract or output that could not be stored or
+    /// written. Any makes the exit code 1 (2 when the night stopped).
     pub errors: Vec<String>,
+    /// Problems that lost nothing of this night's figures or outputs but need a look: a
+    /// replaced extract that could not be set aside, data-quality records that could not be
+    /// read, lines of kept commentary that are not used. Any makes the exit code 1, as a
+    /// quarantined file does.
+    #[serde(default)]
+    pub warnings: Vec<String>,
     /// Councils' data replaced by this run's files, each in a sentence.
     #[serde(default)]
     pub replaced: Vec<Replaced>,
@@ -162,6 +169,7 @@ impl RunSummary {
             findings: 0,
             stale: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             replaced: Vec::new(),
             missing: Vec::new(),
             repairs: Vec::new(),
@@ -215,6 +223,9 @@ impl RunSummary {
         }
         for o in &self.outputs {
             out.push_str(&format!("  wrote {} {}\n", o.kind, p(&o.path.display().to_string())));
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("  warning: {}\n", p(w)));
         }
         for e in &self.errors {
             out.push_str(&format!("  error: {}\n", p(e)));
@@ -302,7 +313,7 @@ fn night(
     summary.values = built.values;
     summary.seconds.indicators = built.seconds.0;
     summary.seconds.benchmarks = built.seconds.1;
-    summary.errors.extend(built.warnings);
+    summary.warnings.extend(built.warnings);
     summary.stale = built.model.quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
     let model = built.model;
     let templates = render::pdf::Templates::load(&project.root.join("report-templates"))?;
@@ -318,6 +329,7 @@ fn night(
     let problems = summary.files.iter().any(|f| f.status == FileStatus::Quarantined)
         || error_findings > 0
         || !summary.errors.is_empty()
+        || !summary.warnings.is_empty()
         || summary.missing.iter().any(|m| m.severity == crate::config::Severity::Error);
     summary.exit_code = if problems { exit::COMPLETED_WITH_PROBLEMS } else { exit::OK };
     Ok(())
@@ -373,7 +385,7 @@ fn take_files(
             continue;
         }
         if let Err(why) = intake::settled(&e.path, started, &project.settings.limits) {
-            summary.files.push(skipped(why));
+            summary.files.push(skipped(why.to_string()));
             continue;
         }
         match Taken::take(&folders.drop, &e.name) {
@@ -405,7 +417,7 @@ fn with_kept_commentary(project: &Project, store: &Store, summary: &mut RunSumma
             &mut errors,
         );
         project.commentary.extend(rows);
-        summary.errors.extend(errors.iter().map(|e| format!("kept commentary: {e}")));
+        summary.warnings.extend(errors.iter().map(|e| format!("kept commentary: {e}")));
     }
     project
 }

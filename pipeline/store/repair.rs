@@ -191,6 +191,26 @@ impl Store {
         if moved > 0 {
             done.push(format!("moved {moved} replaced part(s) left in the dataset by an interrupted run to replaced/"));
         }
+        let (orphans, old_layout) = self.tidy_sources(&in_use)?;
+        if orphans > 0 {
+            done.push(format!(
+                "removed {orphans} stored part(s) of files whose loading an interrupted run never finished (the files were left in the drop folder)"
+            ));
+        }
+        if old_layout > 0 {
+            done.push(format!("moved {old_layout} file(s) of the old store layout to replaced/layout-1/"));
+        }
+        let stale = self.remove_stale_summaries();
+        if stale > 0 {
+            done.push(format!("removed {stale} summary file(s) of data no longer in use"));
+        }
+        Ok(done)
+    }
+
+    /// The files under each source's folder that the manifest does not name: parts of a
+    /// load never finished are removed, summaries of the old layout removed, and its
+    /// extracts moved to `replaced/layout-1/`. Gives (parts removed, old files moved).
+    fn tidy_sources(&self, in_use: &BTreeSet<&str>) -> Result<(usize, usize), StoreError> {
         let sources: BTreeSet<String> = std::fs::read_dir(&self.dir)
             .map(|d| {
                 d.flatten()
@@ -218,31 +238,35 @@ impl Store {
                     std::fs::remove_file(&path).map_err(io_at(&path))?;
                 } else {
                     // An old-layout extract, or one it kept under `<source>/replaced/`.
-                    let to = self.dir.join("replaced").join("layout-1").join(&rel);
-                    let to = match to.exists() {
-                        true => crate::fs::free_path(
-                            to.parent().unwrap_or(&self.dir),
-                            &to.file_name().unwrap_or_default().to_string_lossy(),
-                        ),
-                        false => to,
-                    };
-                    if let Some(parent) = to.parent() {
-                        std::fs::create_dir_all(parent).map_err(io_at(parent))?;
-                    }
-                    std::fs::rename(&path, &to).map_err(io_at(&path))?;
-                    remove_empty_parents(&self.dir, &path);
+                    self.set_aside_old(&rel, &path)?;
                     old_layout += 1;
                 }
             }
         }
-        if orphans > 0 {
-            done.push(format!(
-                "removed {orphans} stored part(s) of files whose loading an interrupted run never finished (the files were left in the drop folder)"
-            ));
+        Ok((orphans, old_layout))
+    }
+
+    /// A file of the old store layout moved under `replaced/layout-1/` (beside, under a free
+    /// name, if one of that name is there already).
+    fn set_aside_old(&self, rel: &str, path: &Path) -> Result<(), StoreError> {
+        let to = self.dir.join("replaced").join("layout-1").join(rel);
+        let to = match to.exists() {
+            true => crate::fs::free_path(
+                to.parent().unwrap_or(&self.dir),
+                &to.file_name().unwrap_or_default().to_string_lossy(),
+            ),
+            false => to,
+        };
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io_at(parent))?;
         }
-        if old_layout > 0 {
-            done.push(format!("moved {old_layout} file(s) of the old store layout to replaced/layout-1/"));
-        }
+        std::fs::rename(path, &to).map_err(io_at(path))?;
+        remove_empty_parents(&self.dir, path);
+        Ok(())
+    }
+
+    /// Summaries of extracts no longer in the manifest removed (derived data); gives how many.
+    fn remove_stale_summaries(&self) -> usize {
         let summaries = self.dir.join("summaries");
         let extracts: BTreeSet<String> = self
             .manifest
@@ -264,9 +288,6 @@ impl Store {
                 }
             }
         }
-        if stale > 0 {
-            done.push(format!("removed {stale} summary file(s) of data no longer in use"));
-        }
-        Ok(done)
+        stale
     }
 }

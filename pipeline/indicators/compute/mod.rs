@@ -1,9 +1,9 @@
 //! The polars computations behind each [`Method`], one file per family of methods, and the one
 //! place that picks the family: [`compute`]. Each family gives monthly numerators and
 //! denominators by partner ([`Series`]), from which [`super::to_values`] builds every period;
-//! returned values come as returned ([`Returned`]) and per-unit figures are divided from
-//! other indicators' figures by the caller. The counting rules are those of
-//! `docs/indicators.md`.
+//! returned values come as returned ([`Returned`]), and per-unit figures are divided from
+//! other indicators' figures once those are made ([`per_unit::divide`]). The counting rules
+//! are those of `docs/indicators.md`.
 //!
 //! - [`snapshot`]: the latest extract inside each month (collection rates, snapshot ratios).
 //! - [`flow`]: the latest version of each record, placed in the month of a date (processing
@@ -11,11 +11,13 @@
 //! - [`people`]: people in post on a day over rolling twelve months (sickness, turnover).
 //! - [`outstanding`]: items open at each month end, from the versions known then.
 //! - [`returned`]: values returned as values (KPI returns).
+//! - [`per_unit`]: one indicator's figures divided by another's (unit costs).
 
 mod filter;
 mod flow;
 mod outstanding;
 mod people;
+pub mod per_unit;
 mod returned;
 mod snapshot;
 

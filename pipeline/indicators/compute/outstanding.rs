@@ -40,43 +40,14 @@ pub(super) fn outstanding_items(
         Some(_) => Some(rows.column("_partner")?.str()?.iter().collect()),
         None => None,
     };
-    // Month indexes of the days seen, worked out once each (a table of every day between
-    // the first and the last, unless a stray date makes that longer than a century).
-    let month_of = |d: i32| Period::month_of(crate::periods::date_from_days(d)).month_index();
-    let lo_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).min().copied().unwrap_or(0);
-    let hi_day = [&as_at, &got, &done].iter().flat_map(|v| v.iter().flatten()).max().copied().unwrap_or(0);
-    let months_of: Vec<i32> =
-        if hi_day - lo_day <= 36_525 { (lo_day..=hi_day).map(month_of).collect() } else { Vec::new() };
-    let month =
-        |d: Option<i32>| d.map(|d| months_of.get((d - lo_day) as usize).copied().unwrap_or_else(|| month_of(d)));
+    let months_of = MonthTable::of(&[&as_at, &got, &done]);
+    let month = |d: Option<i32>| months_of.month(d);
     let span = (hi_month - lo_month + 2) as usize;
     let mut change: Vec<(&str, Vec<i64>)> = Vec::new();
-    // The month of each row's next version: the next row of the same item (rows are in
-    // as-at order, and polars' groups list each item's rows in row order).
-    let mut next_month: Vec<Option<i32>> = vec![None; rows.height()];
-    let mut link = |idx: &[IdxSize]| {
-        for w in idx.windows(2) {
-            next_month[w[0] as usize] = month(as_at[w[1] as usize]);
-        }
-    };
-    if key.is_empty() {
-        // Without a key every row is a version of one item.
-        link(&(0..rows.height() as IdxSize).collect::<Vec<_>>());
-    }
-    let groups = if key.is_empty() { None } else { Some(rows.group_by(key.iter().map(String::as_str))?) };
-    for g in groups.iter().flat_map(|g| g.get_groups().iter()) {
-        match g {
-            GroupsIndicator::Idx((_, idx)) if idx.is_sorted() => link(idx),
-            GroupsIndicator::Idx((_, idx)) => {
-                let mut idx = idx.to_vec();
-                idx.sort_unstable();
-                link(&idx)
-            }
-            GroupsIndicator::Slice([first, len]) => link(&(first..first + len).collect::<Vec<_>>()),
-        }
-    }
+    let as_at_month: Vec<Option<i32>> = as_at.iter().map(|d| month(*d)).collect();
+    let next_month = next_version_months(&rows, &key, &as_at_month)?;
     for i in 0..rows.height() {
-        let Some(a) = month(as_at[i]) else { continue };
+        let Some(a) = as_at_month[i] else { continue };
         let next = next_month[i];
         let Some(r) = month(got[i]) else { continue };
         let from = a.max(r).max(lo_month);
@@ -107,6 +78,63 @@ pub(super) fn outstanding_items(
         add_partnership(&mut months, &codes);
     }
     Ok(Series { months, count_only: true, ..empty })
+}
+
+/// Month indexes of the days seen, worked out once each: a table of every day between the
+/// first and the last, unless a stray date makes that longer than a century.
+struct MonthTable {
+    lo_day: i32,
+    months: Vec<i32>,
+}
+
+impl MonthTable {
+    fn of(days: &[&Vec<Option<i32>>]) -> MonthTable {
+        let lo_day = days.iter().flat_map(|v| v.iter().flatten()).min().copied().unwrap_or(0);
+        let hi_day = days.iter().flat_map(|v| v.iter().flatten()).max().copied().unwrap_or(0);
+        let months = if hi_day - lo_day <= 36_525 { (lo_day..=hi_day).map(month_of).collect() } else { Vec::new() };
+        MonthTable { lo_day, months }
+    }
+
+    fn month(&self, d: Option<i32>) -> Option<i32> {
+        d.map(|d| self.months.get((d - self.lo_day) as usize).copied().unwrap_or_else(|| month_of(d)))
+    }
+}
+
+fn month_of(day: i32) -> i32 {
+    Period::month_of(crate::periods::date_from_days(day)).month_index()
+}
+
+/// The month of each row's next version: that of the next row of the same item (rows are in
+/// as-at order, and polars' groups list each item's rows in row order); `None` for an item's
+/// latest version. Without a key every row is a version of one item.
+fn next_version_months(
+    rows: &DataFrame,
+    key: &[String],
+    as_at_month: &[Option<i32>],
+) -> Result<Vec<Option<i32>>, Error> {
+    let mut next_month: Vec<Option<i32>> = vec![None; rows.height()];
+    let mut link = |idx: &[IdxSize]| {
+        for w in idx.windows(2) {
+            next_month[w[0] as usize] = as_at_month[w[1] as usize];
+        }
+    };
+    if key.is_empty() {
+        link(&(0..rows.height() as IdxSize).collect::<Vec<_>>());
+        return Ok(next_month);
+    }
+    let groups = rows.group_by(key.iter().map(String::as_str))?;
+    for g in groups.get_groups().iter() {
+        match g {
+            GroupsIndicator::Idx((_, idx)) if idx.is_sorted() => link(idx),
+            GroupsIndicator::Idx((_, idx)) => {
+                let mut idx = idx.to_vec();
+                idx.sort_unstable();
+                link(&idx)
+            }
+            GroupsIndicator::Slice([first, len]) => link(&(first..first + len).collect::<Vec<_>>()),
+        }
+    }
+    Ok(next_month)
 }
 
 /// Every version of every item, in as-at order: its key, as-at, received and decided days,

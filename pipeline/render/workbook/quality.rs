@@ -3,7 +3,9 @@
 //! (every figure with the owner's commentary, and Red or Amber results still without one).
 
 use super::{rag_conditional_formats, text, unit_format, write_table, ReportModel, X};
-use rust_xlsxwriter::{Color, ConditionalFormatText, ConditionalFormatTextRule, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{
+    Color, ConditionalFormatText, ConditionalFormatTextRule, Format, Workbook, Worksheet, XlsxError,
+};
 
 pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Data quality")?;
@@ -34,7 +36,22 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     ws.set_freeze_panes(1, 0)?;
     ws.set_autofit_max_width(500);
     ws.autofit();
-    // The checks each source's latest extract did not pass.
+    findings(ws, m)?;
+    // Stale sources stand out whatever their row.
+    if !m.quality.is_empty() {
+        let stale =
+            ConditionalFormatText::new().set_rule(ConditionalFormatTextRule::BeginsWith("stale".into())).set_format(
+                Format::new().set_background_color(Color::RGB(0xD4351C)).set_font_color(Color::White).set_bold(),
+            );
+        ws.add_conditional_format(1, 2, m.quality.len() as u32, 2, &stale)?;
+    }
+    ws.autofit();
+    Ok(())
+}
+
+/// Below the scores: the checks each source's latest extract did not pass, or a line saying
+/// there are none.
+fn findings(ws: &mut Worksheet, m: &ReportModel) -> Result<(), XlsxError> {
     let num = Format::new().set_num_format("#,##0");
     let rows: Vec<Vec<X>> = m
         .quality
@@ -83,15 +100,6 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
         ];
         write_table(ws, top + 1, "Findings", &headers, rows)?;
     }
-    // Stale sources stand out whatever their row.
-    if !m.quality.is_empty() {
-        let stale =
-            ConditionalFormatText::new().set_rule(ConditionalFormatTextRule::BeginsWith("stale".into())).set_format(
-                Format::new().set_background_color(Color::RGB(0xD4351C)).set_font_color(Color::White).set_bold(),
-            );
-        ws.add_conditional_format(1, 2, m.quality.len() as u32, 2, &stale)?;
-    }
-    ws.autofit();
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 
 use super::trends::{Series, FIRST_MONTH_COL, SHEET as TRENDS};
 use super::{heading, rag_conditional_formats, text, unit_format, write_table, ReportModel, X};
-use rust_xlsxwriter::{Sparkline, Workbook, XlsxError};
+use rust_xlsxwriter::{Sparkline, Workbook, Worksheet, XlsxError};
 
 /// Direction of travel as an arrow and a word.
 pub fn direction_mark(direction: &str) -> String {
@@ -28,6 +28,37 @@ pub fn write(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(), XlsxE
             m.as_of_text
         ),
     )?;
+    let (rows, spark) = scorecard_rows(m, s);
+    let headers = [
+        "Perspective",
+        "Indicator",
+        "Council",
+        "Period",
+        "Value",
+        "Target",
+        "RAG",
+        "Direction of travel",
+        "Same period last year",
+        "Year to date",
+        "Last 12 months",
+    ];
+    let count = rows.len() as u32;
+    write_table(ws, top, "Scorecard", &headers, rows)?;
+    if count > 0 {
+        rag_conditional_formats(ws, top + 1, 6, top + count, 6)?;
+    }
+    sparklines(ws, top, s, &spark)?;
+    ws.set_freeze_panes(top + 1, 3)?;
+    ws.autofit();
+    ws.set_column_width(0, 22)?;
+    ws.set_column_width(1, 40)?;
+    ws.set_column_width(10, 18)?;
+    Ok(())
+}
+
+/// One row per indicator and council, by perspective (in the order each perspective's first
+/// indicator is defined); beside each, the row of its series on the Trends sheet.
+fn scorecard_rows(m: &ReportModel, s: &Series) -> (Vec<Vec<X>>, Vec<Option<u32>>) {
     // Perspectives in the order their first indicator is defined.
     let mut perspectives: Vec<&str> = Vec::new();
     for i in &m.indicators {
@@ -71,25 +102,11 @@ pub fn write(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(), XlsxE
             }
         }
     }
-    let headers = [
-        "Perspective",
-        "Indicator",
-        "Council",
-        "Period",
-        "Value",
-        "Target",
-        "RAG",
-        "Direction of travel",
-        "Same period last year",
-        "Year to date",
-        "Last 12 months",
-    ];
-    let count = rows.len() as u32;
-    write_table(ws, top, "Scorecard", &headers, rows)?;
-    if count > 0 {
-        rag_conditional_formats(ws, top + 1, 6, top + count, 6)?;
-    }
-    // Sparklines: the last 12 months of each row's series.
+    (rows, spark)
+}
+
+/// Sparklines: the last 12 months of each row's series.
+fn sparklines(ws: &mut Worksheet, top: u32, s: &Series, spark: &[Option<u32>]) -> Result<(), XlsxError> {
     let last = FIRST_MONTH_COL + s.months.len() as u16;
     let first = last.saturating_sub(12).max(FIRST_MONTH_COL);
     for (i, r) in spark.iter().enumerate() {
@@ -102,10 +119,5 @@ pub fn write(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(), XlsxE
             ws.add_sparkline(top + 1 + i as u32, 10, &line)?;
         }
     }
-    ws.set_freeze_panes(top + 1, 3)?;
-    ws.autofit();
-    ws.set_column_width(0, 22)?;
-    ws.set_column_width(1, 40)?;
-    ws.set_column_width(10, 18)?;
     Ok(())
 }
