@@ -79,13 +79,15 @@ fn demo_reports_show_each_partners_position_among_its_comparators() {
     assert_eq!(code, 0, "{json:#}");
     let out = |ext: &str| project.join("output").join(format!("scorecard-ARP-demo-{AS_OF}.{ext}"));
 
-    // The partners' own 2024/25 figures, at full precision, from the workbook.
+    // The partners' own 2024/25 figures, at full precision, from the workbook (which keeps a
+    // percentage as a fraction with a percent format).
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out("xlsx")).unwrap();
     let values = wb.worksheet_range("Values").unwrap();
     let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
     for r in values.rows().skip(1) {
         if r[4] == "2024/25" {
             if let Data::Float(v) = r[7] {
+                let v = if r[8] == "percent" { v * 100.0 } else { v };
                 own.insert((r[0].to_string(), r[2].to_string()), v);
             }
         }

@@ -2,12 +2,14 @@
 
 mod benchmarks;
 mod check_files;
+mod committee_pack;
 mod common;
 mod data_quality;
 mod deliveries;
 mod demo_end_to_end;
 mod fuzz_regressions;
 mod hostile;
+mod index_browser;
 mod layers;
 mod markup_files;
 mod nightly;

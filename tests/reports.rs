@@ -85,7 +85,9 @@ fn every_report_is_tagged_archival_accessible_and_holds_the_model_figures() {
                     .find(|l| l.starts_with("Pages:"))
                     .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
                     .unwrap();
-                assert!(pages >= 3, "{name}: {pages} pages");
+                // The dashboard fits two landscape pages; every other report has at least three.
+                let least = if name.contains("oib-dashboard") { 2 } else { 3 };
+                assert!(pages >= least, "{name}: {pages} pages");
             }
             None => eprintln!("note: pdfinfo (poppler-utils) is not installed; PDF metadata not checked"),
         }

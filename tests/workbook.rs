@@ -47,6 +47,17 @@ fn table(
         .collect()
 }
 
+/// What the workbook stores for a figure of an indicator: a percentage as a fraction with a
+/// percent format (97.46% as 0.9746), every other figure as it is.
+fn scale(m: &ReportModel, id: &str) -> f64 {
+    let unit = &m.indicators.iter().find(|i| i.id == id).unwrap().unit;
+    if unit == "percent" {
+        0.01
+    } else {
+        1.0
+    }
+}
+
 /// Compares every figure of the workbook at `path` with the model; returns how many.
 fn compare(path: &Path, m: &ReportModel) -> usize {
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
@@ -60,7 +71,7 @@ fn compare(path: &Path, m: &ReportModel) -> usize {
         let key = (r["Indicator id"].to_string(), r["Partner code"].to_string(), r["Period"].to_string());
         let v = by_key[&(key.0.as_str(), key.1.as_str(), key.2.as_str())];
         for (col, want) in [("Value", v.value), ("Target", v.target), ("Same period last year", v.last_year)] {
-            match (number(&r[col]), want) {
+            match (number(&r[col]), want.map(|w| w * scale(m, &v.indicator_id))) {
                 (Some(got), Some(want)) => assert!(close(got, want), "{key:?} {col}: {got} against {want}"),
                 (None, None) => {}
                 (got, want) => panic!("{key:?} {col}: {got:?} against {want:?}"),
@@ -76,7 +87,7 @@ fn compare(path: &Path, m: &ReportModel) -> usize {
         let s = m.scorecard.iter().find(|s| s.name == r["Indicator"].to_string()).unwrap();
         let c = s.cells.iter().find(|c| c.partner_name == r["Council"].to_string()).unwrap();
         assert_eq!(r["Period"].to_string(), c.period);
-        match (number(&r["Value"]), c.value) {
+        match (number(&r["Value"]), c.value.map(|w| w * scale(m, &s.indicator_id))) {
             (Some(got), Some(want)) => assert!(close(got, want), "{} {}: {got} against {want}", s.name, c.partner_name),
             (None, None) => assert_eq!(r["Value"].to_string(), "no data"),
             (got, want) => panic!("{} {}: {got:?} against {want:?}", s.name, c.partner_name),
@@ -106,7 +117,7 @@ fn compare(path: &Path, m: &ReportModel) -> usize {
                         && v.period_start.format("%b %Y").to_string() == *month
                 })
                 .and_then(|v| v.value);
-            match (number(&r[3 + j]), want) {
+            match (number(&r[3 + j]), want.map(|w| w * scale(m, &info.id))) {
                 (Some(got), Some(want)) => assert!(close(got, want), "trend {} {} {month}", info.id, partner.code),
                 (None, None) => {}
                 (got, want) => panic!("trend {} {} {month}: {got:?} against {want:?}", info.id, partner.code),
@@ -119,13 +130,14 @@ fn compare(path: &Path, m: &ReportModel) -> usize {
     assert_eq!(rows.len(), m.benchmark.rows.len());
     for (r, b) in rows.iter().zip(&m.benchmark.rows) {
         assert_eq!((r["Partner"].to_string(), r["Year"].to_string()), (b.partner_name.clone(), b.year.clone()));
+        let k = scale(m, &b.indicator_id);
         for (col, want) in [
-            ("Value", b.value),
+            ("Value", b.value * k),
             ("Rank (1 = best)", b.rank as f64),
             ("Councils ranked", b.group_size as f64),
-            ("Median", b.median),
-            ("Lower quartile", b.lower_quartile),
-            ("Upper quartile", b.upper_quartile),
+            ("Median", b.median * k),
+            ("Lower quartile", b.lower_quartile * k),
+            ("Upper quartile", b.upper_quartile * k),
         ] {
             let got = number(&r[col]).unwrap_or_else(|| panic!("{col}: {:?}", r[col]));
             assert!(close(got, want), "{} {} {col}: {got} against {want}", b.indicator_id, b.partner_code);

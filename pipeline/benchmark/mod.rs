@@ -15,9 +15,13 @@ pub mod table;
 use crate::config::Polarity;
 use serde::Serialize;
 
-/// The quartile method, as reports name it.
-pub const QUARTILE_METHOD: &str =
+/// The quartile method, named for analysts who will check it in a spreadsheet (the workbook).
+pub const QUARTILE_METHOD_EXCEL: &str =
     "Excel's QUARTILE.INC method (linear interpolation between ranked values, the lowest and highest included)";
+
+/// How quartiles are computed, in the words of the reports.
+pub const QUARTILE_METHOD: &str =
+    "the usual spreadsheet method (a quarter of the way up the ranked values, between two councils where it falls between them), so anyone can reproduce them";
 
 /// A council's place in its comparator group for one indicator and year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,24 +55,24 @@ pub fn quantile_inc(sorted: &[f64], p: f64) -> Option<f64> {
 /// left out of the group; `None` when nothing remains.
 pub fn position(value: f64, group: &[f64], polarity: Polarity) -> Option<Position> {
     let mut sorted: Vec<f64> = group.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() || !value.is_finite() {
+    if sorted.is_empty() || !value.is_finite() || polarity == Polarity::Context {
         return None;
     }
     sorted.sort_by(f64::total_cmp);
     let (q1, median, q3) = (quantile_inc(&sorted, 0.25)?, quantile_inc(&sorted, 0.5)?, quantile_inc(&sorted, 0.75)?);
     let better = |other: f64| match polarity {
         Polarity::Higher => other > value,
-        Polarity::Lower => other < value,
+        Polarity::Lower | Polarity::Context => other < value,
     };
     let rank = 1 + sorted.iter().filter(|v| better(**v)).count();
     // Quartile 1 is the best quarter: at or beyond the top-quartile threshold.
     let (top, bottom) = match polarity {
         Polarity::Higher => (q3, q1),
-        Polarity::Lower => (q1, q3),
+        Polarity::Lower | Polarity::Context => (q1, q3),
     };
     let at_least = |threshold: f64| match polarity {
         Polarity::Higher => value >= threshold,
-        Polarity::Lower => value <= threshold,
+        Polarity::Lower | Polarity::Context => value <= threshold,
     };
     let quartile = if at_least(top) {
         1

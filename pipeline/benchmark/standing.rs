@@ -170,7 +170,7 @@ pub fn standings(project: &Project, comparators: &Comparators, values: &[Indicat
                         let order = a.1.total_cmp(&b.1);
                         match def.polarity {
                             crate::config::Polarity::Higher => order.reverse(),
-                            crate::config::Polarity::Lower => order,
+                            crate::config::Polarity::Lower | crate::config::Polarity::Context => order,
                         }
                         .then_with(|| a.0.cmp(&b.0))
                     });

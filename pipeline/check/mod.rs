@@ -594,18 +594,24 @@ fn apply_waivers(checks: &mut [CheckResult], source: &str, file_name: &str, env:
 
 /// Scores per characteristic: checks passed, and the mean share passing of what each
 /// check looked at. Waived failures count as failures here: the data is no better for
-/// being accepted.
+/// being accepted. A check that looked at nothing and passed (a change check with no
+/// earlier extract to compare with) is not a pass: it is left out, and a characteristic with
+/// nothing else checked has no score ("not checked"). One that looked at nothing and failed
+/// (a column missing) scores nothing.
 pub fn score(checks: &[CheckResult]) -> Vec<Score> {
     crate::config::Characteristic::ALL
         .iter()
         .filter_map(|&ch| {
-            let these: Vec<&CheckResult> = checks.iter().filter(|c| c.characteristic == ch).collect();
+            let these: Vec<&CheckResult> = checks
+                .iter()
+                .filter(|c| c.characteristic == ch && !(c.checked == 0 && c.status == Status::Pass))
+                .collect();
             if these.is_empty() {
                 return None;
             }
             let share = |c: &CheckResult| {
                 if c.checked == 0 {
-                    1.0
+                    0.0
                 } else {
                     1.0 - c.failing.min(c.checked) as f64 / c.checked as f64
                 }

@@ -19,6 +19,31 @@ pub struct Commentary {
     pub owner: String,
 }
 
+/// The commentary written for one figure: that written for its own period, else, for a
+/// period longer than a month, that written for the part of it its figure is made from last:
+/// a quarter, a year to date or a rolling year takes its last month's commentary, and a
+/// year its fourth quarter's or its last month's. Officers write commentary as the months
+/// come in, so "2025/26 M12" explains the Q4 figure (its March figure, for a snapshot) too.
+pub fn commentary_for<'a>(
+    all: &'a [Commentary],
+    indicator: &str,
+    partner: &str,
+    period: Period,
+) -> Vec<&'a Commentary> {
+    let mut candidates = vec![period];
+    if period.kind == crate::periods::PeriodKind::Year {
+        candidates.push(Period::quarter(period.fy, 4));
+    }
+    if period.kind != crate::periods::PeriodKind::Month {
+        candidates.push(period.last_month());
+    }
+    candidates
+        .into_iter()
+        .map(|at| all.iter().filter(|c| c.indicator == indicator && c.partner == partner && c.period == at).collect())
+        .find(|found: &Vec<&Commentary>| !found.is_empty())
+        .unwrap_or_default()
+}
+
 /// The columns, in order.
 pub const COLUMNS: [&str; 6] = ["indicator", "partner", "period", "explanation", "action", "owner"];
 

@@ -59,8 +59,14 @@ pub struct IndicatorDef {
     pub blue_beyond_pct: Option<f64>,
     pub blue_beyond: Option<f64>,
     /// A change from the same period last year within this much is "no change" (default:
-    /// half the last decimal shown, 0.005 for two decimals).
+    /// the two figures are compared as shown, at the indicator's decimals, so 97.46% against
+    /// 97.46% is "no change" whatever lies beyond the last decimal).
     pub direction_precision: Option<f64>,
+    /// The figure adds up through the financial year (an in-year collection rate): its
+    /// charts draw this year against last year by month, with the profiled target, instead
+    /// of a saw-tooth over quarters.
+    #[serde(default)]
+    pub cumulative: bool,
     /// How it is computed.
     pub method: Spanned<Method>,
     /// Columns of its source(s) to break the latest figures down by (team, work type, ward).
@@ -139,6 +145,10 @@ impl Unit {
 pub enum Polarity {
     Higher,
     Lower,
+    /// A context measure (caseload received, tax base): reported with its trend (up, down,
+    /// no change), never judged better or worse, never given a target or a RAG status, and
+    /// not ranked among comparators.
+    Context,
 }
 
 /// The fields the built-in methods read, by the names a source definition gives its columns
@@ -488,11 +498,13 @@ impl Tolerance {
     /// The tolerance in words, for definitions tables.
     pub fn describe(&self, unit: &str) -> String {
         let band = |x: f64, abs: bool| if abs { format!("{x} {unit}") } else { format!("{x}%") };
-        let mut t = format!(
-            "Green within {} of target; Amber within {}; Red beyond",
-            band(self.green, self.absolute),
-            band(self.amber, self.absolute)
-        );
+        // "Green within 0% of target" says less plainly what "Green on target or better" says.
+        let green = if self.green == 0.0 {
+            "Green on target or better".to_string()
+        } else {
+            format!("Green on target or within {} of it", band(self.green, self.absolute))
+        };
+        let mut t = format!("{green}; Amber within {} of target; Red further off", band(self.amber, self.absolute));
         if let Some(b) = self.blue {
             t.push_str(&format!("; Blue when better than target by more than {}", band(b, self.blue_absolute)));
         }

@@ -21,7 +21,7 @@ mod target;
 mod waiver;
 
 pub use benchmark::{benchmarks_path, Benchmarks, GroupDef, MeasureDef, RegisterDef, TableDef, TableLayout};
-pub use commentary::{commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
+pub use commentary::{commentary_for, commentary_path, is_commentary_file, parse as parse_commentary, Commentary};
 pub use diagnostic::{ConfigError, Invalid};
 pub use indicator::{
     field, Aggregate, AggregateKind, Example, Expect, Frequency, Given, IndicatorDef, Method, PeriodRule, Polarity,

@@ -49,6 +49,10 @@ pub enum Direction {
     Improved,
     Worse,
     NoChange,
+    /// A context measure rose (neither better nor worse).
+    Up,
+    /// A context measure fell.
+    Down,
 }
 
 impl Direction {
@@ -57,6 +61,8 @@ impl Direction {
             Direction::Improved => "improved",
             Direction::Worse => "worse",
             Direction::NoChange => "no change",
+            Direction::Up => "up",
+            Direction::Down => "down",
         }
     }
 
@@ -67,9 +73,21 @@ impl Direction {
             return Direction::NoChange;
         }
         match (polarity, delta > 0.0) {
+            (crate::config::Polarity::Context, true) => Direction::Up,
+            (crate::config::Polarity::Context, false) => Direction::Down,
             (crate::config::Polarity::Higher, true) | (crate::config::Polarity::Lower, false) => Direction::Improved,
             _ => Direction::Worse,
         }
+    }
+
+    /// The direction of travel as a reader sees it: figures equal at the `decimals` shown
+    /// are "no change" (97.4565 and 97.4647 are both 97.46); else by the sign of the change.
+    pub fn as_shown(now: f64, before: f64, polarity: crate::config::Polarity, decimals: u8) -> Direction {
+        let shown = |x: f64| format!("{:.*}", decimals as usize, x);
+        if shown(now) == shown(before) {
+            return Direction::NoChange;
+        }
+        Direction::of(now, before, polarity, 0.0)
     }
 }
 
@@ -241,20 +259,23 @@ fn figure(
     denominator: Option<f64>,
     last_year: Option<f64>,
 ) -> IndicatorValue {
-    // A change smaller than half the last decimal shown is no change, unless the definition
-    // says otherwise.
-    let precision = def.direction_precision.unwrap_or(0.5 * 10f64.powi(-(def.decimals as i32)));
     let month = match period.kind {
         PeriodKind::Year => None,
         _ => Some(period.last_month().number),
     };
-    let target = project.targets.lookup(def.id(), partner, period.fy, month);
+    // A context measure has no target and no RAG status.
+    let target = match def.polarity {
+        crate::config::Polarity::Context => None,
+        _ => project.targets.lookup(def.id(), partner, period.fy, month),
+    };
     let rag = match (value, target) {
         (Some(v), Some(t)) => Some(judge(v, t, def.polarity, &def.tolerance())),
         _ => None,
     };
-    let direction = match (value, last_year) {
-        (Some(v), Some(b)) => Some(Direction::of(v, b, def.polarity, precision)),
+    // Compared as shown, unless the definition gives its own precision.
+    let direction = match (value, last_year, def.direction_precision) {
+        (Some(v), Some(b), Some(precision)) => Some(Direction::of(v, b, def.polarity, precision)),
+        (Some(v), Some(b), None) => Some(Direction::as_shown(v, b, def.polarity, def.decimals)),
         _ => None,
     };
     IndicatorValue {

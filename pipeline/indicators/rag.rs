@@ -36,6 +36,8 @@ pub fn judge(value: f64, target: f64, polarity: Polarity, t: &Tolerance) -> Rag 
     let shortfall = match polarity {
         Polarity::Higher => target - value,
         Polarity::Lower => value - target,
+        // Never given a target (see `figure`); were it, neither side is better.
+        Polarity::Context => (value - target).abs(),
     };
     let in_basis = |x: f64, absolute: bool| {
         if absolute {
@@ -112,6 +114,7 @@ mod tests {
                     match pol {
                         Polarity::Higher => assert!(r >= prev),
                         Polarity::Lower => assert!(r <= prev),
+                        Polarity::Context => unreachable!("not in the loop"),
                     }
                 }
                 last = Some(r);

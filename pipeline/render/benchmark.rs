@@ -3,7 +3,7 @@
 //! words), the latest year of each benchmarked indicator for the committee report, unit costs
 //! beside the comparators' (value for money), and the notes on the comparator data.
 
-use super::format::{number_text, thousands, value_text};
+use super::format::{thousands, value_text};
 use crate::benchmark::standing::{Benchmarking, Standing};
 use crate::benchmark::table::Comparators;
 use crate::benchmark::QUARTILE_METHOD;
@@ -139,8 +139,8 @@ fn change_text(change: Option<i64>, previous: Option<i32>) -> String {
 fn row(project: &Project, comparators: &Comparators, s: &Standing) -> BenchmarkRow {
     let def = project.indicators.iter().find(|d| d.id() == s.indicator).expect("standing of a defined indicator");
     let group = project.benchmarks.group.iter().find(|g| g.id() == s.group).expect("standing of a declared group");
-    // The number alone (with % or £): table headings give other units.
-    let text = |v: f64| number_text(Some(v), def.unit, def.decimals);
+    // With its unit, wherever the figure is read (a sentence as well as a table).
+    let text = |v: f64| value_text(Some(v), def.unit, def.decimals);
     let p = &s.position;
     BenchmarkRow {
         group: s.group.clone(),
@@ -222,6 +222,7 @@ pub fn section(project: &Project, comparators: &Comparators, benchmarking: &Benc
             polarity: match def.polarity {
                 Polarity::Higher => "higher is better".into(),
                 Polarity::Lower => "lower is better".into(),
+                Polarity::Context => "a context measure".into(),
             },
             unit_heading: match def.unit {
                 Unit::Days => "days".into(),

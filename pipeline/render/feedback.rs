@@ -66,7 +66,7 @@ fn status_format(s: Status) -> Format {
 /// the next free row.
 fn write_facts(ws: &mut Worksheet, r: &QualityRecord) -> Result<u32, XlsxError> {
     let bold = Format::new().set_bold();
-    let (num, pct) = (count_format(), Format::new().set_num_format("0.0\"%\""));
+    let (num, pct) = (count_format(), Format::new().set_num_format("0.0%"));
     let outcome = match &r.reason {
         Some(reason) => format!("{}: {reason}", r.outcome),
         None => r.outcome.to_string(),
@@ -100,7 +100,7 @@ fn write_facts(ws: &mut Worksheet, r: &QualityRecord) -> Result<u32, XlsxError> 
                 count(ch, Status::Warning),
                 count(ch, Status::Error),
                 count(ch, Status::Waived),
-                X::Num(score.pass_pct, pct.clone()),
+                X::Num(score.pass_pct / 100.0, pct.clone()),
             ])
         })
         .collect();

@@ -6,6 +6,7 @@
 //! ([`pdf`]); and, for each extract, the feedback workbook for its supplier ([`feedback`]). Nothing here touches the file system; [`crate::publish`] writes the bytes.
 
 pub mod benchmark;
+pub mod chart;
 pub mod csv;
 pub mod feedback;
 pub mod format;
@@ -13,6 +14,7 @@ pub mod index;
 pub mod model;
 pub mod pdf;
 pub mod report;
+pub mod summary;
 pub mod workbook;
 
 pub use model::{FileReport, FileStatus, ReportModel};
@@ -176,7 +178,8 @@ mod tests {
         let values = wb.worksheet_range("Values").unwrap();
         let row: Vec<&Data> = values.rows().nth(1).unwrap().iter().collect();
         assert_eq!(row[0], &Data::String("ctax_collection_rate".into()));
-        assert_eq!(row[7], &Data::Float(97.123456), "full precision in the cell");
+        // A percentage is stored as a fraction (with a percent format), at full precision.
+        assert_eq!(row[7], &Data::Float(97.123456 / 100.0), "full precision in the cell");
         assert!(matches!(row[5], Data::DateTime(_)), "period start is a real date: {:?}", row[5]);
         let files = wb.worksheet_range("Files this run").unwrap();
         assert_eq!(files.get((1, 0)), Some(&Data::String("=HYPERLINK(\"http://x\")".into())));

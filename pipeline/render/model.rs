@@ -78,8 +78,10 @@ pub struct ValueRow {
     pub direction: String,
     /// The owner's commentary (explanation, action, owner), if any.
     pub commentary: String,
-    /// Red or Amber with no commentary.
+    /// Red or Amber with no commentary, in a period the reports are about.
     pub commentary_missing: bool,
+    /// The period is one the reports are about (the latest month, quarter or year).
+    pub reported: bool,
     /// Why the value is empty (whose data has not arrived, or nothing to divide by); empty
     /// when there is a value.
     pub note: String,
@@ -124,12 +126,11 @@ pub struct TrendRow {
     pub cells: Vec<ValueRow>,
 }
 
-/// The commentary on one value, as one line: "explanation Action: ... (owner)".
+/// The commentary on one value, as one line: "explanation Action: ... (owner)" (see
+/// [`crate::config::commentary_for`] for which period's commentary a figure takes).
 fn commentary_text(project: &Project, v: &IndicatorValue) -> String {
-    project
-        .commentary
-        .iter()
-        .filter(|c| c.indicator == v.indicator_id && c.partner == v.partner_code && c.period == v.period)
+    crate::config::commentary_for(&project.commentary, &v.indicator_id, &v.partner_code, v.period)
+        .into_iter()
         .map(|c| {
             let mut t = c.explanation.clone();
             if !c.action.is_empty() {
@@ -220,11 +221,13 @@ fn score_history(records: &[&crate::check::QualityRecord]) -> Vec<(NaiveDate, f6
         .collect()
 }
 
-/// The checks of an extract that did not pass, as the data-quality report lists them.
+/// The checks of an extract that did not pass, and those that passed with failing rows
+/// below their threshold (open findings all the same), as the data-quality report lists
+/// them.
 fn open_findings(r: &crate::check::QualityRecord) -> Vec<QualityFinding> {
     r.checks
         .iter()
-        .filter(|c| c.status != crate::check::Status::Pass)
+        .filter(|c| c.status != crate::check::Status::Pass || c.failing > 0)
         .map(|c| QualityFinding {
             check: c.id.clone(),
             characteristic: c.characteristic.name().to_string(),
@@ -232,7 +235,10 @@ fn open_findings(r: &crate::check::QualityRecord) -> Vec<QualityFinding> {
                 crate::config::Severity::Warning => "warning".into(),
                 crate::config::Severity::Error => "error".into(),
             },
-            status: c.status.word().to_string(),
+            status: match c.status {
+                crate::check::Status::Pass => "below threshold".to_string(),
+                other => other.word().to_string(),
+            },
             failing: c.failing,
             checked: c.checked,
             message: c.message.clone(),
@@ -259,13 +265,11 @@ pub fn source_quality(
             let latest_by_partner = deliveries.latest(id);
             let in_use = latest_by_partner.values().max().copied();
             let age = in_use.map(|d| (as_of - d).num_days());
-            // A source that has never delivered is stale when figures need it or a delivery is
-            // due, whatever its interval.
-            let used = project.indicators.iter().any(|d| d.method.get_ref().sources().contains(&id));
+            // A source that has never delivered is stale, whatever its interval: nothing
+            // about it is current.
             let stale = match (src.stale_after_days, age) {
                 (Some(days), Some(age)) => age > days as i64,
-                (Some(_), None) => true,
-                (None, None) => used,
+                (_, None) => true,
                 (None, Some(_)) => false,
             };
             let mine: Vec<&crate::check::QualityRecord> = records.iter().filter(|r| r.source == id).collect();
@@ -394,7 +398,8 @@ impl ReportModel {
             settings.partner.iter().map(|p| PartnerRef { code: p.code.clone(), name: p.name.clone() }).collect();
         partners.push(PartnerRef { code: ALL.into(), name: settings.organisation.partnership_label() });
 
-        let rows: Vec<ValueRow> = values.iter().map(|v| value_row(project, v)).collect();
+        let reported = reported_periods(values);
+        let rows: Vec<ValueRow> = values.iter().map(|v| value_row(project, v, reported.contains(&v.period))).collect();
         let latest_month: Option<Period> =
             values.iter().filter(|v| v.period.kind == PeriodKind::Month && v.value.is_some()).map(|v| v.period).max();
         let scorecard = scorecard_rows(project, values, &rows);
@@ -455,8 +460,19 @@ impl ReportModel {
     }
 }
 
-/// One figure as every output shows it.
-fn value_row(project: &Project, v: &IndicatorValue) -> ValueRow {
+/// The periods the reports are about: the latest month, quarter and year with a figure.
+/// Commentary is asked for (a Red or Amber result without it is "commentary missing") in
+/// these only: an old period's gap is history, not a task.
+fn reported_periods(values: &[IndicatorValue]) -> Vec<Period> {
+    [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year]
+        .into_iter()
+        .filter_map(|kind| values.iter().filter(|v| v.period.kind == kind && v.value.is_some()).map(|v| v.period).max())
+        .collect()
+}
+
+/// One figure as every output shows it; `reported` when its period is one the reports are
+/// about.
+fn value_row(project: &Project, v: &IndicatorValue, reported: bool) -> ValueRow {
     let def = project.indicators.iter().find(|d| d.id() == v.indicator_id).expect("value of a defined indicator");
     let text = |x: Option<f64>| x.map(|x| value_text(Some(x), def.unit, def.decimals)).unwrap_or_default();
     let commentary = commentary_text(project, v);
@@ -481,8 +497,9 @@ fn value_row(project: &Project, v: &IndicatorValue) -> ValueRow {
         last_year: v.last_year,
         last_year_text: text(v.last_year),
         direction: v.direction.map(|d| d.as_str().to_string()).unwrap_or_default(),
-        commentary_missing: matches!(v.rag, Some(Rag::Red | Rag::Amber)) && commentary.is_empty(),
+        commentary_missing: reported && matches!(v.rag, Some(Rag::Red | Rag::Amber)) && commentary.is_empty(),
         commentary,
+        reported,
         note: v.note.clone().unwrap_or_default(),
     }
 }
@@ -543,6 +560,7 @@ fn trend_rows(project: &Project, values: &[IndicatorValue], rows: &[ValueRow]) -
         direction: String::new(),
         commentary: String::new(),
         commentary_missing: false,
+        reported: false,
         note: "not reported for this quarter (the indicator is not computed for it)".into(),
     };
     let trends = project
@@ -577,6 +595,7 @@ fn indicator_info(d: &crate::config::IndicatorDef) -> IndicatorInfo {
         polarity: match d.polarity {
             Polarity::Higher => "Higher is better".into(),
             Polarity::Lower => "Lower is better".into(),
+            Polarity::Context => "Context: neither higher nor lower is better (no target)".into(),
         },
         decimals: d.decimals,
         owner: d.owner.clone(),

@@ -7,7 +7,7 @@
 //! model and the focus as `/data.json`; nothing from the data is ever spliced into markup.
 
 use super::benchmark::BenchmarkRow;
-use super::format::value_text;
+use super::chart::{line_chart, short_label, Chart, Series};
 use super::model::ValueRow;
 use super::ReportModel;
 use crate::config::{IndicatorDef, Project};
@@ -16,18 +16,6 @@ use crate::periods::{Period, PeriodKind};
 use serde::Serialize;
 
 pub use crate::config::reports::{kind, ReportKind, DEFAULT_REPORTS, KINDS};
-
-/// A line chart ready to draw: points and target scaled to 0..1 between `low` and `high`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Chart {
-    pub labels: Vec<String>,
-    pub points: Vec<Option<f64>>,
-    pub targets: Vec<Option<f64>>,
-    pub low_text: String,
-    pub high_text: String,
-    /// What the chart shows, in words (alternative text).
-    pub alt: String,
-}
 
 /// One indicator in a focused report.
 #[derive(Debug, Clone, Serialize)]
@@ -51,6 +39,11 @@ pub struct FocusRow {
     pub forward_look: String,
     /// The partner's latest standing in the first comparator group.
     pub benchmark: Option<BenchmarkRow>,
+    /// A partner's report of an indicator made for the partnership alone (its source has
+    /// figures for no council apart): "partnership only", not "no data".
+    pub partnership_only: bool,
+    /// A context measure: a trend word, never a target or a RAG status.
+    pub context: bool,
 }
 
 /// What one report is about.
@@ -76,6 +69,8 @@ pub struct Focus {
     pub exceptions: Vec<ValueRow>,
     /// The perspectives, in order.
     pub perspectives: Vec<String>,
+    /// What the first page says: statuses counted, results off target, changes.
+    pub first_page: super::summary::FirstPage,
 }
 
 fn period_text(p: &Period) -> String {
@@ -93,53 +88,43 @@ fn period_text(p: &Period) -> String {
     }
 }
 
-/// The chart of a series of rows, or `None` with fewer than two figures.
-fn chart(
-    rows: &[Option<&ValueRow>],
-    labels: Vec<String>,
-    name: &str,
-    scope: &str,
-    unit: crate::config::Unit,
-    decimals: u8,
-) -> Option<Chart> {
-    let values: Vec<Option<f64>> = rows.iter().map(|r| r.and_then(|r| r.value)).collect();
-    let targets: Vec<Option<f64>> = rows.iter().map(|r| r.and_then(|r| r.target)).collect();
-    if values.iter().flatten().count() < 2 {
-        return None;
+/// The chart of one indicator in a report: a cumulative indicator's months of this year
+/// against last year's with the profiled target; any other's trend over the report's last
+/// periods with its target.
+fn chart_of(m: &ReportModel, def: &IndicatorDef, partner: &str, whose: &str, frame: &Frame) -> Option<Chart> {
+    let find = |label: &str| {
+        m.values.iter().find(|v| v.indicator_id == def.id() && v.partner_code == partner && v.period == label)
+    };
+    let title = format!("{} for {whose}", def.name);
+    if let (true, Some(fy)) = (def.cumulative, frame.fy) {
+        let months = |fy: i32| (1..=12).map(move |n| Period::month(fy, n).label());
+        let value = |fy: i32| months(fy).map(|l| find(&l).and_then(|v| v.value)).collect::<Vec<_>>();
+        let labels = (1..=12).map(|n| Period::month(fy, n).start().format("%b").to_string()).collect();
+        let series = vec![
+            Series { name: crate::periods::fy_label(fy), style: "value", values: value(fy) },
+            Series { name: crate::periods::fy_label(fy - 1), style: "earlier", values: value(fy - 1) },
+            Series {
+                name: "Target profile".into(),
+                style: "target",
+                values: months(fy).map(|l| find(&l).and_then(|v| v.target)).collect(),
+            },
+        ];
+        return line_chart(&format!("{title}, by month of the year"), labels, series, def.unit, def.decimals);
     }
-    let all: Vec<f64> = values.iter().chain(targets.iter()).flatten().copied().collect();
-    let (mut low, mut high) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
-    if high - low < 1e-9 {
-        low -= 1.0;
-        high += 1.0;
-    }
-    let pad = (high - low) * 0.08;
-    let (low, high) = (low - pad, high + pad);
-    let scale = |v: f64| (v - low) / (high - low);
-    let text = |v: f64| value_text(Some(v), unit, decimals);
-    let first = values.iter().position(Option::is_some)?;
-    let last = values.iter().rposition(Option::is_some)?;
-    let (a, b) = (values[first]?, values[last]?);
-    let target =
-        targets.iter().rev().flatten().next().map(|t| format!("; the target is {}", text(*t))).unwrap_or_default();
-    let alt = format!(
-        "Line chart of {name} for {scope} from {} to {}: {} in {}, {} in {}{target}{}.",
-        labels[first],
-        labels[last],
-        text(a),
-        labels[first],
-        text(b),
-        labels[last],
-        if targets.iter().any(Option::is_some) { ", shown as a dashed line" } else { "" }
-    );
-    Some(Chart {
-        labels,
-        points: values.iter().map(|v| v.map(scale)).collect(),
-        targets: targets.iter().map(|v| v.map(scale)).collect(),
-        low_text: text(low + pad),
-        high_text: text(high - pad),
-        alt,
-    })
+    let rows: Vec<Option<&ValueRow>> = frame.trend.iter().map(|p| find(&p.label())).collect();
+    let series = vec![
+        Series {
+            name: whose.to_string(),
+            style: "value",
+            values: rows.iter().map(|r| r.and_then(|r| r.value)).collect(),
+        },
+        Series {
+            name: "Target".into(),
+            style: "target",
+            values: rows.iter().map(|r| r.and_then(|r| r.target)).collect(),
+        },
+    ];
+    line_chart(&title, frame.trend.iter().map(short_label).collect(), series, def.unit, def.decimals)
 }
 
 /// Who a report is about, in words: a partner's name, or the partnership and its councils
@@ -217,6 +202,7 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
         .filter_map(|r| r.cell.clone())
         .filter(|c| matches!(c.rag.as_deref(), Some("Red" | "Amber")))
         .collect();
+    let first_page = super::summary::first_page(project, m, partner, frame.period, period_text);
     let Frame { period, fy, quarter_labels, .. } = frame;
     Focus {
         report: kind.id.to_string(),
@@ -233,6 +219,7 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
         rows,
         exceptions,
         perspectives,
+        first_page,
     }
 }
 
@@ -251,12 +238,12 @@ fn focus_row(
     };
     let label = frame.period.map(|p| p.label()).unwrap_or_default();
     let cell = find(def.id(), partner, &label).cloned();
-    let series: Vec<Option<&ValueRow>> = frame.trend.iter().map(|p| find(def.id(), partner, &p.label())).collect();
     let info = m.indicators.iter().find(|i| i.id == def.id()).expect("indicator of the model");
-    let commentary = project
-        .commentary
-        .iter()
-        .filter(|c| c.indicator == def.id() && c.partner == partner && c.period.label() == label)
+    let commentary = frame
+        .period
+        .map(|at| crate::config::commentary_for(&project.commentary, def.id(), partner, at))
+        .unwrap_or_default()
+        .into_iter()
         .map(|c| c.action.clone())
         .collect::<Vec<_>>()
         .join(" ");
@@ -271,18 +258,14 @@ fn focus_row(
         polarity: info.polarity.clone(),
         cell,
         partnership: (partner != ALL).then(|| find(def.id(), ALL, &label).cloned()).flatten(),
-        chart: chart(
-            &series,
-            frame.trend.iter().map(Period::label).collect(),
-            &def.name,
-            &whose,
-            def.unit,
-            def.decimals,
-        ),
+        chart: chart_of(m, def, partner, &whose, frame),
         quarters: frame.quarter_labels.iter().map(|q| find(def.id(), partner, q).cloned()).collect(),
         year: frame.fy.and_then(|fy| find(def.id(), partner, &Period::year(fy).label()).cloned()),
         forward_look: commentary,
         benchmark: latest_standing(m, def.id(), partner),
+        partnership_only: partner != ALL
+            && !m.values.iter().any(|v| v.indicator_id == def.id() && v.partner_code != ALL),
+        context: def.polarity == crate::config::Polarity::Context,
     }
 }
 

@@ -4,7 +4,7 @@
 //! the partner's bar in another colour) and `Comparators` (every council's figure behind each
 //! standing, best first, which the charts draw).
 
-use super::{fit, text, unit_format, write_table, ReportModel, X};
+use super::{fit, text, unit_format, write_table, Measure, ReportModel, X};
 use crate::render::benchmark::BenchmarkSection;
 use rust_xlsxwriter::{
     Chart, ChartFormat, ChartPoint, ChartSolidFill, ChartType, Format, Workbook, Worksheet, XlsxError,
@@ -91,21 +91,21 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
         .iter()
         .map(|r| {
             let i = info(&r.indicator_id);
-            let fmt = unit_format(&i.unit, i.decimals);
+            let fmt = Measure::of(&i.unit, i.decimals);
             let plain = unit_format("days", i.decimals);
             vec![
                 text(&r.indicator_name),
                 text(&r.partner_name),
                 text(&r.year),
                 text(&r.group_name),
-                X::Num(r.value, fmt.clone()),
+                fmt.x(r.value),
                 text(&r.value_source),
                 X::Num(r.rank as f64, whole.clone()),
                 X::Num(r.group_size as f64, whole.clone()),
                 text(&r.quartile_text),
-                X::Num(r.lower_quartile, fmt.clone()),
-                X::Num(r.median, fmt.clone()),
-                X::Num(r.upper_quartile, fmt.clone()),
+                fmt.x(r.lower_quartile),
+                fmt.x(r.median),
+                fmt.x(r.upper_quartile),
                 X::Num(r.gap, plain),
                 text(&r.change_text),
                 X::Num(r.without_figure as f64, whole.clone()),
@@ -150,7 +150,7 @@ fn write_method(ws: &mut Worksheet, b: &BenchmarkSection, mut row: u32) -> Resul
         0,
         format!(
             "Quartiles: {}. Rank 1 is best, by each indicator's polarity; equal values share the best rank.",
-            b.quartile_method
+            crate::benchmark::QUARTILE_METHOD_EXCEL
         ),
     )?;
     row += 3;
@@ -187,7 +187,7 @@ fn write_comparators(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError
         .iter()
         .flat_map(|r| {
             let i = info(&r.indicator_id);
-            let fmt = unit_format(&i.unit, i.decimals);
+            let fmt = Measure::of(&i.unit, i.decimals);
             r.members.iter().enumerate().map(move |(k, c)| {
                 vec![
                     text(&r.indicator_name),
@@ -197,7 +197,7 @@ fn write_comparators(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError
                     X::Num(k as f64 + 1.0, Format::new()),
                     text(&c.code),
                     text(&c.name),
-                    X::Num(c.value, fmt.clone()),
+                    fmt.x(c.value),
                     text(if c.is_partner { "partner" } else { "" }),
                 ]
             })

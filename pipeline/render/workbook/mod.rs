@@ -60,12 +60,39 @@ pub(super) fn alt_text(s: &str) -> String {
 pub(super) fn unit_format(unit: &str, decimals: u8) -> Format {
     let dec = if decimals > 0 { format!(".{}", "0".repeat(decimals as usize)) } else { String::new() };
     let f = match unit {
-        "percent" => format!("0{dec}\"%\""),
+        "percent" => format!("0{dec}%"),
         "days" => format!("0{dec}"),
         "pounds" => format!("£#,##0{dec}"),
         _ => format!("#,##0{dec}"),
     };
     Format::new().set_num_format(f)
+}
+
+/// How a figure of a unit goes into a cell: its number format, and the scale from the figure
+/// to the cell. A percentage is stored as a fraction with a percent format (97.46% as
+/// 0.9746), so that Excel sums, averages and charts it as the percentage it is.
+#[derive(Clone)]
+pub(super) struct Measure {
+    pub format: Format,
+    /// The figure over this is the cell (100 for a percentage: a division, which keeps the
+    /// figure as exact as a double can, where multiplying by 0.01 would not).
+    pub divisor: f64,
+}
+
+impl Measure {
+    pub fn of(unit: &str, decimals: u8) -> Measure {
+        Measure { format: unit_format(unit, decimals), divisor: if unit == "percent" { 100.0 } else { 1.0 } }
+    }
+
+    /// The cell's number for a figure.
+    pub fn cell(&self, v: f64) -> f64 {
+        v / self.divisor
+    }
+
+    /// A figure as a table cell.
+    pub fn x(&self, v: f64) -> X {
+        X::Num(self.cell(v), self.format.clone())
+    }
 }
 
 /// RAG colours (GOV.UK palette; text colour chosen for contrast).
@@ -118,6 +145,10 @@ pub(super) fn write_table(
     let date = Format::new().set_num_format("dd/mm/yyyy");
     for (j, h) in headers.iter().enumerate() {
         ws.write_string(row, j as u16, *h)?;
+    }
+    // A table longer than a printed page repeats its header row on every page.
+    if rows.len() > 30 {
+        ws.set_repeat_rows(row, row)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let ri = row + 1 + i as u32;
@@ -177,7 +208,22 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
     }
     // Lineage: every council's data in use, and what replaced what.
     lineage::write(&mut wb, m)?;
+    print_setup(&mut wb, m);
     wb.save_to_buffer()
+}
+
+/// Every sheet prints as a clerk would set it up by hand: A4 landscape, one page wide (as
+/// many tall as it takes), the organisation and the sheet's name in the header, page numbers
+/// in the footer. A long table's header row repeats on every page ([`write_table`]).
+fn print_setup(wb: &mut Workbook, m: &ReportModel) {
+    for ws in wb.worksheets_mut() {
+        let header = format!("&L{}&R&A", m.organisation.replace('&', "&&"));
+        ws.set_paper_size(9)
+            .set_landscape()
+            .set_print_fit_to_pages(1, 0)
+            .set_header(header)
+            .set_footer(format!("&LFigures as at {}&RPage &P of &N", m.as_of_text));
+    }
 }
 
 /// Summary: the latest month of each indicator, partners side by side.
@@ -197,7 +243,7 @@ fn write_summary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     for (i, s) in m.scorecard.iter().enumerate() {
         let r = row + 1 + i as u32;
         let info = m.indicators.iter().find(|x| x.id == s.indicator_id).expect("indicator");
-        let fmt = unit_format(&info.unit, info.decimals);
+        let fmt = Measure::of(&info.unit, info.decimals);
         ws.write_string(r, 0, &s.perspective)?;
         ws.write_string(r, 1, &s.name)?;
         ws.write_string(r, 2, &s.period)?;
@@ -206,7 +252,7 @@ fn write_summary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
             match s.cells.iter().find(|x| x.partner_code == p.code) {
                 Some(cell) => {
                     match cell.value {
-                        Some(v) => ws.write_number_with_format(r, c, v, &fmt)?,
+                        Some(v) => ws.write_number_with_format(r, c, fmt.cell(v), &fmt.format)?,
                         None => ws.write_string(r, c, "no data")?,
                     };
                     if let Some(rag) = &cell.rag {
@@ -220,7 +266,7 @@ fn write_summary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
         }
         let target = s.cells.iter().find(|x| x.partner_code == ALL).and_then(|x| x.target);
         if let Some(t) = target {
-            ws.write_number_with_format(r, 3 + 2 * m.partners.len() as u16, t, &fmt)?;
+            ws.write_number_with_format(r, 3 + 2 * m.partners.len() as u16, fmt.cell(t), &fmt.format)?;
         }
     }
     if !m.scorecard.is_empty() {
@@ -311,7 +357,7 @@ fn write_breakdowns(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError>
     let mut row = 0;
     for (k, b) in m.breakdowns.iter().enumerate() {
         let info = m.indicators.iter().find(|x| x.id == b.indicator_id).expect("indicator");
-        let fmt = unit_format(&info.unit, info.decimals);
+        let fmt = Measure::of(&info.unit, info.decimals);
         ws.write_string_with_format(row, 0, fit(&format!("{} by {} ({})", b.name, b.column, b.period)), &bold)?;
         let mut headers: Vec<&str> = vec![b.column.as_str()];
         headers.extend(m.partners.iter().map(|p| p.name.as_str()));
@@ -320,7 +366,7 @@ fn write_breakdowns(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError>
             .iter()
             .map(|r| {
                 let mut cells = vec![text(&r.label)];
-                cells.extend(r.values.iter().map(|v| v.map(|x| X::Num(x, fmt.clone())).unwrap_or(text("no data"))));
+                cells.extend(r.values.iter().map(|v| v.map(|x| fmt.x(x)).unwrap_or(text("no data"))));
                 cells
             })
             .collect();

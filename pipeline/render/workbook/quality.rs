@@ -2,14 +2,14 @@
 //! characteristic, and the checks its latest extract did not pass) and the `Commentary` sheet
 //! (every figure with the owner's commentary, and Red or Amber results still without one).
 
-use super::{rag_conditional_formats, text, unit_format, write_table, ReportModel, X};
+use super::{rag_conditional_formats, text, write_table, Measure, ReportModel, X};
 use rust_xlsxwriter::{
     Color, ConditionalFormatText, ConditionalFormatTextRule, Format, Workbook, Worksheet, XlsxError,
 };
 
 pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Data quality")?;
-    let pct = Format::new().set_num_format("0.0\"%\"");
+    let pct = Format::new().set_num_format("0.0%");
     let rows = m
         .quality
         .iter()
@@ -21,7 +21,7 @@ pub fn write(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
             ];
             for ch in crate::config::Characteristic::ALL {
                 row.push(match q.scores.iter().find(|s| s.characteristic == ch) {
-                    Some(s) => X::Num(s.pass_pct, pct.clone()),
+                    Some(s) => X::Num(s.pass_pct / 100.0, pct.clone()),
                     None => text("not checked"),
                 });
             }
@@ -79,7 +79,7 @@ fn findings(ws: &mut Worksheet, m: &ReportModel) -> Result<(), XlsxError> {
     ws.write_string_with_format(
         top,
         0,
-        "Checks the latest extract of each source did not pass",
+        "Open findings: checks the latest extract of each source did not pass, and rows failing below a check's threshold",
         &Format::new().set_bold(),
     )?;
     if rows.is_empty() {
@@ -103,22 +103,23 @@ fn findings(ws: &mut Worksheet, m: &ReportModel) -> Result<(), XlsxError> {
     Ok(())
 }
 
-/// Every figure with commentary, and Red or Amber results without.
+/// The figures of the periods being reported with commentary, and their Red or Amber
+/// results without.
 pub fn write_commentary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Commentary")?;
     let rows: Vec<Vec<X>> = m
         .values
         .iter()
-        .filter(|v| !v.commentary.is_empty() || v.commentary_missing)
+        .filter(|v| v.reported && (!v.commentary.is_empty() || v.commentary_missing))
         .map(|v| {
             let info = m.indicators.iter().find(|x| x.id == v.indicator_id).expect("indicator");
-            let fmt = unit_format(&info.unit, info.decimals);
+            let fmt = Measure::of(&info.unit, info.decimals);
             vec![
                 text(&v.indicator_name),
                 text(&v.partner_name),
                 text(&v.period),
-                v.value.map(|x| X::Num(x, fmt.clone())).unwrap_or(text("no data")),
-                v.target.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank),
+                v.value.map(|x| fmt.x(x)).unwrap_or(text("no data")),
+                v.target.map(|x| fmt.x(x)).unwrap_or(X::Blank),
                 v.rag.as_ref().map(text).unwrap_or(X::Blank),
                 text(if v.commentary_missing { "commentary missing" } else { "" }),
                 text(&v.commentary),
@@ -137,7 +138,11 @@ pub fn write_commentary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxEr
         "Commentary (explanation, action, owner)",
     ];
     if rows.is_empty() {
-        ws.write_string(0, 0, "No commentary, and no Red or Amber result awaiting one.")?;
+        ws.write_string(
+            0,
+            0,
+            "No commentary for the periods being reported, and no Red or Amber result awaiting one.",
+        )?;
         return Ok(());
     }
     write_table(ws, 0, "Commentary", &headers, rows)?;

@@ -5,7 +5,7 @@
 //! months drawn from the `Trends` sheet.
 
 use super::trends::{Series, FIRST_MONTH_COL, SHEET as TRENDS};
-use super::{heading, rag_conditional_formats, text, unit_format, write_table, ReportModel, X};
+use super::{heading, rag_conditional_formats, text, write_table, Measure, ReportModel, X};
 use rust_xlsxwriter::{Sparkline, Workbook, Worksheet, XlsxError};
 
 /// Direction of travel as an arrow and a word.
@@ -14,6 +14,8 @@ pub fn direction_mark(direction: &str) -> String {
         "improved" => "▲ improved".into(),
         "worse" => "▼ worse".into(),
         "no change" => "► no change".into(),
+        "up" => "↑ up".into(),
+        "down" => "↓ down".into(),
         _ => String::new(),
     }
 }
@@ -77,8 +79,8 @@ fn scorecard_rows(m: &ReportModel, s: &Series) -> (Vec<Vec<X>>, Vec<Option<u32>>
     for p in perspectives {
         for row in m.scorecard.iter().filter(|r| r.perspective == p) {
             let info = m.indicators.iter().find(|x| x.id == row.indicator_id).expect("indicator");
-            let fmt = unit_format(&info.unit, info.decimals);
-            let num = |v: Option<f64>| v.map(|x| X::Num(x, fmt.clone())).unwrap_or(X::Blank);
+            let fmt = Measure::of(&info.unit, info.decimals);
+            let num = |v: Option<f64>| v.map(|x| fmt.x(x)).unwrap_or(X::Blank);
             for partner in &m.partners {
                 let Some(cell) = row.cells.iter().find(|c| c.partner_code == partner.code) else { continue };
                 let ytd = ytd
@@ -90,7 +92,7 @@ fn scorecard_rows(m: &ReportModel, s: &Series) -> (Vec<Vec<X>>, Vec<Option<u32>>
                     text(&row.name),
                     text(&partner.name),
                     text(&cell.period),
-                    cell.value.map(|x| X::Num(x, fmt.clone())).unwrap_or(text("no data")),
+                    cell.value.map(|x| fmt.x(x)).unwrap_or(text("no data")),
                     num(cell.target),
                     cell.rag.as_ref().map(text).unwrap_or(X::Blank),
                     text(direction_mark(&cell.direction)),

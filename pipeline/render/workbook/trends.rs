@@ -3,7 +3,7 @@
 //! and `Trend charts` (a native line chart per indicator, the target dashed). The scorecard's
 //! sparklines read the same rows.
 
-use super::{unit_format, ReportModel};
+use super::{Measure, ReportModel};
 use crate::periods::PeriodKind;
 use rust_xlsxwriter::{
     Chart, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, Format, Table, TableColumn,
@@ -106,13 +106,13 @@ pub fn write_sheet(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(),
     for (i, r) in s.rows.iter().enumerate() {
         let row = i as u32 + 1;
         let info = m.indicators.iter().find(|x| x.id == r.indicator_id).expect("indicator");
-        let fmt = unit_format(&info.unit, info.decimals);
+        let fmt = Measure::of(&info.unit, info.decimals);
         ws.write_string(row, 0, &info.name)?;
         ws.write_string(row, 1, &r.label)?;
         ws.write_string(row, 2, if r.partner_code.is_empty() { "target" } else { "value" })?;
         for (j, v) in r.values.iter().enumerate() {
             if let Some(v) = v {
-                ws.write_number_with_format(row, FIRST_MONTH_COL + j as u16, *v, &fmt)?;
+                ws.write_number_with_format(row, FIRST_MONTH_COL + j as u16, fmt.cell(*v), &fmt.format)?;
             }
         }
     }

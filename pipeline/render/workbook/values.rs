@@ -3,7 +3,7 @@
 //! sheet is written in rust_xlsxwriter's constant-memory mode (each row goes to a temporary
 //! file as it is finished), so a national-scale run does not hold the sheet in memory.
 
-use super::{fit, unit_format, ReportModel};
+use super::{fit, Measure, ReportModel};
 use rust_xlsxwriter::{Format, Table, TableColumn, TableStyle, Workbook, XlsxError};
 use std::collections::HashMap;
 
@@ -47,10 +47,10 @@ fn write_sheet(wb: &mut Workbook, m: &ReportModel, large: bool) -> Result<(), Xl
     let ws = if large { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
     ws.set_name("Values")?;
     let date = Format::new().set_num_format("dd/mm/yyyy");
-    let info: HashMap<&str, (&str, &str, Format)> = m
+    let info: HashMap<&str, (&str, &str, Measure)> = m
         .indicators
         .iter()
-        .map(|i| (i.id.as_str(), (i.name.as_str(), i.unit.as_str(), unit_format(&i.unit, i.decimals))))
+        .map(|i| (i.id.as_str(), (i.name.as_str(), i.unit.as_str(), Measure::of(&i.unit, i.decimals))))
         .collect();
     // The table first: it writes the header row, and a constant-memory sheet takes rows in
     // order only.
@@ -74,17 +74,17 @@ fn write_sheet(wb: &mut Workbook, m: &ReportModel, large: bool) -> Result<(), Xl
         ws.write_date_with_format(r, 5, v.period_start, &date)?;
         ws.write_date_with_format(r, 6, v.period_end, &date)?;
         if let Some(x) = v.value {
-            ws.write_number_with_format(r, 7, x, fmt)?;
+            ws.write_number_with_format(r, 7, fmt.cell(x), &fmt.format)?;
         }
         ws.write_string(r, 8, *unit)?;
         if let Some(x) = v.target {
-            ws.write_number_with_format(r, 9, x, fmt)?;
+            ws.write_number_with_format(r, 9, fmt.cell(x), &fmt.format)?;
         }
         if let Some(rag) = &v.rag {
             ws.write_string(r, 10, rag)?;
         }
         if let Some(x) = v.last_year {
-            ws.write_number_with_format(r, 11, x, fmt)?;
+            ws.write_number_with_format(r, 11, fmt.cell(x), &fmt.format)?;
         }
         if !v.direction.is_empty() {
             ws.write_string(r, 12, &v.direction)?;
