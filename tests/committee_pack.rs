@@ -80,6 +80,13 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
     assert!(all.contains("context measure"));
     // Every chart's figures follow as a table.
     assert!(all.contains("Appendix: chart figures"));
+    // The data-quality report claims no more than was checked: reliability checks with no
+    // earlier extract to compare are "not checked", and relevance, full everywhere, is a
+    // sentence rather than a column.
+    let dq = pdf_text(&out.join(format!("{stem}-data-quality.pdf")), None).unwrap();
+    assert!(dq.contains("not checked"), "reliability compared nothing in the demo's single night");
+    assert!(dq.contains("Relevance: every source checked scores 100.0%"), "{dq}");
+    assert!(!dq.contains("No complete period yet"));
     // A partner's report says "partnership only" for figures made for the partnership alone.
     let fenland = pdf_text(&out.join(format!("{stem}-joint-committee-fenland.pdf")), None).unwrap();
     assert!(fenland.contains("partnership only"));

@@ -467,7 +467,7 @@ fn demo_figures_match_an_independent_computation() {
         .fold((0.0, 0.0), |a, r| (a.0 + r.collected, a.1 + r.net_debit));
     let breakdowns = wb.worksheet_range("Breakdowns").unwrap();
     let header = breakdowns.rows().position(|r| r[0] == "Payment Method").expect("payment method breakdown");
-    let dd = breakdowns.rows().skip(header).find(|r| r[0] == "DD (Direct Debit)").unwrap();
+    let dd = breakdowns.rows().skip(header).find(|r| r[0] == "Direct Debit").unwrap();
     let Data::Float(got) = dd[1] else { panic!("{dd:?}") };
     assert!(
         (got - c / d).abs() < 1e-9,

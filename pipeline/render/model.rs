@@ -663,13 +663,10 @@ fn breakdown_tables(
         // The column broken down by, as its source defines it.
         let column =
             def.method.get_ref().sources().first().and_then(|s| project.source(s)).and_then(|s| s.column(&b.column));
-        // A code is shown with the first spelling its source lists ("DD (Direct Debit)").
+        // A code is shown by the first spelling its source lists ("Direct Debit", not "DD").
         let spelling = column.and_then(|c| c.values.get(&b.label)).and_then(|v| v.first());
         let line = BreakdownRow {
-            label: match spelling {
-                Some(s) => format!("{} ({s})", b.label),
-                None => b.label.clone(),
-            },
+            label: spelling.cloned().unwrap_or_else(|| b.label.clone()),
             cells: values.iter().map(|v| value_text(*v, def.unit, def.decimals)).collect(),
             values,
         };
