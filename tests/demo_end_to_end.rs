@@ -474,6 +474,11 @@ fn demo_figures_match_an_independent_computation() {
         "Breckland direct debit {got} vs {} (a fraction, shown as a percentage)",
         c / d
     );
+    // Beside it, the group's size: Breckland's direct-debit payers' net collectable debit.
+    let head: Vec<String> = breakdowns.rows().nth(header).unwrap().iter().map(|c| c.to_string()).collect();
+    let base = head.iter().position(|h| h == "Net collectable debit: Breckland").expect("base column");
+    let Data::Float(debit) = dd[base] else { panic!("{dd:?}") };
+    assert!((debit - d).abs() < 1e-6, "Breckland direct-debit debit {debit} vs {d}");
 
     // The PDF: a real PDF, tagged, and it says the data is synthetic.
     let pdf = std::fs::read(&pdf_path).unwrap();

@@ -244,6 +244,22 @@ pub enum Method {
     },
 }
 
+impl Method {
+    /// What a figure's denominator counts, in words, where it counts something a reader
+    /// can size a group by: items or rows (a number), or money (a sum of pounds). `None`
+    /// where the denominator is not a count or there is none.
+    pub fn base(&self) -> Option<(&'static str, bool)> {
+        match self {
+            Method::CollectionRate { .. } => Some(("Net collectable debit", true)),
+            Method::ProcessingDays { .. } => Some(("Items decided", false)),
+            Method::Ratio { denominator: Some(d), .. } if d.of == AggregateKind::Count => {
+                Some(("Items counted", false))
+            }
+            _ => None,
+        }
+    }
+}
+
 fn default_received() -> String {
     field::DATE_RECEIVED.into()
 }

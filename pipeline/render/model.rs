@@ -102,6 +102,8 @@ pub struct ScorecardRow {
 pub struct BreakdownTable {
     pub indicator_id: String,
     pub name: String,
+    /// What the bases of its rows are, and whether in pounds (`("Items decided", false)`).
+    pub base: Option<(String, bool)>,
     /// The column broken down by (as its header reads, and its field), and the period shown.
     pub column: String,
     pub field: String,
@@ -116,6 +118,9 @@ pub struct BreakdownRow {
     pub label: String,
     pub cells: Vec<String>,
     pub values: Vec<Option<f64>>,
+    /// Each figure's base (its denominator: the items decided, the debit), where the
+    /// indicator's method has one a reader can size a group by.
+    pub bases: Vec<Option<f64>>,
 }
 
 /// A trend row: one indicator's partnership values over recent quarters.
@@ -651,15 +656,11 @@ fn breakdown_tables(
     for b in breakdowns {
         let Some(row) = scorecard.iter().find(|r| r.indicator_id == b.indicator_id) else { continue };
         let def = project.indicators.iter().find(|d| d.id() == b.indicator_id).expect("indicator of a breakdown");
-        let values: Vec<Option<f64>> = partners
-            .iter()
-            .map(|p| {
-                b.values
-                    .iter()
-                    .find(|v| v.partner_code == p.code && v.period.label() == row.period)
-                    .and_then(|v| v.value)
-            })
-            .collect();
+        let at = |p: &PartnerRef| b.values.iter().find(|v| v.partner_code == p.code && v.period.label() == row.period);
+        let values: Vec<Option<f64>> = partners.iter().map(|p| at(p).and_then(|v| v.value)).collect();
+        let base = def.method.get_ref().base();
+        let bases: Vec<Option<f64>> =
+            partners.iter().map(|p| base.and(at(p)).and_then(|v| v.value.and(v.denominator))).collect();
         // The column broken down by, as its source defines it.
         let column =
             def.method.get_ref().sources().first().and_then(|s| project.source(s)).and_then(|s| s.column(&b.column));
@@ -669,12 +670,14 @@ fn breakdown_tables(
             label: spelling.cloned().unwrap_or_else(|| b.label.clone()),
             cells: values.iter().map(|v| value_text(*v, def.unit, def.decimals)).collect(),
             values,
+            bases,
         };
         match tables.iter_mut().find(|t| t.indicator_id == b.indicator_id && t.field == b.column) {
             Some(t) => t.rows.push(line),
             None => tables.push(BreakdownTable {
                 indicator_id: b.indicator_id.clone(),
                 name: def.name.clone(),
+                base: base.map(|(words, pounds)| (words.to_string(), pounds)),
                 // The column as the source system heads it.
                 column: column.and_then(|c| c.headers.first().cloned()).unwrap_or_else(|| b.column.clone()),
                 field: b.column.clone(),

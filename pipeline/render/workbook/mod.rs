@@ -359,17 +359,29 @@ fn write_breakdowns(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError>
         let info = m.indicators.iter().find(|x| x.id == b.indicator_id).expect("indicator");
         let fmt = Measure::of(&info.unit, info.decimals);
         ws.write_string_with_format(row, 0, fit(&format!("{} by {} ({})", b.name, b.column, b.period)), &bold)?;
-        let mut headers: Vec<&str> = vec![b.column.as_str()];
-        headers.extend(m.partners.iter().map(|p| p.name.as_str()));
+        let mut headers: Vec<String> = vec![b.column.clone()];
+        headers.extend(m.partners.iter().map(|p| p.name.clone()));
+        // Beside the figures, the size of each group: the base each figure is made from.
+        if let Some((words, _)) = &b.base {
+            headers.extend(m.partners.iter().map(|p| format!("{words}: {}", p.name)));
+        }
+        let base_format = Format::new().set_num_format(match &b.base {
+            Some((_, true)) => "£#,##0",
+            _ => "#,##0",
+        });
         let rows = b
             .rows
             .iter()
             .map(|r| {
                 let mut cells = vec![text(&r.label)];
                 cells.extend(r.values.iter().map(|v| v.map(|x| fmt.x(x)).unwrap_or(text("no data"))));
+                if b.base.is_some() {
+                    cells.extend(r.bases.iter().map(|v| v.map(|x| X::Num(x, base_format.clone())).unwrap_or(X::Blank)));
+                }
                 cells
             })
             .collect();
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
         row = write_table(ws, row + 1, &format!("Breakdown{}", k + 1), &headers, rows)?;
     }
     ws.autofit();
