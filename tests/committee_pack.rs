@@ -76,6 +76,17 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
     }
     assert!(all.contains("The last eight quarters for The partnership: Breckland, East Suffolk and Fenland, and"));
     assert!(!all.contains("median 9"), "the median's sentence keeps its punctuation");
+    // Units everywhere: the dashboard names a figure's unit beside the indicator, and a
+    // council's benchmark sentence gives the median with its unit.
+    assert!(oib.contains("Time to process new benefit claims (days)"), "{oib}");
+    let fenland_text = pdf_text(&out.join(format!("{stem}-joint-committee-fenland.pdf")), None).unwrap();
+    let medians: Vec<&str> = fenland_text.split("median is ").skip(1).collect();
+    assert!(!medians.is_empty(), "Fenland's report has benchmark sentences");
+    for m in medians {
+        let figure: Vec<&str> = m.split_whitespace().take(2).collect();
+        let with_unit = figure[0].ends_with('%') || figure[0].starts_with('£') || figure.get(1) == Some(&"days");
+        assert!(with_unit, "a median without its unit: {:?}", &m[..m.len().min(40)]);
+    }
     // Context measures are not judged.
     assert!(all.contains("context measure"));
     // Every chart's figures follow as a table.
