@@ -102,6 +102,19 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
     let fenland = pdf_text(&out.join(format!("{stem}-joint-committee-fenland.pdf")), None).unwrap();
     assert!(fenland.contains("partnership only"));
 
+    // Indicator names are row headers (a screen reader names the row with each figure).
+    if let Ok(o) = Command::new("pdfinfo").arg("-struct-text").arg(&jc).output() {
+        let tree = String::from_utf8_lossy(&o.stdout).into_owned();
+        let lines: Vec<&str> = tree.lines().collect();
+        let row_headers: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains("/Scope /Row"))
+            .filter_map(|(i, _)| lines[i..(i + 6).min(lines.len())].iter().find(|l| l.trim_start().starts_with('"')))
+            .copied()
+            .collect();
+        assert!(row_headers.iter().any(|l| l.contains("Council tax collected in year")), "{row_headers:?}");
+    }
     // The dashboard fits two landscape pages.
     if let Ok(info) = Command::new("pdfinfo").arg(out.join(format!("{stem}-oib-dashboard.pdf"))).output() {
         let info = String::from_utf8_lossy(&info.stdout).into_owned();

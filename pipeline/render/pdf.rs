@@ -108,9 +108,14 @@ fn fonts() -> &'static Fonts {
     })
 }
 
+/// Typst's standard library, with its accessibility extras: `pdf.header-cell(scope: "row")`
+/// makes an indicator's name the header of its row, as a screen reader announces it.
 fn library() -> &'static LazyHash<Library> {
     static LIB: OnceLock<LazyHash<Library>> = OnceLock::new();
-    LIB.get_or_init(|| LazyHash::new(Library::builder().build()))
+    LIB.get_or_init(|| {
+        let features = [typst::Feature::A11yExtras].into_iter().collect();
+        LazyHash::new(Library::builder().with_features(features).build())
+    })
 }
 
 /// The sandbox: the templates, one data file, bundled fonts, a fixed date.
