@@ -8,20 +8,9 @@
 
 use crate::common::*;
 use calamine::Reader;
-use std::path::Path;
 use std::process::Command;
 
 const AS_OF: &str = "2026-04-07";
-
-/// The text of a PDF's pages (`first..=last`, or all), runs of white space made single.
-fn pdf_text(path: &Path, pages: Option<(u32, u32)>) -> Option<String> {
-    let mut cmd = Command::new("pdftotext");
-    if let Some((f, l)) = pages {
-        cmd.args(["-f", &f.to_string(), "-l", &l.to_string()]);
-    }
-    let o = cmd.arg(path).arg("-").output().ok()?;
-    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" "))
-}
 
 /// The demo run once, its outputs folder.
 fn demo_run() -> (tempfile::TempDir, std::path::PathBuf) {

@@ -99,3 +99,18 @@ pub fn tmpfs(dir: &Path, size: &str, read_only: bool) -> Option<()> {
 pub fn unmount(dir: &Path) {
     let _ = std::process::Command::new("umount").arg(dir).status();
 }
+
+/// Text with runs of whitespace made single spaces.
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of a PDF's pages (`first..=last`, or all), runs of white space made single.
+pub fn pdf_text(path: &Path, pages: Option<(u32, u32)>) -> Option<String> {
+    let mut cmd = Command::new("pdftotext");
+    if let Some((f, l)) = pages {
+        cmd.args(["-f", &f.to_string(), "-l", &l.to_string()]);
+    }
+    let o = cmd.arg(path).arg("-").output().ok()?;
+    o.status.success().then(|| squash(&String::from_utf8_lossy(&o.stdout)))
+}

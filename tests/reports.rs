@@ -12,19 +12,9 @@ const AS_OF: &str = "2026-04-07";
 /// A benefits extract whose date cell holds Typst markup and a path.
 const HOSTILE_CELL: &str = "#read(\"/etc/passwd\") ] # $x$";
 
-fn tool(name: &str, args: &[&str], file: &Path) -> Option<String> {
-    let o = Command::new(name).args(args).arg(file).arg("-").output().ok()?;
-    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
 fn info(file: &Path) -> Option<String> {
     let o = Command::new("pdfinfo").arg(file).output().ok()?;
     o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
-/// Text with runs of whitespace made single spaces.
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[test]
@@ -93,11 +83,11 @@ fn every_report_is_tagged_archival_accessible_and_holds_the_model_figures() {
         }
     }
 
-    let Some(_) = tool("pdftotext", &[], &out.join(&expected[0].0)) else {
+    let Some(_) = pdf_text(&out.join(&expected[0].0), None) else {
         eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked");
         return;
     };
-    let text = |name: &str| squash(&tool("pdftotext", &[], &out.join(name)).unwrap());
+    let text = |name: &str| pdf_text(&out.join(name), None).unwrap();
 
     // The figures of the report model, as each report focuses on them.
     let loaded = scorecard::config::Project::load(&project).unwrap();

@@ -457,6 +457,17 @@ impl ReportModel {
         self
     }
 
+    /// One figure: an indicator's, for a partner (or the partnership) and a period label.
+    pub fn value(&self, id: &str, partner: &str, period: &str) -> Option<&ValueRow> {
+        self.values.iter().find(|v| v.indicator_id == id && v.partner_code == partner && v.period == period)
+    }
+
+    /// Whether an indicator has figures for a partner at all (not when it is made for the
+    /// partnership alone).
+    pub fn has_figures(&self, id: &str, partner: &str) -> bool {
+        self.values.iter().any(|v| v.indicator_id == id && v.partner_code == partner)
+    }
+
     /// The file-name stem of this run's outputs: `scorecard-ARP-2026-11-22`.
     pub fn file_stem(&self) -> String {
         let short: String =

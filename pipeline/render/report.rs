@@ -92,9 +92,7 @@ fn period_text(p: &Period) -> String {
 /// against last year's with the profiled target; any other's trend over the report's last
 /// periods with its target.
 fn chart_of(m: &ReportModel, def: &IndicatorDef, partner: &str, whose: &str, frame: &Frame) -> Option<Chart> {
-    let find = |label: &str| {
-        m.values.iter().find(|v| v.indicator_id == def.id() && v.partner_code == partner && v.period == label)
-    };
+    let find = |label: &str| m.value(def.id(), partner, label);
     let title = format!("{} for {whose}", def.name);
     if let (true, Some(fy)) = (def.cumulative, frame.fy) {
         let months = |fy: i32| (1..=12).map(move |n| Period::month(fy, n).label());
@@ -233,9 +231,7 @@ fn focus_row(
     partner_name: &str,
     frame: &Frame,
 ) -> FocusRow {
-    let find = |id: &str, code: &str, label: &str| {
-        m.values.iter().find(|v| v.indicator_id == id && v.partner_code == code && v.period == label)
-    };
+    let find = |id: &str, code: &str, label: &str| m.value(id, code, label);
     let label = frame.period.map(|p| p.label()).unwrap_or_default();
     let cell = find(def.id(), partner, &label).cloned();
     let info = m.indicators.iter().find(|i| i.id == def.id()).expect("indicator of the model");
@@ -263,8 +259,7 @@ fn focus_row(
         year: frame.fy.and_then(|fy| find(def.id(), partner, &Period::year(fy).label()).cloned()),
         forward_look: commentary,
         benchmark: latest_standing(m, def.id(), partner),
-        partnership_only: partner != ALL
-            && !m.values.iter().any(|v| v.indicator_id == def.id() && v.partner_code != ALL),
+        partnership_only: partner != ALL && !project.settings.partner.iter().any(|p| m.has_figures(def.id(), &p.code)),
         context: def.polarity == crate::config::Polarity::Context,
     }
 }

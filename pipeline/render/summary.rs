@@ -84,9 +84,7 @@ pub fn first_page(
 ) -> FirstPage {
     let Some(period) = period else { return FirstPage::default() };
     let label = period.label();
-    let at = |code: &str, label: &str, id: &str| {
-        m.values.iter().find(|v| v.indicator_id == id && v.partner_code == code && v.period == label)
-    };
+    let at = |code: &str, label: &str, id: &str| m.value(id, code, label);
     // The councils in scope: the partnership and every council, or one council and the
     // partnership it belongs to.
     let scope: Vec<String> = if partner == ALL {
@@ -95,10 +93,9 @@ pub fn first_page(
         vec![partner.to_string(), ALL.to_string()]
     };
     let mut out = FirstPage::default();
-    let made_for = |id: &str, code: &str| m.values.iter().any(|v| v.indicator_id == id && v.partner_code == code);
     for def in &project.indicators {
         // A council's report counts its own results: not those made for the partnership alone.
-        if !made_for(def.id(), partner) {
+        if !m.has_figures(def.id(), partner) {
             continue;
         }
         let i = match out.by_perspective.iter().position(|c| c.label == def.perspective) {
@@ -117,7 +114,7 @@ pub fn first_page(
             let mut c = RagCount { label: p.name.clone(), ..Default::default() };
             for def in &project.indicators {
                 // Indicators made for the partnership alone are not a council's results.
-                if made_for(def.id(), &p.code) {
+                if m.has_figures(def.id(), &p.code) {
                     c.add(at(&p.code, &label, def.id()).and_then(|v| v.rag.as_deref()));
                 }
             }
@@ -144,12 +141,7 @@ pub fn first_page(
 /// The statuses that moved from the period `before` to `now`, for the councils in `scope`:
 /// newly Red first, then the others that got worse, then those that got better.
 fn changes(project: &Project, m: &ReportModel, scope: &[String], now: &str, before: &str) -> Vec<Change> {
-    let rag = |code: &str, label: &str, id: &str| {
-        m.values
-            .iter()
-            .find(|v| v.indicator_id == id && v.partner_code == code && v.period == label)
-            .and_then(|v| v.rag.clone())
-    };
+    let rag = |code: &str, label: &str, id: &str| m.value(id, code, label).and_then(|v| v.rag.clone());
     let mut out = Vec::new();
     for code in scope {
         for def in &project.indicators {
