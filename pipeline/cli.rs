@@ -4,6 +4,7 @@
 //! shares (the project folder, the run date, JSON output) declared once and flattened in. The
 //! one run clock is read here and nowhere else ([`today`], [`started`]).
 
+use crate::exit;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,7 +32,9 @@ pub struct ProjectArg {
 /// The date a command works as of.
 #[derive(Debug, Clone, Args)]
 pub struct AsOfArg {
-    /// The run date (YYYY-MM-DD): the only clock read. Defaults to today.
+    /// The run date (YYYY-MM-DD): every date the command uses comes from it. Defaults to
+    /// today. (The one use of the machine's real date and time is limits.settle_seconds:
+    /// files changed less than that many seconds before the run wait for the next run.)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<NaiveDate>,
 }
@@ -60,19 +63,15 @@ pub enum Command {
     /// hidden and temporary files, folders, files still being copied). Outputs go to the
     /// output folder, all of them together.
     ///
-    /// Exit codes: 0 all files accepted (or none waiting) and outputs written, or nothing had
-    /// changed; 1 completed and outputs written, but a file was quarantined, a check failed at
-    /// error level or a council's data for a month is missing where that is an error; 2
-    /// failed, nothing published; 75 another run holds the project's lock, nothing done; 78
-    /// invalid configuration, nothing read or moved.
-    ///
     /// Example: scorecard run --project /srv/scorecard --as-of 2025-10-31 --json
+    #[command(after_help = exit::help(exit::RUN))]
     Run(RunArgs),
     /// Show the last run and its result, files waiting in the drop folder, stale sources,
     /// councils' data not yet arrived and the reports produced. Reads only: safe while a run
     /// is going on.
     ///
     /// Example: scorecard status --project /srv/scorecard
+    #[command(after_help = exit::help(exit::STATUS))]
     Status(StatusArgs),
     /// Write a complete demo project with synthetic extracts, then run the job on it.
     ///
@@ -81,29 +80,53 @@ pub enum Command {
     /// says the data is synthetic.
     ///
     /// Example: scorecard demo ./demo
+    #[command(after_help = exit::help(exit::DEMO))]
     Demo(DemoArgs),
     /// Check extract files before dropping them: which source each matches and every problem.
     ///
-    /// Nothing is moved or stored. Exit code 0 when every file is clean, 1 when any has a
-    /// problem (a finding, or it would be quarantined), 78 when the configuration is invalid.
+    /// Nothing is moved or stored.
     ///
     /// Example: scorecard check --project /srv/scorecard revenues_20251031.xlsx
+    #[command(after_help = exit::help(exit::CHECK))]
     Check(CheckArgs),
     /// Check every definition file and report every problem with its file and line.
     ///
-    /// Exit code 78 when anything is invalid, 0 otherwise.
-    ///
     /// Example: scorecard validate --project /srv/scorecard
+    #[command(after_help = exit::help(exit::VALIDATE))]
     Validate(ValidateArgs),
     /// Run the worked examples written beside the indicator definitions
     /// (`[[indicator.example]]`: a few rows of each source and the values expected), through
     /// the real checks, store and computation.
     ///
-    /// Exit code 0 when every example passes, 1 when any fails, 78 when the configuration is
-    /// invalid.
-    ///
     /// Example: scorecard test --project /srv/scorecard
+    #[command(after_help = exit::help(exit::TEST))]
     Test(TestArgs),
+    /// Draft a source definition from sample extracts, for review.
+    ///
+    /// The draft says where the header row and the as-at date are, each column's type, the
+    /// field names the shipped indicators use, file-name patterns, the key and suggested
+    /// data-quality checks, every guess commented and every column it cannot place marked TODO.
+    ///
+    /// Writes sources/<ID>.toml in the project (refusing to replace one unless --replace,
+    /// which keeps the old one as sources/<ID>.toml.previous), or --out FILE, or stdout with
+    /// --out -. Partner councils are recognised from the project's scorecard.toml. Review the
+    /// draft, then run `scorecard validate` and `scorecard check` on the same files.
+    ///
+    /// Example: scorecard draft --project /srv/scorecard --source revenues ctax_20251031.csv
+    #[command(after_help = exit::help(exit::DRAFT))]
+    Draft(DraftArgs),
+    /// Write a new project folder for the partner councils named.
+    ///
+    /// The folder gets scorecard.toml (each partner's ONS GSS code and name), the shipped
+    /// sources, indicators, targets and report templates, the reference of every definition
+    /// key, a drop folder, and a README saying what to do next.
+    ///
+    /// A partner is given as a GSS code (E07000143), as CODE=NAME (E07000143=Breckland), or
+    /// as a name looked up in --register (mySociety's uk_local_authorities_current.csv).
+    ///
+    /// Example: scorecard new ./arp --name "Anglia Revenues Partnership" --short-name ARP E07000143=Breckland E07000244="East Suffolk"
+    #[command(after_help = exit::help(exit::NEW))]
+    New(NewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +201,46 @@ pub struct TestArgs {
     pub project: ProjectArg,
     #[command(flatten)]
     pub json: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    /// Sample extracts of one source (several files of the same layout give better guesses).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The source's id (lower-case letters, digits and `_`): `revenues`, `benefits`,
+    /// `hr_staff`, `hr_absence`, `budget` and `returns` are the ones the shipped indicators
+    /// read. Defaults to one made from the first file's name.
+    #[arg(long, value_name = "ID")]
+    pub source: Option<String>,
+    /// Where to write the draft; `-` for stdout. Defaults to sources/<ID>.toml in the project.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing sources/<ID>.toml, keeping it as sources/<ID>.toml.previous.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Folder to write the project into (created; must not hold a scorecard.toml yet).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The partner councils: GSS codes, CODE=NAME, or names found in --register.
+    #[arg(value_name = "PARTNER", required = true)]
+    pub partners: Vec<String>,
+    /// The partnership's full name, shown on every report.
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// A short name for file names and narrow columns.
+    #[arg(long, value_name = "TEXT")]
+    pub short_name: Option<String>,
+    /// mySociety's register of local authorities (uk_local_authorities_current.csv), to find
+    /// partners' codes by name and their other spellings.
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
 }
 
 /// Today's date: read once, by the binary, when `--as-of` is not given.

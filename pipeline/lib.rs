@@ -11,7 +11,7 @@
 //! quarantined; outputs released together). [`run`] strings the stages together for one
 //! night and [`job`] wraps it for cron (lock, records, skip when nothing changed). Each
 //! command has its room in [`cmd`] ([`cli`] parses their arguments); [`demo`] writes a
-//! complete synthetic project to try them on. Below every stage: [`common`] (text and number
+//! complete synthetic project to try them on, and [`setup`] a new partnership's first project. Below every stage: [`common`] (text and number
 //! helpers), [`fs`] (files written whole), [`periods`] (the financial-year calendar),
 //! [`exit`] (exit codes). Each module imports only from those before it in this list (checked
 //! by `tests/layers.rs`).
@@ -35,6 +35,7 @@ mod properties;
 pub mod publish;
 pub mod render;
 pub mod run;
+pub mod setup;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -56,7 +56,7 @@ fn assert_every_empty_value_is_explained(csv: &str) {
     for (key, row) in rows(csv) {
         if row[value].is_empty() {
             empty += 1;
-            let why = row[notes].replace("synthetic demo data, not real council figures", "");
+            let why = row[notes].replace("synthetic data, not real council figures", "");
             assert!(why.trim_matches([';', ' ']).len() > 10, "{key:?} is empty with no reason: {:?}", row[notes]);
         }
     }

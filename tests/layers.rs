@@ -4,7 +4,7 @@
 use std::path::Path;
 
 /// The modules of `pipeline/`, bottom first. Test helpers are left out.
-const LAYERS: [&str; 19] = [
+const LAYERS: [&str; 20] = [
     "common",
     "fs",
     "periods",
@@ -21,6 +21,7 @@ const LAYERS: [&str; 19] = [
     "run",
     "job",
     "demo",
+    "setup",
     "cli",
     "cmd",
     "main",

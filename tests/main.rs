@@ -2,11 +2,13 @@
 
 mod benchmarks;
 mod check_files;
+mod cli;
 mod committee_pack;
 mod common;
 mod data_quality;
 mod deliveries;
 mod demo_end_to_end;
+mod first_night;
 mod fuzz_regressions;
 mod hostile;
 mod index_browser;

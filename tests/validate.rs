@@ -125,6 +125,53 @@ fn shipped_indicator_examples_pass_and_a_wrong_one_fails() {
     assert_eq!(json.as_array().unwrap().iter().filter(|r| r["passed"] == false).count(), 1);
 }
 
+/// A method's missing columns are named all at once, with every column it reads.
+#[test]
+fn every_missing_column_of_a_method_is_named_at_once() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let path = project.join("sources/revenues.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let renamed = text
+        .replace("field = \"net_debit\"", "field = \"charge\"")
+        .replace("field = \"collected\"", "field = \"paid\"");
+    std::fs::write(&path, renamed).unwrap();
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(78));
+    let err = stderr(&o);
+    let line = err
+        .lines()
+        .find(|l| l.contains("indicator `ctax_collection_rate`: method needs"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("needs columns `net_debit`, `collected` of source `revenues`")
+            && line.contains("reads `tax_type`, `liability_year`, `net_debit`, `collected`"),
+        "{line}"
+    );
+}
+
+/// The shipped advice (make `partners_present` an error where every council's data must
+/// arrive) leaves the worked examples passing, though an example gives one council's rows:
+/// completeness is judged across a month's deliveries, not by one file.
+#[test]
+fn examples_pass_with_partners_present_as_an_error() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let mut changed = 0;
+    for s in ["revenues", "benefits", "budget"] {
+        let path = project.join(format!("sources/{s}.toml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (head, tail) = text.split_once("kind = \"partners_present\"").unwrap();
+        let made_error = tail.replacen("severity = \"warning\"", "severity = \"error\"", 1);
+        changed += usize::from(made_error != tail);
+        std::fs::write(&path, format!("{head}kind = \"partners_present\"{made_error}")).unwrap();
+    }
+    assert_eq!(changed, 3, "every partners_present check made an error");
+    let o = scorecard(&["test", "--project", project.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("examples: 7 passed, 0 failed"), "{}", stderr(&o));
+}
+
 #[test]
 fn charnwood_example_configuration_is_valid_and_proves_itself() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/charnwood");

@@ -40,6 +40,9 @@ pub struct Converted {
     /// Per column, the sum of every data row's number (rejected rows included), for the
     /// reconciliation with the totals row.
     pub sums: Vec<f64>,
+    /// Per column, the cells that could not be read as its type (their rows are rejected and
+    /// their values are in no sum).
+    pub unread: Vec<usize>,
     /// Per totals row, per column: its number, if it holds one.
     pub totals: Vec<Vec<Option<f64>>>,
     /// Counts of rows the extract states in its totals and notes rows ("Total items: 5101").
@@ -119,6 +122,7 @@ struct Chunk {
     known_missing: Vec<usize>,
     unlisted: Vec<std::collections::BTreeMap<String, usize>>,
     sums: Vec<f64>,
+    unread: Vec<usize>,
     rejected: usize,
     type_rows: usize,
     type_failures: Vec<Finding>,
@@ -186,6 +190,7 @@ pub fn convert_rows(
         known_missing: vec![0; n],
         unlisted: vec![Default::default(); n],
         sums: vec![0.0; n],
+        unread: vec![0; n],
         totals,
         stated_counts,
     };
@@ -206,6 +211,7 @@ impl Converted {
         for k in 0..self.sums.len() {
             self.known_missing[k] += part.known_missing[k];
             self.sums[k] += part.sums[k];
+            self.unread[k] += part.unread[k];
         }
         for (all, some) in self.unlisted.iter_mut().zip(part.unlisted) {
             for (value, count) in some {
@@ -305,6 +311,7 @@ impl Chunk {
             known_missing: vec![0; columns],
             unlisted: vec![Default::default(); columns],
             sums: vec![0.0; columns],
+            unread: vec![0; columns],
             rejected: 0,
             type_rows: 0,
             type_failures: Vec::new(),
@@ -377,6 +384,7 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
                 }
                 Err(expected) => {
                     bad_type = true;
+                    out.unread[k] += 1;
                     (out.type_failures.len() < MAX_LISTED)
                         .then(|| (format!("{}: {expected}; the row is rejected", col.field), false))
                 }

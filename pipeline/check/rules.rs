@@ -437,9 +437,21 @@ fn totals(input: &Input, fields: &[String], tolerance: f64) -> Outcome {
         let all: f64 = values.iter().sum();
         let close = |t: f64| (rows_sum - t).abs() <= tolerance.max(t.abs() * 1e-12);
         if !close(last) && !close(all) {
+            let why = match conv.unread[k] {
+                0 if conv.rows_rejected > 0 => {
+                    " (rejected rows are in the sum, so they do not account for the difference)".to_string()
+                }
+                0 => String::new(),
+                n => format!(
+                    ": {n} cell{} of {f} could not be read (the rows are rejected, listed under the types check) and {} not in the sum, which may account for the difference of {}",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" },
+                    fmt_num(last - rows_sum)
+                ),
+            };
             failures.push(input.file_finding(
                 Some(fmt_num(last)),
-                format!("{f}: the rows add up to {}, the totals row says {}", fmt_num(rows_sum), fmt_num(last)),
+                format!("{f}: the rows add up to {}, the totals row says {}{why}", fmt_num(rows_sum), fmt_num(last)),
             ));
         }
     }
@@ -778,6 +790,36 @@ mod tests {
         assert_eq!((periods.checked, periods.failing), (14, 12));
         assert_eq!(failing(&x, "max_age").0, Status::Pass, "as at the run date");
         assert_eq!(failing(&x, "as_at_in_period:year").0, Status::Pass);
+    }
+
+    /// One unreadable money cell rejects its row and leaves its value out of the sum: the
+    /// totals message says so, with the difference it may account for.
+    #[test]
+    fn totals_message_names_unreadable_cells() {
+        let mut r = rows();
+        r[1][4] = "2OO"; // letters O for zeros: paid cannot be read, the row is rejected
+        r.push(vec!["Total", "", "", "2100", "1210", "", ""]);
+        let x = run("[[check]]\nkind = 'totals'\nfields = ['debit', 'paid']\n", &r, &[]);
+        let totals = x.checks.iter().find(|c| c.id == "totals:debit+paid").unwrap();
+        assert_eq!(totals.failing, 1, "{totals:?}");
+        assert_eq!(
+            totals.failures[0].message,
+            "paid: the rows add up to 1010, the totals row says 1210: 1 cell of paid could not be read (the rows are \
+             rejected, listed under the types check) and is not in the sum, which may account for the difference of 200"
+        );
+        // debit of the rejected row was read, so it is in the sum and agrees.
+        let mut r = rows();
+        r[1][0] = "Nowhere"; // not a partner: the row is rejected, its money still summed
+        r.push(vec!["Total", "", "", "2100", "1300", "", ""]);
+        let x = run("[[check]]\nkind = 'totals'\nfields = ['paid']\n", &r, &[]);
+        let totals = x.checks.iter().find(|c| c.id == "totals:paid").unwrap();
+        assert!(
+            totals.failures[0]
+                .message
+                .ends_with("(rejected rows are in the sum, so they do not account for the difference)"),
+            "{}",
+            totals.failures[0].message
+        );
     }
 
     #[test]

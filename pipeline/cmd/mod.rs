@@ -1,9 +1,11 @@
 //! The commands, one room each: `run` (the nightly job), `status`, `demo`, `check`,
-//! `validate` and `test`. Each takes its arguments from [`crate::cli`] and gives the process's
+//! `validate`, `test`, and `draft` and `new` for a new partnership's first project. Each takes its arguments from [`crate::cli`] and gives the process's
 //! exit code ([`crate::exit`]); the binary only parses, dispatches and exits.
 
 pub mod check;
 pub mod demo;
+pub mod draft;
+pub mod new;
 pub mod run;
 pub mod status;
 pub mod test;
@@ -23,6 +25,8 @@ pub fn dispatch(command: Command) -> i32 {
         Command::Check(a) => check::main(&a),
         Command::Validate(a) => validate::main(&a),
         Command::Test(a) => test::main(&a),
+        Command::Draft(a) => draft::main(&a),
+        Command::New(a) => new::main(&a),
     }
 }
 

@@ -87,6 +87,12 @@ pub struct Example {
     pub name: Spanned<String>,
     /// The run date (default: the day after the last extract's month ends).
     pub as_of: Option<toml::value::Datetime>,
+    /// The councils of the example's partnership, by name or code (default: those its rows
+    /// and expectations name). A partnership figure needs every one of them; a name that is
+    /// not one of the project's partners stands in for a council of its own, so an example
+    /// proves its definition in any partnership.
+    #[serde(default)]
+    pub partners: Vec<String>,
     pub given: Vec<Given>,
     pub expect: Vec<Expect>,
 }
@@ -633,7 +639,9 @@ impl IndicatorDef {
     fn method_problems(&self, sources: &[SourceDef], ids: &BTreeSet<&str>, sources_complete: bool) -> Vec<String> {
         let method = self.method.get_ref();
         let mut out = method.shape_problems();
-        for (source, fields) in method.needs() {
+        for (source, mut fields) in method.needs() {
+            let mut seen = BTreeSet::new();
+            fields.retain(|f| seen.insert(*f));
             if !ids.contains(source) {
                 if sources_complete {
                     out.push(format!("method reads source `{source}`, which no sources/*.toml defines"));
@@ -641,10 +649,17 @@ impl IndicatorDef {
                 continue;
             }
             let def = sources.iter().find(|s| s.id() == source).expect("id checked above");
-            for f in fields.iter().filter(|f| def.column(f).is_none()) {
+            let missing: Vec<&str> = fields.iter().copied().filter(|f| def.column(f).is_none()).collect();
+            if !missing.is_empty() {
+                // Every column the method reads, at once: a performance officer adds them
+                // together, not one per run of validate.
+                let listed = |fs: &[&str]| fs.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ");
                 out.push(format!(
-                    "method needs column `{f}` of source `{source}`, which {} does not define",
-                    def.path.display()
+                    "method needs column{} {} of source `{source}`, which {} does not define (the method reads {}; docs/reference.md lists each method's fields)",
+                    if missing.len() == 1 { "" } else { "s" },
+                    listed(&missing),
+                    def.path.display(),
+                    listed(&fields),
                 ));
             }
         }

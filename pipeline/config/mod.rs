@@ -13,6 +13,8 @@ pub const ALL: &str = "ALL";
 mod commentary;
 mod diagnostic;
 mod indicator;
+#[cfg(test)]
+mod reference;
 pub mod reports;
 mod rule;
 mod settings;
@@ -156,6 +158,26 @@ impl Project {
             .find(|p| p.code == code)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// `scorecard.toml` alone, validated, for tools that need the partners and limits of a
+/// project whose other definitions may not be written yet (`scorecard draft`); `None` when
+/// the folder has none.
+pub fn load_settings(root: &Path) -> Result<Option<Settings>, Vec<ConfigError>> {
+    let path = root.join("scorecard.toml");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut errors = Vec::new();
+    let settings = diagnostic::parse_file::<Settings>(&path, &mut errors);
+    if let Some(s) = &settings {
+        s.validate(&path, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(settings)
+    } else {
+        Err(errors)
     }
 }
 

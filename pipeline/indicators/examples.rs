@@ -6,10 +6,17 @@
 //! text), are checked and stored in a temporary store in as-at order, and the indicator is
 //! computed on the example's run date; every `expect` is compared with the figure for its
 //! partner and period, rounded to the indicator's decimals.
+//!
+//! An example runs in a partnership of its own: the councils it declares (`partners`), else
+//! those its rows and expectations name. A name that is one of the project's partners is that
+//! partner; any other stands in for a council of its own. So the shipped examples, written
+//! for Breckland, East Suffolk and Fenland, prove the same definitions in any partnership,
+//! and completeness (a partnership figure needs every council's extract) is judged on the
+//! councils the example covers.
 
 use super::IndicatorValue;
 use crate::check::{self, CheckEnv, Verdict};
-use crate::config::{Example, Expect, Given, IndicatorDef, Project};
+use crate::config::{Example, Expect, Given, IndicatorDef, Partner, Project};
 use crate::ingest::{find_layout, Cell, DateSystem, Grid, RawExtract};
 use crate::periods::Period;
 use crate::store::Store;
@@ -63,7 +70,38 @@ pub fn run(project: &Project, def: &IndicatorDef, ex: &Example) -> ExampleResult
     result
 }
 
+/// The councils of an example's partnership (see the module's notes); the project's own
+/// partners when the example names none (a partnership-only source without a council column).
+fn example_partners(project: &Project, ex: &Example) -> Vec<Partner> {
+    let mut names: Vec<String> = ex.partners.clone();
+    if names.is_empty() {
+        for g in &ex.given {
+            let Some(field) = project.source(&g.source).and_then(|s| s.partner_field()) else { continue };
+            names.extend(g.rows.iter().filter_map(|r| r.get(field)).map(text));
+        }
+        names.extend(ex.expect.iter().map(|e| e.partner.clone()));
+    }
+    let mut out: Vec<Partner> = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(super::ALL)) {
+        if out.iter().any(|p| p.matches(name)) {
+            continue;
+        }
+        out.push(match project.settings.partner.iter().find(|p| p.matches(name)) {
+            Some(p) => p.clone(),
+            None => Partner { code: name.to_string(), name: name.to_string(), aliases: Vec::new() },
+        });
+    }
+    if out.is_empty() {
+        project.settings.partner.clone()
+    } else {
+        out
+    }
+}
+
 fn evaluate(project: &Project, def: &IndicatorDef, ex: &Example) -> Result<Vec<(bool, String)>, Unrunnable> {
+    let mut own = project.clone();
+    own.settings.partner = example_partners(project, ex);
+    let project = &own;
     let dir = tempfile::tempdir().map_err(Unrunnable::TempStore)?;
     let mut store = Store::open(dir.path())?;
     let mut given: Vec<_> = ex.given.iter().collect();

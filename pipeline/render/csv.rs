@@ -37,7 +37,7 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
     header.extend(BENCHMARK_COLUMNS);
     header.push("notes");
     w.write_record(&header).expect("write to memory");
-    let synthetic = model.synthetic.then_some("synthetic demo data, not real council figures");
+    let synthetic = model.synthetic.then_some("synthetic data, not real council figures");
     for r in &model.values {
         let info = model.indicators.iter().find(|i| i.id == r.indicator_id).expect("indicator of a value");
         let decimals = (info.decimals as usize).max(2);

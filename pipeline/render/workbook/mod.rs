@@ -121,14 +121,14 @@ pub(super) fn rag_conditional_formats(
     Ok(())
 }
 
-/// The report's title, a line saying what the sheet shows and, for demo data, a warning;
+/// The report's title, a line saying what the sheet shows and, for synthetic data, a warning;
 /// returns the row after a blank one below them.
 pub(super) fn heading(ws: &mut Worksheet, m: &ReportModel, subtitle: &str) -> Result<u32, XlsxError> {
     ws.write_string_with_format(0, 0, &m.title, &Format::new().set_bold().set_font_size(14))?;
     ws.write_string(1, 0, subtitle)?;
     if m.synthetic {
         let warn = Format::new().set_bold().set_font_color(Color::RGB(0xD4351C));
-        ws.write_string_with_format(2, 0, "SYNTHETIC DEMO DATA: these are not real council figures.", &warn)?;
+        ws.write_string_with_format(2, 0, "SYNTHETIC DATA: these are not real council figures.", &warn)?;
         return Ok(4);
     }
     Ok(3)
@@ -186,7 +186,7 @@ pub fn render(m: &ReportModel) -> Result<Vec<u8>, XlsxError> {
             .set_title(&m.title)
             .set_author(&m.author)
             .set_company(&m.organisation)
-            .set_comment(if m.synthetic { "Synthetic demo data: not real council figures." } else { "" })
+            .set_comment(if m.synthetic { "Synthetic data: not real council figures." } else { "" })
             .set_creation_datetime(&created),
     );
     write_summary(&mut wb, m)?;
