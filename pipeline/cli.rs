@@ -127,6 +127,23 @@ pub enum Command {
     /// Example: scorecard new ./arp --name "Anglia Revenues Partnership" --short-name ARP E07000143=Breckland E07000244="East Suffolk"
     #[command(after_help = exit::help(exit::NEW))]
     New(NewArgs),
+    /// Approve a period's figures for publication, as they stand.
+    ///
+    /// Records in the store's audit log who approved which period (of one report, or of every
+    /// report), on the run date, with every figure of the period and a fingerprint of them and
+    /// of the extracts behind them. Until its period is approved, a report that needs approval
+    /// (`[report] require_approval`; by default the committee reports) says "DRAFT – not
+    /// approved for publication" on every page and in its metadata. The next run publishes it
+    /// without the mark.
+    ///
+    /// Example: scorecard approve --project /srv/scorecard --period "2025/26 Q2" --by "Head of Revenues"
+    #[command(after_help = exit::help(exit::APPROVE))]
+    Approve(ApproveArgs),
+    /// Check the store's audit log: every entry's SHA-256 and its link to the one before.
+    ///
+    /// Example: scorecard audit verify --project /srv/scorecard
+    #[command(after_help = exit::help(exit::AUDIT))]
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +258,41 @@ pub struct NewArgs {
     /// partners' codes by name and their other spellings.
     #[arg(long, value_name = "FILE")]
     pub register: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    #[command(flatten)]
+    pub as_of: AsOfArg,
+    /// The period approved: `2025/26 Q2`, `2025/26 M07` or `2025/26`.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: String,
+    /// One report (`joint-committee`, ...); every report of the period without it.
+    #[arg(long, value_name = "REPORT")]
+    pub report: Option<String>,
+    /// Who approves (name and role, as the record should say).
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// A note kept with the approval.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub action: AuditAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check every entry of `store/audit.jsonl`; name the first that breaks the chain.
+    Verify {
+        #[command(flatten)]
+        project: ProjectArg,
+    },
 }
 
 /// Today's date: read once, by the binary, when `--as-of` is not given.

@@ -78,6 +78,24 @@ pub const NEW: Meanings = &[
     (FAILED, "Nothing was written: the folder already holds a `scorecard.toml`, a partner is neither a GSS code nor a name the register knows, or the folder cannot be written."),
 ];
 
+/// `scorecard approve`.
+pub const APPROVE: Meanings = &[
+    (OK, "The approval was recorded in the audit log; the next run publishes the period's reports without the draft mark."),
+    (FAILED, "Nothing was recorded: the period has no figures, the report or period is unknown, the approver is not named, or the audit log fails its check or cannot be written."),
+    (LOCKED, "Another run holds the project's lock; nothing was recorded (try again later)."),
+    (INVALID_CONFIG, CONFIG),
+];
+
+/// `scorecard audit verify`.
+pub const AUDIT: Meanings = &[
+    (OK, "Every entry of the audit log is whole and linked to the one before (or there is no log yet)."),
+    (
+        COMPLETED_WITH_PROBLEMS,
+        "An entry was changed, removed or inserted, or the log was cut short; the first such entry is named.",
+    ),
+    (INVALID_CONFIG, CONFIG),
+];
+
 /// The exit codes as `--help` shows them, after the options.
 pub fn help(meanings: Meanings) -> String {
     let mut out = String::from("Exit codes:\n");

@@ -8,7 +8,7 @@
 //! beside-written` (a file's reason and feedback written, the file not yet moved),
 //! `archive:stored` (an extract stored, not yet archived), `release:staged` (every output
 //! written into the release, none current), `release:committing` (the first output made
-//! current, the others not yet).
+//! current, the others not yet), `audit:writing` (an entry about to be added to the audit log).
 
 use std::sync::OnceLock;
 

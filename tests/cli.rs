@@ -4,7 +4,7 @@
 use crate::common::*;
 use scorecard::exit;
 
-const COMMANDS: [(&str, exit::Meanings); 8] = [
+const COMMANDS: [(&str, exit::Meanings); 10] = [
     ("run", exit::RUN),
     ("demo", exit::DEMO),
     ("check", exit::CHECK),
@@ -13,6 +13,8 @@ const COMMANDS: [(&str, exit::Meanings); 8] = [
     ("test", exit::TEST),
     ("draft", exit::DRAFT),
     ("new", exit::NEW),
+    ("approve", exit::APPROVE),
+    ("audit", exit::AUDIT),
 ];
 
 #[test]

@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real files in temporary folders.
 
+mod approval;
 mod benchmarks;
 mod check_files;
 mod cli;

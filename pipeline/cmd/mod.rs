@@ -1,7 +1,10 @@
 //! The commands, one room each: `run` (the nightly job), `status`, `demo`, `check`,
-//! `validate`, `test`, and `draft` and `new` for a new partnership's first project. Each takes its arguments from [`crate::cli`] and gives the process's
+//! `validate`, `test`, `draft` and `new` for a new partnership's first project, and
+//! `approve` and `audit` for sign-off. Each takes its arguments from [`crate::cli`] and gives the process's
 //! exit code ([`crate::exit`]); the binary only parses, dispatches and exits.
 
+pub mod approve;
+pub mod audit;
 pub mod check;
 pub mod demo;
 pub mod draft;
@@ -27,6 +30,8 @@ pub fn dispatch(command: Command) -> i32 {
         Command::Test(a) => test::main(&a),
         Command::Draft(a) => draft::main(&a),
         Command::New(a) => new::main(&a),
+        Command::Approve(a) => approve::main(&a),
+        Command::Audit(a) => audit::main(&a),
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Status {
     pub missing: Vec<String>,
     /// The reports the last run produced (or found up to date).
     pub reports: Vec<PathBuf>,
+    /// Reports published so far whose period needs approval and has none yet
+    /// (`scorecard approve`): `joint-committee 2025/26 Q2`.
+    pub awaiting_approval: Vec<String>,
     pub index: Option<PathBuf>,
 }
 
@@ -72,7 +75,9 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
     let lock =
         std::fs::read_to_string(crate::job::lock::lock_path(&project.root)).ok().filter(|s| !s.trim().is_empty());
     let index = output.join("index.html");
+    let awaiting_approval = awaiting_approval(project, &output);
     Status {
+        awaiting_approval,
         project: project.root.clone(),
         last_run: record.as_ref().map(|r| {
             let count = |s: FileStatus| {
@@ -98,6 +103,29 @@ pub fn status(project: &Project, as_of: NaiveDate) -> Status {
             .unwrap_or_default(),
         index: index.is_file().then_some(index),
     }
+}
+
+/// Every (report, period) the output folder's `reports.json` lists whose report needs
+/// approval and whose period has none in the audit log (every one, if the log fails its check).
+fn awaiting_approval(project: &Project, output: &std::path::Path) -> Vec<String> {
+    let listed: Vec<serde_json::Value> = std::fs::read(output.join("reports.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let store = project.folder(&project.settings.folders.store);
+    let approvals = crate::store::audit::read(&store).map(|e| crate::store::audit::approvals(&e)).unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for r in &listed {
+        let (Some(report), Some(period)) = (r["report"].as_str(), r["period"].as_str()) else { continue };
+        let wanted = project.settings.report.requires_approval(report)
+            && !period.is_empty()
+            && !crate::store::audit::is_approved(&approvals, report, period);
+        let item = format!("{report} {period}");
+        if wanted && !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 impl Status {
@@ -138,6 +166,13 @@ impl Status {
         out.push_str(&format!("reports of the last run: {}\n", self.reports.len()));
         for r in &self.reports {
             out.push_str(&format!("  {}\n", r.display()));
+        }
+        out.push_str(&format!("periods awaiting approval for publication: {}\n", self.awaiting_approval.len()));
+        for a in &self.awaiting_approval {
+            out.push_str(&format!(
+                "  {a} (scorecard approve --period \"{}\" --by NAME)\n",
+                a.split_once(' ').map_or("", |x| x.1)
+            ));
         }
         if let Some(i) = &self.index {
             out.push_str(&format!("index for clerks: {}\n", i.display()));

@@ -16,6 +16,9 @@ pub struct ReportKind {
     pub per_partner: bool,
     /// The period reported: the latest complete quarter or month.
     pub period: PeriodKind,
+    /// Published only once its period is approved (`scorecard approve`), unless
+    /// `[report] require_approval` says otherwise: committee reports are public records.
+    pub approval_by_default: bool,
 }
 
 /// Every report the tool can produce.
@@ -27,6 +30,7 @@ pub const KINDS: [ReportKind; 4] = [
         audience: None,
         per_partner: true,
         period: PeriodKind::Quarter,
+        approval_by_default: true,
     },
     ReportKind {
         id: "oib-dashboard",
@@ -35,6 +39,7 @@ pub const KINDS: [ReportKind; 4] = [
         audience: Some("Operational Improvement Board"),
         per_partner: false,
         period: PeriodKind::Month,
+        approval_by_default: false,
     },
     ReportKind {
         id: "data-quality",
@@ -43,6 +48,7 @@ pub const KINDS: [ReportKind; 4] = [
         audience: Some("Managers"),
         per_partner: false,
         period: PeriodKind::Month,
+        approval_by_default: false,
     },
     ReportKind {
         id: "charnwood-quarterly",
@@ -51,6 +57,7 @@ pub const KINDS: [ReportKind; 4] = [
         audience: None,
         per_partner: false,
         period: PeriodKind::Quarter,
+        approval_by_default: true,
     },
 ];
 

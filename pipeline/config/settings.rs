@@ -166,6 +166,22 @@ pub struct ReportSettings {
     /// `charnwood-quarterly`), each typeset from `report-templates/<id>.typ`.
     #[serde(default = "default_reports")]
     pub reports: Vec<String>,
+    /// Whether reports wait for `scorecard approve` before they are published without a
+    /// draft mark: `true` or `false` for every report; left out, committee reports
+    /// (`joint-committee`, `charnwood-quarterly`) wait and internal dashboards do not.
+    #[serde(default)]
+    pub require_approval: Option<bool>,
+}
+
+impl ReportSettings {
+    /// Whether a report needs its period approved before it is published without a draft
+    /// mark.
+    pub fn requires_approval(&self, report: &str) -> bool {
+        match self.require_approval {
+            Some(all) => all,
+            None => super::reports::kind(report).is_some_and(|k| k.approval_by_default),
+        }
+    }
 }
 
 fn default_reports() -> Vec<String> {
@@ -181,7 +197,12 @@ fn default_author() -> String {
 
 impl Default for ReportSettings {
     fn default() -> Self {
-        ReportSettings { meeting: default_meeting(), author: default_author(), reports: default_reports() }
+        ReportSettings {
+            meeting: default_meeting(),
+            author: default_author(),
+            reports: default_reports(),
+            require_approval: None,
+        }
     }
 }
 

@@ -87,6 +87,8 @@ fn inputs(project: &Project) -> Vec<PathBuf> {
     ];
     let store = project.folder(&project.settings.folders.store);
     files.push(store.join("manifest.json"));
+    // An approval changes the reports (their draft mark).
+    files.push(crate::store::audit::path(&store));
     for dir in [
         root.join("sources"),
         root.join("indicators"),

@@ -373,6 +373,10 @@ pub struct ReportModel {
     pub benchmark: super::benchmark::BenchmarkSection,
     /// Data-quality problems accepted for a time (`waivers.toml`).
     pub waivers: Vec<WaiverInfo>,
+    /// The (report or `all`, period) pairs approved for publication (`scorecard approve`),
+    /// from the store's audit log.
+    #[serde(skip)]
+    pub approved: Vec<(String, String)>,
 }
 
 /// An accepted data-quality problem, as the data-quality report lists it.
@@ -448,6 +452,7 @@ impl ReportModel {
             characteristics: crate::config::Characteristic::ALL.iter().map(|c| c.name().to_string()).collect(),
             benchmark: Default::default(),
             waivers: project.waivers.iter().map(|w| waiver_info(project, w, as_of)).collect(),
+            approved: Vec::new(),
         }
     }
 

@@ -71,6 +71,9 @@ pub struct Focus {
     pub perspectives: Vec<String>,
     /// What the first page says: statuses counted, results off target, changes.
     pub first_page: super::summary::FirstPage,
+    /// The report needs its period approved for publication and it is not: every page and
+    /// the PDF's metadata say "DRAFT – not approved for publication".
+    pub draft: bool,
 }
 
 fn period_text(p: &Period) -> String {
@@ -202,7 +205,10 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
         .collect();
     let first_page = super::summary::first_page(project, m, partner, frame.period, period_text);
     let Frame { period, fy, quarter_labels, .. } = frame;
+    let label = period.map(|p| p.label()).unwrap_or_default();
+    let approved = m.approved.iter().any(|(r, p)| (r == kind.id || r == "all") && *p == label);
     Focus {
+        draft: project.settings.report.requires_approval(kind.id) && !approved,
         report: kind.id.to_string(),
         title: kind.title.to_string(),
         audience: kind.audience.map(str::to_string).unwrap_or_else(|| m.meeting.clone()),

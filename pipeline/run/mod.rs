@@ -530,6 +530,16 @@ pub fn build_model(
     let quality = render::model::source_quality(project, &deliveries, &missing, &records, &files, as_of);
     let mut model = ReportModel::build(project, &values, files, store.extracts().to_vec(), quality, &breakdowns, as_of);
     model.missing = missing;
+    // Approvals for publication, from the audit log; a log that fails its check approves
+    // nothing (every report needing approval is marked draft) and is reported.
+    let store_dir = project.folder(&project.settings.folders.store);
+    match crate::store::audit::read(&store_dir) {
+        Ok(entries) => {
+            model.approved =
+                crate::store::audit::approvals(&entries).into_iter().map(|(_, a)| (a.report, a.period)).collect()
+        }
+        Err(e) => warnings.push(format!("{e}; no approval is taken from it, so reports needing one are marked draft")),
+    }
     model.replacements = store.replacements().iter().cloned().map(|r| Replaced::of(project, r)).collect();
     let indicators_seconds = since(clock);
     let clock = Instant::now();

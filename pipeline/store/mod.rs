@@ -15,6 +15,7 @@
 //! finishes what a killed run left and migrates a store of the old layout. The record of
 //! every extract's data-quality checks is kept beside them (`store/quality/`).
 
+pub mod audit;
 pub mod coverage;
 pub mod manifest;
 pub mod paths;

@@ -1,0 +1,29 @@
+//! `scorecard audit verify`: the store's audit log checked entry by entry
+//! ([`crate::store::audit`]).
+
+use crate::cli::{AuditAction, AuditArgs};
+use crate::exit;
+
+pub fn main(a: &AuditArgs) -> i32 {
+    let AuditAction::Verify { project } = &a.action;
+    let p = match super::load(&project.project) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let store = p.folder(&p.settings.folders.store);
+    match crate::store::audit::read(&store) {
+        Ok(entries) => {
+            let approvals = crate::store::audit::approvals(&entries).len();
+            println!(
+                "{}: {} entries, every one whole and linked to the one before ({approvals} approvals)",
+                crate::store::audit::path(&store).display(),
+                entries.len()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            exit::COMPLETED_WITH_PROBLEMS
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Sign-off: a committee report says "DRAFT – not approved for publication" on every page
+//! and in its metadata until `scorecard approve` records its period in the audit log; the log
+//! names an edited entry, and a kill while approving leaves it whole.
+
+use crate::common::*;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const AS_OF: &str = "2026-04-07";
+const DRAFT: &str = "DRAFT – not approved for publication";
+
+fn pdf_title(path: &Path) -> Option<String> {
+    let o = Command::new("pdfinfo").arg(path).output().ok()?;
+    let info = String::from_utf8_lossy(&o.stdout).into_owned();
+    info.lines().find_map(|l| l.strip_prefix("Title:")).map(|t| t.trim().to_string())
+}
+
+fn approve(project: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["approve", "--project", project.to_str().unwrap(), "--as-of", AS_OF];
+    args.extend(extra);
+    scorecard(&args)
+}
+
+#[test]
+fn an_unapproved_period_is_marked_draft_and_an_approved_one_is_not() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let (code, _) = run_json(&project, AS_OF);
+    assert!(code <= 1);
+    let out = project.join("output");
+    let jc = out.join(format!("scorecard-ARP-demo-{AS_OF}-joint-committee.pdf"));
+    let dashboard = out.join(format!("scorecard-ARP-demo-{AS_OF}-oib-dashboard.pdf"));
+    if let (Some(text), Some(pages)) = (pdf_text(&jc, None), pdf_text(&jc, Some((2, 2)))) {
+        assert!(text.matches(DRAFT).count() >= 2 * 8, "on every page, top and bottom: {}", text.matches(DRAFT).count());
+        assert!(pages.contains(DRAFT), "page 2");
+        assert!(pdf_title(&jc).unwrap().ends_with(&format!("({DRAFT})")), "{:?}", pdf_title(&jc));
+        assert!(!pdf_text(&dashboard, None).unwrap().contains(DRAFT), "an internal dashboard needs no approval");
+    } else {
+        eprintln!("note: pdftotext (poppler-utils) is not installed; PDF text not checked");
+    }
+    let status = scorecard(&["status", "--project", project.to_str().unwrap(), "--as-of", AS_OF, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert!(json["awaiting_approval"].as_array().unwrap().iter().any(|a| a == "joint-committee 2025/26 Q4"), "{json}");
+
+    // Nothing is recorded without a name, for an unknown period, or for a period without figures.
+    assert_eq!(approve(&project, &["--period", "2025/26 Q4", "--by", " "]).status.code(), Some(2));
+    assert_eq!(approve(&project, &["--period", "Q9", "--by", "A N Other"]).status.code(), Some(2));
+    let o = approve(&project, &["--period", "2030/31 Q1", "--by", "A N Other"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no figures for 2030/31 Q1"), "{}", stderr(&o));
+    assert!(!project.join("store/audit.jsonl").exists(), "nothing recorded");
+
+    let o = approve(
+        &project,
+        &["--period", "2025/26 Q4", "--by", "Head of Revenues", "--note", "Joint Committee 21 April"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("approved 2025/26 Q4 (every report) by Head of Revenues on 07/04/2026"),
+        "{}",
+        stderr(&o)
+    );
+    let log = std::fs::read_to_string(project.join("store/audit.jsonl")).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (entry["seq"].as_u64(), entry["on"].as_str()),
+        (Some(1), Some(AS_OF)),
+        "the run clock, not the wall clock"
+    );
+    assert!(entry["detail"]["figures"].as_array().unwrap().len() > 20, "every figure of the period is kept");
+    let verify = scorecard(&["audit", "verify", "--project", project.to_str().unwrap()]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+
+    // The approval changes the reports: the next run publishes them without the mark.
+    let (code, json) = run_json(&project, AS_OF);
+    assert!(code <= 1, "{json}");
+    if let Some(text) = pdf_text(&jc, None) {
+        assert!(!text.contains(DRAFT), "approved");
+        assert!(!pdf_title(&jc).unwrap().contains("DRAFT"));
+    }
+    let status = scorecard(&["status", "--project", project.to_str().unwrap(), "--as-of", AS_OF, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert!(!json["awaiting_approval"].as_array().unwrap().iter().any(|a| a == "joint-committee 2025/26 Q4"), "{json}");
+
+    // An edited entry is named.
+    std::fs::write(project.join("store/audit.jsonl"), log.replacen("Head of Revenues", "Head of Finance", 1)).unwrap();
+    let verify = scorecard(&["audit", "verify", "--project", project.to_str().unwrap()]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(stderr(&verify).contains("entry 1: its content does not match its SHA-256"), "{}", stderr(&verify));
+}
+
+#[test]
+fn a_kill_while_approving_leaves_the_log_whole() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let (code, _) = run_json(&project, AS_OF);
+    assert!(code <= 1);
+    let o = approve(&project, &["--period", "2025/26 M12", "--by", "Head of Revenues"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = std::fs::read(project.join("store/audit.jsonl")).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(["approve", "--project", project.to_str().unwrap(), "--as-of", AS_OF])
+        .args(["--period", "2025/26 Q4", "--by", "Head of Revenues"])
+        .env("SCORECARD_PAUSE_AT", "audit:writing")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap() > 0 && !line.contains("paused at audit:writing") {
+        line.clear();
+    }
+    assert!(line.contains("paused at audit:writing"), "the approval reached the write");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read(project.join("store/audit.jsonl")).unwrap(), before, "the log as it was");
+    let verify = scorecard(&["audit", "verify", "--project", project.to_str().unwrap()]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+    // The killed approval's lock is taken over, and approving again works.
+    let o = approve(&project, &["--period", "2025/26 Q4", "--by", "Head of Revenues"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(project.join("store/audit.jsonl")).unwrap().lines().count(), 2);
+}
