@@ -377,6 +377,8 @@ pub struct ReportModel {
     /// from the store's audit log.
     #[serde(skip)]
     pub approved: Vec<(String, String)>,
+    /// Figures of approved periods that read differently now, and why.
+    pub restatements: Vec<crate::store::audit::Restatement>,
 }
 
 /// An accepted data-quality problem, as the data-quality report lists it.
@@ -453,6 +455,7 @@ impl ReportModel {
             benchmark: Default::default(),
             waivers: project.waivers.iter().map(|w| waiver_info(project, w, as_of)).collect(),
             approved: Vec::new(),
+            restatements: Vec::new(),
         }
     }
 

@@ -230,6 +230,10 @@ fn accept(
                 summary.replaced.push(r);
             }
             summary.warnings.extend(stored.warnings);
+            for c in x.checks.iter().filter(|c| c.waiver.is_some()) {
+                let waiver = c.waiver.as_deref().unwrap_or_default();
+                summary.waived.push(format!("{}: check {} accepted by a waiver ({waiver})", x.file_name, c.id));
+            }
             crate::testpoint::reached("archive:stored");
             archive(taken, report, &places.archive, sha256);
         }

@@ -7,6 +7,7 @@
 //! [`RunSummary`] whose `exit_code` follows [`crate::exit`]. One broken file never stops the
 //! others; if rendering fails, nothing is published for the run.
 
+mod audit;
 mod error;
 mod fate;
 pub mod intake;
@@ -143,6 +144,9 @@ pub struct RunSummary {
     /// that run's, still current).
     #[serde(default)]
     pub skipped: bool,
+    /// Data-quality failures of this run's files that a waiver accepted, each in words.
+    #[serde(default)]
+    pub waived: Vec<String>,
     /// Time spent in each stage.
     #[serde(default)]
     pub seconds: StageSeconds,
@@ -174,6 +178,7 @@ impl RunSummary {
             missing: Vec::new(),
             repairs: Vec::new(),
             skipped: false,
+            waived: Vec::new(),
             seconds: StageSeconds::default(),
         }
     }
@@ -316,6 +321,11 @@ fn night(
     summary.warnings.extend(built.warnings);
     summary.stale = built.model.quality.iter().filter(|q| q.stale).map(|q| q.statement.clone()).collect();
     let model = built.model;
+    let store_dir = project.folder(&project.settings.folders.store);
+    let recorded = audit::record(project, &store_dir, as_of, &summary.replaced, &summary.waived, &model.restatements);
+    if let Err(e) = recorded {
+        summary.warnings.push(format!("adding to the audit log: {e}"));
+    }
     let templates = render::pdf::Templates::load(&project.root.join("report-templates"))?;
     let clock = Instant::now();
     let mut rendered = render_tables(&model)?;
@@ -536,7 +546,17 @@ pub fn build_model(
     match crate::store::audit::read(&store_dir) {
         Ok(entries) => {
             model.approved =
-                crate::store::audit::approvals(&entries).into_iter().map(|(_, a)| (a.report, a.period)).collect()
+                crate::store::audit::approvals(&entries).into_iter().map(|(_, a)| (a.report, a.period)).collect();
+            model.restatements = crate::publish::approve::restatements(project, store, &values, &entries);
+            for r in &model.restatements {
+                let row = model
+                    .values
+                    .iter_mut()
+                    .find(|v| v.indicator_id == r.indicator && v.partner_code == r.partner && v.period == r.period);
+                if let Some(v) = row {
+                    v.note = if v.note.is_empty() { r.sentence() } else { format!("{}; {}", v.note, r.sentence()) };
+                }
+            }
         }
         Err(e) => warnings.push(format!("{e}; no approval is taken from it, so reports needing one are marked draft")),
     }

@@ -1,5 +1,6 @@
-//! `store/audit.jsonl`: the record of what was decided about the figures (an approval for
-//! publication, to begin with), one JSON object a line, that cannot be edited unnoticed.
+//! `store/audit.jsonl`: the record of what was decided about the figures and what changed
+//! them (approvals for publication, restatements, extracts replaced, waivers applied,
+//! definition files changed), one JSON object a line, that cannot be edited unnoticed.
 //!
 //! Each entry carries its number, the run date it was made on (the run clock, never the
 //! wall clock), what it records, the SHA-256 of the line before it (`previous`; 64 zeros for
@@ -27,7 +28,8 @@ pub struct Entry {
     pub seq: u64,
     /// The run date it was made on (`--as-of`).
     pub on: NaiveDate,
-    /// What it records: `approval`.
+    /// What it records: `approval`, `restatement`, `replacement`, `waiver` or
+    /// `definitions`.
     pub kind: String,
     /// The record itself (for an approval: [`Approval`]).
     pub detail: serde_json::Value,
@@ -105,6 +107,15 @@ fn verify_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>, AuditError> {
 
 /// Adds an entry (after verifying the log) and gives it. The caller holds the project's lock.
 pub fn append(store: &Path, on: NaiveDate, kind: &str, detail: serde_json::Value) -> Result<Entry, AuditError> {
+    let mut added = append_all(store, on, vec![(kind, detail)])?;
+    Ok(added.pop().expect("one entry added"))
+}
+
+/// Adds entries in one write (after verifying the log), or none if there are none.
+pub fn append_all(store: &Path, on: NaiveDate, new: Vec<(&str, serde_json::Value)>) -> Result<Vec<Entry>, AuditError> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
     let path = path(store);
     let old = match std::fs::read(&path) {
         Ok(b) => b,
@@ -112,20 +123,26 @@ pub fn append(store: &Path, on: NaiveDate, kind: &str, detail: serde_json::Value
         Err(source) => return Err(AuditError::Io { path, source }),
     };
     let entries = verify_bytes(&path, &old)?;
-    let previous = old
+    let mut previous = old
         .strip_suffix(b"\n")
         .map(|t| t.rsplit(|b| *b == b'\n').next().unwrap_or(t))
         .map(sha256_hex)
         .unwrap_or_else(|| GENESIS.to_string());
-    let mut e =
-        Entry { seq: entries.len() as u64 + 1, on, kind: kind.to_string(), detail, previous, sha256: String::new() };
-    e.sha256 = e.content_sha256();
     let mut bytes = old;
-    bytes.extend(serde_json::to_string(&e).expect("entry serialises").as_bytes());
-    bytes.push(b'\n');
+    let mut added = Vec::new();
+    for (n, (kind, detail)) in new.into_iter().enumerate() {
+        let seq = (entries.len() + n) as u64 + 1;
+        let mut e = Entry { seq, on, kind: kind.to_string(), detail, previous, sha256: String::new() };
+        e.sha256 = e.content_sha256();
+        let line = serde_json::to_string(&e).expect("entry serialises");
+        previous = sha256_hex(line.as_bytes());
+        bytes.extend(line.as_bytes());
+        bytes.push(b'\n');
+        added.push(e);
+    }
     crate::testpoint::reached("audit:writing");
     crate::fs::write_atomic(&path, &bytes).map_err(|source| AuditError::Io { path, source })?;
-    Ok(e)
+    Ok(added)
 }
 
 /// An approval of a period's figures for publication.
@@ -145,6 +162,37 @@ pub struct Approval {
     /// SHA-256 of the SHA-256s of every extract in the store when it was approved.
     pub extracts_sha256: String,
     pub extracts: usize,
+    /// The first 12 hex digits of the SHA-256 of every extract in the store when it was
+    /// approved: a restatement names the extracts that came after.
+    #[serde(default)]
+    pub extract_shas: Vec<String>,
+    /// Each indicator's definition as approved (a SHA-256 of its method and of the columns
+    /// it reads): a restatement says when the definition changed.
+    #[serde(default)]
+    pub definitions: std::collections::BTreeMap<String, String>,
+}
+
+/// A figure of an approved period that now reads differently, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Restatement {
+    pub indicator: String,
+    pub partner: String,
+    pub partner_name: String,
+    pub period: String,
+    /// As approved, and now (as the open-data CSV writes them; empty for no value).
+    pub was: String,
+    pub now: String,
+    pub because: String,
+    pub approved_on: NaiveDate,
+    pub approved_by: String,
+}
+
+impl Restatement {
+    /// "restated: was 56.58, now 56.91, because ...".
+    pub fn sentence(&self) -> String {
+        let v = |s: &str| if s.is_empty() { "no value".to_string() } else { s.to_string() };
+        format!("restated: was {}, now {}, because {}", v(&self.was), v(&self.now), self.because)
+    }
 }
 
 /// One figure as approved.
