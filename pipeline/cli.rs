@@ -144,6 +144,17 @@ pub enum Command {
     /// Example: scorecard audit verify --project /srv/scorecard
     #[command(after_help = exit::help(exit::AUDIT))]
     Audit(AuditArgs),
+    /// Explain how one figure was made, in words a performance officer can check by hand.
+    ///
+    /// The definition and counting rule, the numerator and denominator with their values, the
+    /// extracts used (file, SHA-256, as-at date, rows), the rows each condition of the
+    /// definition leaves out, the target, tolerance and the RAG rule that gave the status, the
+    /// comparison with the same period last year, and for a partnership figure each council's
+    /// part.
+    ///
+    /// Example: scorecard explain ctax_collection_rate --partner Fenland --period "2025/26 Q4"
+    #[command(after_help = exit::help(exit::EXPLAIN))]
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +289,25 @@ pub struct ApproveArgs {
     /// A note kept with the approval.
     #[arg(long, value_name = "TEXT", default_value = "")]
     pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    #[command(flatten)]
+    pub as_of: AsOfArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+    /// The indicator's id (`ctax_collection_rate`).
+    #[arg(value_name = "INDICATOR")]
+    pub indicator: String,
+    /// The partner: a code, a name, or ALL for the partnership.
+    #[arg(long, value_name = "PARTNER", default_value = "ALL")]
+    pub partner: String,
+    /// The period: `2025/26 Q2`, `2025/26 M07` or `2025/26`.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: String,
 }
 
 #[derive(Debug, Args)]

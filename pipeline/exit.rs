@@ -96,6 +96,13 @@ pub const AUDIT: Meanings = &[
     (INVALID_CONFIG, CONFIG),
 ];
 
+/// `scorecard explain`.
+pub const EXPLAIN: Meanings = &[
+    (OK, "The figure was explained."),
+    (FAILED, "There is no such figure (an unknown indicator, partner or period, or a period the data does not cover), or the store cannot be read."),
+    (INVALID_CONFIG, CONFIG),
+];
+
 /// The exit codes as `--help` shows them, after the options.
 pub fn help(meanings: Meanings) -> String {
     let mut out = String::from("Exit codes:\n");

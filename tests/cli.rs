@@ -4,7 +4,7 @@
 use crate::common::*;
 use scorecard::exit;
 
-const COMMANDS: [(&str, exit::Meanings); 10] = [
+const COMMANDS: [(&str, exit::Meanings); 11] = [
     ("run", exit::RUN),
     ("demo", exit::DEMO),
     ("check", exit::CHECK),
@@ -15,6 +15,7 @@ const COMMANDS: [(&str, exit::Meanings); 10] = [
     ("new", exit::NEW),
     ("approve", exit::APPROVE),
     ("audit", exit::AUDIT),
+    ("explain", exit::EXPLAIN),
 ];
 
 #[test]

@@ -9,6 +9,7 @@ mod common;
 mod data_quality;
 mod deliveries;
 mod demo_end_to_end;
+mod explain;
 mod first_night;
 mod fuzz_regressions;
 mod hostile;

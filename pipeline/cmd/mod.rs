@@ -1,6 +1,6 @@
 //! The commands, one room each: `run` (the nightly job), `status`, `demo`, `check`,
 //! `validate`, `test`, `draft` and `new` for a new partnership's first project, and
-//! `approve` and `audit` for sign-off. Each takes its arguments from [`crate::cli`] and gives the process's
+//! `approve`, `audit` and `explain` for sign-off and the story of a figure. Each takes its arguments from [`crate::cli`] and gives the process's
 //! exit code ([`crate::exit`]); the binary only parses, dispatches and exits.
 
 pub mod approve;
@@ -8,6 +8,7 @@ pub mod audit;
 pub mod check;
 pub mod demo;
 pub mod draft;
+pub mod explain;
 pub mod new;
 pub mod run;
 pub mod status;
@@ -32,6 +33,7 @@ pub fn dispatch(command: Command) -> i32 {
         Command::New(a) => new::main(&a),
         Command::Approve(a) => approve::main(&a),
         Command::Audit(a) => audit::main(&a),
+        Command::Explain(a) => explain::main(&a),
     }
 }
 

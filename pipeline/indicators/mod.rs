@@ -9,6 +9,7 @@
 
 pub mod compute;
 pub mod examples;
+pub mod explain;
 pub mod rag;
 
 pub use rag::{judge, Rag};

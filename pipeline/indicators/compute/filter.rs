@@ -17,7 +17,7 @@ pub(super) struct RatioSpec<'a> {
 
 /// One `where` condition as a polars expression, by the column's type. `fy` is the column
 /// holding the period's financial year.
-fn condition(def: &SourceDef, field: &str, value: &str) -> Expr {
+pub(in crate::indicators) fn condition(def: &SourceDef, field: &str, value: &str) -> Expr {
     let c = col(field);
     match value {
         BLANK => return c.is_null(),

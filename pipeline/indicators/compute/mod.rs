@@ -13,7 +13,7 @@
 //! - [`returned`]: values returned as values (KPI returns).
 //! - [`per_unit`]: one indicator's figures divided by another's (unit costs).
 
-mod filter;
+pub(super) mod filter;
 mod flow;
 mod outstanding;
 mod people;
@@ -125,7 +125,7 @@ pub(super) fn month_index(date_col: &str) -> Expr {
 }
 
 /// First year of the financial year of a date column.
-pub(super) fn financial_year(date_col: &str) -> Expr {
+pub(in crate::indicators) fn financial_year(date_col: &str) -> Expr {
     let year = col(date_col).dt().year().cast(DataType::Int32);
     when(col(date_col).dt().month().cast(DataType::Int32).gt_eq(lit(4))).then(year.clone()).otherwise(year - lit(1))
 }
