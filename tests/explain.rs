@@ -63,6 +63,20 @@ fn a_figure_is_explained_from_its_extracts_to_its_status() {
     let last = flow["rows"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["rows_after"].as_f64(), flow["denominator"].as_f64(), "{flow}");
 
+    // The workbook's Lineage sheet links the figure to the same extract and to this command.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(project.join(format!("output/scorecard-ARP-demo-{AS_OF}.xlsx"))).unwrap();
+    let lineage = book.worksheet_range("Lineage").unwrap();
+    let is = |c: Option<&calamine::Data>, v: &str| c.is_some_and(|c| *c == *v);
+    let row = lineage
+        .rows()
+        .find(|r| is(r.first(), "ctax_collection_rate") && is(r.get(3), "2025/26 Q4") && is(r.get(2), "Breckland"))
+        .expect("a Lineage row for the figure");
+    let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+    assert!(cells[7].contains(&x["sha256"].as_str().unwrap()[..12]), "{cells:?}");
+    assert_eq!(cells[8], "scorecard explain ctax_collection_rate --partner E07000143 --period \"2025/26 Q4\"");
+
     // Commentary is told; a figure that does not exist is refused.
     let (_, c) = explain(&project, &["nndr_collection_rate", "--partner", "Breckland", "--period", "2025/26 M12"]);
     assert!(c["commentary"][0].as_str().unwrap().contains("rating appeals"), "{c}");

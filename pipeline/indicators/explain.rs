@@ -308,39 +308,14 @@ fn evidence(
     as_of: NaiveDate,
 ) -> Result<(Vec<ExtractUsed>, Vec<RowStep>, String), ExplainError> {
     let method = def.method.get_ref();
-    let snapshot = matches!(method, Method::CollectionRate { .. } | Method::Ratio { period: PeriodRule::Snapshot, .. });
+    let snapshot = is_snapshot(method);
     let Some(source) = method.sources().first().map(|s| s.to_string()) else {
         return Ok((Vec::new(), Vec::new(), "made from two other figures: explain each of them".into()));
     };
     let Some(sdef) = project.source(&source) else { return Ok((Vec::new(), Vec::new(), String::new())) };
     let partner_col = sdef.partner_field();
-    let wanted = |part: &str| partner == ALL || part == partner || part == ALL;
-    let known_by = match method {
-        Method::OutstandingItems { .. } => p.end().min(as_of),
-        _ => as_of,
-    };
-    // The extracts: for a snapshot, each council's latest inside the period's last month; for
-    // records, every extract known by the run date (the latest version of each record wins).
-    let last = p.last_month();
-    let mut used: Vec<ExtractUsed> = Vec::new();
-    for (x, part) in store.parts(&source, known_by).into_iter().filter(|(_, part)| wanted(&part.partner)) {
-        if snapshot && !(last.start() <= x.as_at && x.as_at <= last.end()) {
-            continue;
-        }
-        let e = ExtractUsed {
-            source: source.clone(),
-            partner: part.partner.clone(),
-            as_at: x.as_at,
-            file: x.file_name.clone(),
-            sha256: x.sha256.clone(),
-            loaded_on: x.loaded_on,
-            rows: part.rows,
-        };
-        if snapshot {
-            used.retain(|u| u.partner != e.partner);
-        }
-        used.push(e);
-    }
+    let known_by = known_by(method, p, as_of);
+    let used = extracts_used(store, def, partner, p, as_of);
     let Some(all) = store.load(&source, known_by)? else { return Ok((used, Vec::new(), "no rows".into())) };
     // "(period year)" is the extract's year for a snapshot, the record's date's for a flow.
     let year_of = match method {
@@ -378,6 +353,100 @@ fn evidence(
         before = after;
     }
     Ok((used, rows, String::new()))
+}
+
+fn is_snapshot(method: &Method) -> bool {
+    matches!(method, Method::CollectionRate { .. } | Method::Ratio { period: PeriodRule::Snapshot, .. })
+}
+
+/// The date by which the versions a figure reads are known: the period end for items
+/// outstanding at it, else the run date.
+fn known_by(method: &Method, p: Period, as_of: NaiveDate) -> NaiveDate {
+    match method {
+        Method::OutstandingItems { .. } => p.end().min(as_of),
+        _ => as_of,
+    }
+}
+
+/// The extracts a figure reads, of every source its method reads: for a snapshot, each
+/// council's latest inside the period's last month; for records, every extract known by the
+/// run date (the latest version of each record wins). A per-unit figure reads none itself.
+pub fn extracts_used(
+    store: &Store,
+    def: &IndicatorDef,
+    partner: &str,
+    p: Period,
+    as_of: NaiveDate,
+) -> Vec<ExtractUsed> {
+    let method = def.method.get_ref();
+    let snapshot = is_snapshot(method);
+    let wanted = |part: &str| partner == ALL || part == partner || part == ALL;
+    let last = p.last_month();
+    let mut used: Vec<ExtractUsed> = Vec::new();
+    for source in method.sources() {
+        for (x, part) in
+            store.parts(source, known_by(method, p, as_of)).into_iter().filter(|(_, part)| wanted(&part.partner))
+        {
+            if snapshot && !(last.start() <= x.as_at && x.as_at <= last.end()) {
+                continue;
+            }
+            let e = ExtractUsed {
+                source: source.to_string(),
+                partner: part.partner.clone(),
+                as_at: x.as_at,
+                file: x.file_name.clone(),
+                sha256: x.sha256.clone(),
+                loaded_on: x.loaded_on,
+                rows: part.rows,
+            };
+            if snapshot {
+                used.retain(|u| !(u.source == e.source && u.partner == e.partner));
+            }
+            used.push(e);
+        }
+    }
+    used
+}
+
+/// The extracts of a figure in one line for a table: each snapshot extract by name and
+/// SHA-256; many record extracts by count, dates and the latest.
+pub fn extracts_line(used: &[ExtractUsed]) -> String {
+    // One file covering several councils is one extract.
+    let mut by_source: Vec<(&str, Vec<&ExtractUsed>)> = Vec::new();
+    for e in used {
+        match by_source.iter_mut().find(|(s, _)| *s == e.source) {
+            Some((_, v)) if v.iter().any(|x| x.sha256 == e.sha256) => {}
+            Some((_, v)) => v.push(e),
+            None => by_source.push((&e.source, vec![e])),
+        }
+    }
+    let date = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+    by_source
+        .iter()
+        .map(|(source, xs)| {
+            if xs.len() <= 4 {
+                let files: Vec<String> = xs
+                    .iter()
+                    .map(|x| {
+                        format!("{} as at {} (SHA-256 {})", x.file, date(x.as_at), &x.sha256[..12.min(x.sha256.len())])
+                    })
+                    .collect();
+                format!("{source}: {}", files.join("; "))
+            } else {
+                let latest = xs.iter().max_by_key(|x| x.as_at).expect("not empty");
+                let first = xs.iter().map(|x| x.as_at).min().expect("not empty");
+                format!(
+                    "{source}: {} extracts as at {} to {}, the latest {} (SHA-256 {})",
+                    xs.len(),
+                    date(first),
+                    date(latest.as_at),
+                    latest.file,
+                    &latest.sha256[..12.min(latest.sha256.len())]
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// A method's conditions on rows, in words and as expressions, in the order they are applied.

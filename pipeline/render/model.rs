@@ -379,6 +379,26 @@ pub struct ReportModel {
     pub approved: Vec<(String, String)>,
     /// Figures of approved periods that read differently now, and why.
     pub restatements: Vec<crate::store::audit::Restatement>,
+    /// Every figure of the reported periods with the extracts behind it (the workbook's
+    /// Lineage sheet).
+    #[serde(skip)]
+    pub figure_lineage: Vec<FigureLineage>,
+}
+
+/// One reported figure and the extracts behind it, as `scorecard explain` tells them.
+#[derive(Debug, Clone, Serialize)]
+pub struct FigureLineage {
+    pub indicator_id: String,
+    pub indicator_name: String,
+    pub partner_name: String,
+    pub period: String,
+    pub value_text: String,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// The extracts, in one line ([`crate::indicators::explain::extracts_line`]).
+    pub extracts: String,
+    /// The command that tells the whole story.
+    pub explain: String,
 }
 
 /// An accepted data-quality problem, as the data-quality report lists it.
@@ -456,6 +476,7 @@ impl ReportModel {
             waivers: project.waivers.iter().map(|w| waiver_info(project, w, as_of)).collect(),
             approved: Vec::new(),
             restatements: Vec::new(),
+            figure_lineage: Vec::new(),
         }
     }
 

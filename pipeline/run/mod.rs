@@ -560,6 +560,7 @@ pub fn build_model(
         }
         Err(e) => warnings.push(format!("{e}; no approval is taken from it, so reports needing one are marked draft")),
     }
+    model.figure_lineage = figure_lineage(project, store, &model.values, as_of);
     model.replacements = store.replacements().iter().cloned().map(|r| Replaced::of(project, r)).collect();
     let indicators_seconds = since(clock);
     let clock = Instant::now();
@@ -572,6 +573,43 @@ pub fn build_model(
     let benchmarking = crate::benchmark::standing::standings(project, &comparators, &values);
     let model = model.with_benchmarks(render::benchmark::section(project, &comparators, &benchmarking));
     Ok(Built { model, values: values.len(), warnings, seconds: (indicators_seconds, since(clock)) })
+}
+
+/// Every figure of the reported periods with the extracts it reads (the Lineage sheet).
+fn figure_lineage(
+    project: &Project,
+    store: &Store,
+    values: &[render::model::ValueRow],
+    as_of: NaiveDate,
+) -> Vec<render::model::FigureLineage> {
+    values
+        .iter()
+        .filter(|v| v.reported)
+        .filter_map(|v| {
+            let def = project.indicators.iter().find(|d| d.id() == v.indicator_id)?;
+            let period = crate::periods::Period::parse(&v.period)?;
+            let used = indicators::explain::extracts_used(store, def, &v.partner_code, period, as_of);
+            let extracts = if used.is_empty() {
+                "made from two other figures (see them above)".to_string()
+            } else {
+                indicators::explain::extracts_line(&used)
+            };
+            Some(render::model::FigureLineage {
+                indicator_id: v.indicator_id.clone(),
+                indicator_name: v.indicator_name.clone(),
+                partner_name: v.partner_name.clone(),
+                period: v.period.clone(),
+                value_text: v.value_text.clone(),
+                numerator: v.numerator,
+                denominator: v.denominator,
+                extracts,
+                explain: format!(
+                    "scorecard explain {} --partner {} --period \"{}\"",
+                    v.indicator_id, v.partner_code, v.period
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The report model of a project as its store stands, without reading the drop folder (for
