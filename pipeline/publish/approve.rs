@@ -108,7 +108,12 @@ pub fn restatements(
                 .find(|v| v.indicator_id == f.indicator && v.partner_code == f.partner && v.period == period)
                 .map(|v| value_text(project, v))
                 .unwrap_or_default();
-            if now == f.value {
+            // The same number shown with other decimals is the same figure.
+            let same = match (now.parse::<f64>(), f.value.parse::<f64>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => now == f.value,
+            };
+            if same {
                 continue;
             }
             let Some(def) = project.indicators.iter().find(|d| d.id() == f.indicator) else { continue };
