@@ -137,6 +137,10 @@ fn a_correction_after_approval_is_shown_as_a_restatement() {
     let p = project.to_str().unwrap();
     let o = scorecard(&["demo", p, "--no-run", "--per-council"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // Breckland's March revenues are late: approved without them, they arrive afterwards.
+    let late = "revenues_breckland_20260331.xlsx";
+    let held = dir.path().join(late);
+    std::fs::rename(project.join("drop").join(late), &held).unwrap();
     assert!(run_json(&project, AS_OF).0 <= 1);
     let o = approve(&project, &["--period", "2025/26 Q4", "--by", "Head of Revenues"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -163,6 +167,7 @@ fn a_correction_after_approval_is_shown_as_a_restatement() {
         Fenland,Council Tax,CT3000002,2025/26,1000.00,500.00,500.00,Reminder,Cash\n\
         Total,,,,2000.00,1500.00,500.00,,\n";
     std::fs::write(project.join("drop/revenues_fenland_20260331_corrected.csv"), corrected).unwrap();
+    std::fs::rename(&held, project.join("drop").join(late)).unwrap();
     let later = "2026-04-14";
     let (code, json) = run_json(&project, later);
     assert!(code <= 1, "{json}");
@@ -175,6 +180,13 @@ fn a_correction_after_approval_is_shown_as_a_restatement() {
     let csv = std::fs::read_to_string(out.join(format!("scorecard-ARP-demo-{later}.csv"))).unwrap();
     let row = csv.lines().find(|l| l.starts_with("ctax_collection_rate,E07000010,2025/26 Q4,")).unwrap();
     assert!(row.contains(&sentence), "{row}\n{sentence}");
+    // The late file: no value was approved, and now there is one.
+    let row = csv.lines().find(|l| l.starts_with("ctax_collection_rate,E07000143,2025/26 Q4,")).unwrap();
+    let now = row.split(',').nth(5).unwrap();
+    let arrived = format!(
+        "restated: was no value, now {now}, because revenues for Breckland as at 31/03/2026 arrived in file {late} on 14/04/2026"
+    );
+    assert!(!now.is_empty() && row.contains(&arrived), "{row}\n{arrived}");
     // The workbook's Values sheet.
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook(out.join(format!("scorecard-ARP-demo-{later}.xlsx"))).unwrap();

@@ -63,6 +63,11 @@ fn a_figure_is_explained_from_its_extracts_to_its_status() {
     let last = flow["rows"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["rows_after"].as_f64(), flow["denominator"].as_f64(), "{flow}");
 
+    // A rolling-year figure: the leavers are the rows its window keeps.
+    let (_, turnover) = explain(&project, &["staff_turnover_pct", "--period", "2025/26 Q4"]);
+    let last = turnover["rows"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["rows_after"].as_f64(), turnover["numerator"].as_f64(), "{turnover}");
+
     // The workbook's Lineage sheet links the figure to the same extract and to this command.
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> =

@@ -309,7 +309,12 @@ fn evidence(
 ) -> Result<(Vec<ExtractUsed>, Vec<RowStep>, String), ExplainError> {
     let method = def.method.get_ref();
     let snapshot = is_snapshot(method);
-    let Some(source) = method.sources().first().map(|s| s.to_string()) else {
+    // Sickness is counted over the absence records (the staff records give the average FTE).
+    let source = match method {
+        Method::SicknessDaysPerFte { absence_source, .. } => Some(absence_source.clone()),
+        _ => method.sources().first().map(|s| s.to_string()),
+    };
+    let Some(source) = source else {
         return Ok((Vec::new(), Vec::new(), "made from two other figures: explain each of them".into()));
     };
     let Some(sdef) = project.source(&source) else { return Ok((Vec::new(), Vec::new(), String::new())) };
@@ -338,11 +343,7 @@ fn evidence(
     }
     let steps = conditions(method, sdef, p);
     if steps.is_empty() {
-        return Ok((
-            used,
-            Vec::new(),
-            "this rolling-year method is not counted row by row here; its extracts are listed".into(),
-        ));
+        return Ok((used, Vec::new(), "not counted row by row; its extracts are listed".into()));
     }
     let mut rows = Vec::new();
     let mut before = lf.clone().select([len()]).collect()?.column("len")?.u32()?.get(0).unwrap_or(0) as usize;
@@ -494,6 +495,26 @@ fn conditions(method: &Method, sdef: &crate::config::SourceDef, p: Period) -> Ve
         }
         Method::Returned { code, .. } => {
             vec![(format!("indicator = {code}"), col(field::INDICATOR).eq(lit(code.clone())))]
+        }
+        // The rolling twelve months to the period end.
+        Method::TurnoverPct { .. } | Method::SicknessDaysPerFte { .. } => {
+            let first = Period::from_month_index(p.last_month().month_index() - 11).start();
+            let (ws, we) = (crate::periods::days_since_epoch(first), end);
+            let window = format!("{} to {}", first.format("%d/%m/%Y"), p.end().format("%d/%m/%Y"));
+            let day = |f: &str| col(f).cast(DataType::Int32);
+            if matches!(method, Method::TurnoverPct { .. }) {
+                vec![(
+                    format!("{} from {window} (the leavers)", field::LEAVING_DATE),
+                    day(field::LEAVING_DATE).gt_eq(lit(ws)).and(day(field::LEAVING_DATE).lt_eq(lit(we))),
+                )]
+            } else {
+                vec![(
+                    format!("absences overlapping {window} (an open absence runs to its extract's date)"),
+                    day(field::FIRST_DAY)
+                        .lt_eq(lit(we))
+                        .and(day(field::LAST_DAY).is_null().or(day(field::LAST_DAY).gt_eq(lit(ws)))),
+                )]
+            }
         }
         _ => Vec::new(),
     }
