@@ -145,25 +145,9 @@ pub fn explain(
         .iter()
         .find(|v| v.partner_code == code && v.period == p)
         .ok_or_else(|| ExplainError::NoFigure(def.id().into(), project.partner_name(&code), p.label(), as_of))?;
-    let scale = scale_of(project, def);
+    let scale = scale_of(def);
     let (extracts, rows, rows_note) = evidence(project, store, def, &code, p, as_of)?;
-    let parts = if code == ALL {
-        project
-            .settings
-            .partner
-            .iter()
-            .filter_map(|q| values.iter().find(|x| x.partner_code == q.code && x.period == p))
-            .map(|x| Part {
-                partner: x.partner_code.clone(),
-                partner_name: project.partner_name(&x.partner_code),
-                numerator: x.numerator,
-                denominator: x.denominator,
-                value: x.value,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let parts = if code == ALL { parts_of(project, &values, p) } else { Vec::new() };
     Ok(Explanation {
         indicator: def.id().to_string(),
         name: def.name.clone(),
@@ -194,26 +178,46 @@ pub fn explain(
             .iter()
             .map(|c| format!("{} Action: {} ({})", c.explanation, c.action, c.owner))
             .collect(),
-        waivers: project
-            .waivers
-            .iter()
-            .filter(|w| def.method.get_ref().sources().contains(&w.source.get_ref().as_str()) && w.expires_on >= as_of)
-            .map(|w| format!("{} check {}: {}", w.source.get_ref(), w.check.get_ref(), w.describe()))
-            .collect(),
+        waivers: waivers_of(project, def, as_of),
         restatement: None,
     })
 }
 
+/// Each council's part of a partnership figure.
+fn parts_of(project: &Project, values: &[IndicatorValue], p: Period) -> Vec<Part> {
+    project
+        .settings
+        .partner
+        .iter()
+        .filter_map(|q| values.iter().find(|x| x.partner_code == q.code && x.period == p))
+        .map(|x| Part {
+            partner: x.partner_code.clone(),
+            partner_name: project.partner_name(&x.partner_code),
+            numerator: x.numerator,
+            denominator: x.denominator,
+            value: x.value,
+        })
+        .collect()
+}
+
+/// The waivers of the sources an indicator reads that apply on the run date.
+fn waivers_of(project: &Project, def: &IndicatorDef, as_of: NaiveDate) -> Vec<String> {
+    let sources = def.method.get_ref().sources();
+    project
+        .waivers
+        .iter()
+        .filter(|w| sources.contains(&w.source.get_ref().as_str()) && w.expires_on >= as_of)
+        .map(|w| format!("{} check {}: {}", w.source.get_ref(), w.check.get_ref(), w.describe()))
+        .collect()
+}
+
 /// What the value is of its numerator and denominator: x 100 for rates, the method's scale
 /// for a ratio, 1 otherwise.
-fn scale_of(project: &Project, def: &IndicatorDef) -> f64 {
+fn scale_of(def: &IndicatorDef) -> f64 {
     match def.method.get_ref() {
         Method::CollectionRate { .. } | Method::TurnoverPct { .. } => 100.0,
         Method::Ratio { scale, .. } | Method::PerUnit { scale, .. } => *scale,
-        Method::Returned { .. } if def.unit == crate::config::Unit::Percent => {
-            let _ = project;
-            100.0
-        }
+        Method::Returned { .. } if def.unit == crate::config::Unit::Percent => 100.0,
         _ => 1.0,
     }
 }
