@@ -391,7 +391,8 @@ fn adopt(g: &mut Guess, col: &ColumnDef, partners: &[Partner]) {
         g.values = values;
         g.other = col.other.clone();
         g.new_codes = new_codes;
-        g.evidence = format!("{} distinct values, read as the shipped codes", g.profile.distinct().len());
+        let n = g.profile.distinct().len();
+        g.evidence = format!("{n} distinct value{}, read as the shipped codes", if n == 1 { "" } else { "s" });
         return;
     }
     let as_shipped = ColumnDef { percent_written_as: g.percent_written_as, ..trial(col.kind, g.percent_written_as) };
