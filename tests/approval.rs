@@ -3,9 +3,8 @@
 //! names an edited entry, and a kill while approving leaves it whole.
 
 use crate::common::*;
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const AS_OF: &str = "2026-04-07";
 const DRAFT: &str = "DRAFT – not approved for publication";
@@ -100,22 +99,9 @@ fn a_kill_while_approving_leaves_the_log_whole() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let before = std::fs::read(project.join("store/audit.jsonl")).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .args(["approve", "--project", project.to_str().unwrap(), "--as-of", AS_OF])
-        .args(["--period", "2025/26 Q4", "--by", "Head of Revenues"])
-        .env("SCORECARD_PAUSE_AT", "audit:writing")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while err.read_line(&mut line).unwrap() > 0 && !line.contains("paused at audit:writing") {
-        line.clear();
-    }
-    assert!(line.contains("paused at audit:writing"), "the approval reached the write");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let p = project.to_str().unwrap();
+    let args = ["approve", "--project", p, "--as-of", AS_OF, "--period", "2025/26 Q4", "--by", "Head of Revenues"];
+    kill_at_point(&args, "audit:writing");
     assert_eq!(std::fs::read(project.join("store/audit.jsonl")).unwrap(), before, "the log as it was");
     let verify = scorecard(&["audit", "verify", "--project", project.to_str().unwrap()]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));

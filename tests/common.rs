@@ -29,6 +29,34 @@ pub fn run_json_with(project: &Path, as_of: &str, extra: &[&str]) -> (i32, serde
     (code, json)
 }
 
+/// Starts the binary with `args`, waits until it pauses at test point `point`
+/// (`SCORECARD_PAUSE_AT`) and kills it with SIGKILL.
+pub fn kill_at_point(args: &[&str], point: &str) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
+        .args(args)
+        .env("SCORECARD_PAUSE_AT", point)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let mut seen = String::new();
+    loop {
+        line.clear();
+        if err.read_line(&mut line).unwrap() == 0 {
+            panic!("it ended before {point}: {seen}");
+        }
+        seen.push_str(&line);
+        if line.contains(&format!("paused at {point}")) {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// A demo project written (not run) into a fresh temporary folder.
 pub fn demo_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

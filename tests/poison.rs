@@ -228,28 +228,7 @@ fn a_file_replaced_in_the_drop_folder_during_a_run_is_loaded_by_the_next() {
 fn kill_at(project: &Path, point: &str, extra: &[&str]) {
     let mut args = vec!["run", "--project", project.to_str().unwrap(), "--as-of", AS_OF];
     args.extend(extra);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scorecard"))
-        .args(&args)
-        .env("SCORECARD_PAUSE_AT", point)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let mut seen = String::new();
-    loop {
-        line.clear();
-        if err.read_line(&mut line).unwrap() == 0 {
-            panic!("the run ended before {point}: {seen}");
-        }
-        seen.push_str(&line);
-        if line.contains(&format!("paused at {point}")) {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_at_point(&args, point);
 }
 
 #[test]

@@ -21,11 +21,9 @@ pub fn main(a: &AuditArgs) -> i32 {
             );
             // The last line's SHA-256: recorded elsewhere (a committee's minutes), it shows
             // later that the log up to here is unchanged.
-            if let Ok(bytes) = std::fs::read(crate::store::audit::path(&store)) {
-                let last = bytes.strip_suffix(b"\n").and_then(|b| b.rsplit(|c| *c == b'\n').next());
-                if let Some(line) = last {
-                    println!("SHA-256 of the last entry: {}", crate::common::sha256_hex(line));
-                }
+            let log = std::fs::read(crate::store::audit::path(&store)).unwrap_or_default();
+            if let Some(sha) = crate::store::audit::last_sha256(&log) {
+                println!("SHA-256 of the last entry: {sha}");
             }
             exit::OK
         }

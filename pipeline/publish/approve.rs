@@ -46,8 +46,8 @@ pub enum ApproveError {
 
 /// A figure's value as the open-data CSV writes it (at least two decimals; empty for none).
 fn value_text(project: &Project, v: &IndicatorValue) -> String {
-    let decimals = project.indicators.iter().find(|d| d.id() == v.indicator_id).map_or(2, |d| d.decimals.max(2));
-    v.value.map(|x| format!("{x:.*}", decimals as usize)).unwrap_or_default()
+    let decimals = project.indicators.iter().find(|d| d.id() == v.indicator_id).map_or(2, |d| d.decimals);
+    crate::render::format::csv_number(v.value, decimals)
 }
 
 /// Every figure of a period as the store gives it on `as_of`, as approved figures.

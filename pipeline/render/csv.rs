@@ -40,8 +40,7 @@ pub fn render(model: &ReportModel) -> Vec<u8> {
     let synthetic = model.synthetic.then_some("synthetic data, not real council figures");
     for r in &model.values {
         let info = model.indicators.iter().find(|i| i.id == r.indicator_id).expect("indicator of a value");
-        let decimals = (info.decimals as usize).max(2);
-        let num = |v: Option<f64>| v.map(|x| format!("{x:.decimals$}")).unwrap_or_default();
+        let num = |v: Option<f64>| super::format::csv_number(v, info.decimals);
         let b = model.benchmark.primary_group.as_ref().and_then(|g| {
             model.benchmark.rows.iter().find(|b| {
                 &b.group == g

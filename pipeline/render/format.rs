@@ -45,6 +45,13 @@ pub fn number_text(value: Option<f64>, unit: Unit, decimals: u8) -> String {
 }
 
 /// `1234567.891` with 2 decimals -> `1,234,567.89`.
+/// A value as the open-data CSV writes it: `.` decimals, at least two places, no thousands
+/// separators; empty for no value. Approvals record figures in the same form.
+pub fn csv_number(v: Option<f64>, decimals: u8) -> String {
+    let places = (decimals as usize).max(2);
+    v.map(|x| format!("{x:.places$}")).unwrap_or_default()
+}
+
 pub fn thousands(v: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, v.abs());
     let (int, frac) = s.split_once('.').map(|(i, f)| (i.to_string(), Some(f.to_string()))).unwrap_or((s.clone(), None));

@@ -105,6 +105,11 @@ fn verify_bytes(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>, AuditError> {
     Ok(out)
 }
 
+/// The SHA-256 of a log's last entry (what the next entry's `previous` will be).
+pub fn last_sha256(log: &[u8]) -> Option<String> {
+    log.strip_suffix(b"\n").map(|t| t.rsplit(|b| *b == b'\n').next().unwrap_or(t)).map(sha256_hex)
+}
+
 /// Adds an entry (after verifying the log) and gives it. The caller holds the project's lock.
 pub fn append(store: &Path, on: NaiveDate, kind: &str, detail: serde_json::Value) -> Result<Entry, AuditError> {
     let mut added = append_all(store, on, vec![(kind, detail)])?;
@@ -123,11 +128,7 @@ pub fn append_all(store: &Path, on: NaiveDate, new: Vec<(&str, serde_json::Value
         Err(source) => return Err(AuditError::Io { path, source }),
     };
     let entries = verify_bytes(&path, &old)?;
-    let mut previous = old
-        .strip_suffix(b"\n")
-        .map(|t| t.rsplit(|b| *b == b'\n').next().unwrap_or(t))
-        .map(sha256_hex)
-        .unwrap_or_else(|| GENESIS.to_string());
+    let mut previous = last_sha256(&old).unwrap_or_else(|| GENESIS.to_string());
     let mut bytes = old;
     let mut added = Vec::new();
     for (n, (kind, detail)) in new.into_iter().enumerate() {
