@@ -9,7 +9,7 @@
 //! Run: `cargo run --release --example bench_ingest` (see BENCHMARKS.md for figures).
 
 use calamine::Reader;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -196,6 +196,26 @@ fn calamine_alone(bytes: &[u8]) -> usize {
     range.used_cells().count()
 }
 
+/// The floor under any reader: inflating the sheet's XML and the shared strings from the
+/// zip, parsing nothing. Gives the bytes inflated.
+fn inflate(bytes: &[u8]) -> usize {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut n = 0;
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().map(|n| n.to_string()).unwrap_or_default();
+        if name.contains("worksheets/") || name.contains("sharedStrings") {
+            let mut out = Vec::with_capacity(f.size() as usize);
+            f.read_to_end(&mut out).unwrap();
+            n += out.len();
+        }
+    }
+    n
+}
+
+#[path = "common/measure.rs"]
+mod measure;
+
 fn project() -> scorecard::config::Project {
     let dir = std::env::temp_dir().join("scorecard-bench-project");
     if !dir.join("scorecard.toml").exists() {
@@ -249,6 +269,7 @@ fn main() {
             let t = Instant::now();
             let (n, c) = match args[1].as_str() {
                 "calamine" => (calamine_alone(&bytes), 0.0),
+                "inflate" => (inflate(&bytes), 0.0),
                 "checked" => ingest(&project, &file, &bytes, "bench_checked"),
                 _ => ingest(&project, &file, &bytes, "bench"),
             };
@@ -288,6 +309,8 @@ fn main() {
     };
     let (mut cal, mut ing, mut chk, mut ratios, mut extra) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut vs_floor, mut vs_polars, mut vs_pandas) = (Vec::new(), Vec::new(), Vec::new());
+    let f = file.display().to_string();
     let (mut m_cal, mut m_ing) = (0, 0);
     for round in 1..=rounds {
         let (t_cal, m, _) = child("calamine");
@@ -303,6 +326,30 @@ fn main() {
             t_ing / t_cal,
             (c_chk - c_ing) / t_ing * 100.0
         );
+        // The floor and the peers, on the same file in the same round: polars read_excel
+        // (fastexcel over calamine) and pandas with calamine, each to a typed table; the
+        // header is the sheet's fourth row.
+        let (t_floor, _, _) = child("inflate");
+        let polars = measure::peer("workbook-polars", &[&f, "3"]);
+        let pandas = measure::peer("workbook-pandas", &[&f, "3"]);
+        let mut line =
+            format!("round {round}: inflating the sheet XML {t_floor:.3} s (ingestion / it {:.2})", t_ing / t_floor);
+        vs_floor.push(t_ing / t_floor);
+        for (name, p, all) in
+            [("polars + fastexcel", &polars, &mut vs_polars), ("pandas + calamine", &pandas, &mut vs_pandas)]
+        {
+            if let Some(p) = p {
+                assert_eq!(p.rows, ROWS as usize, "{name} read every row");
+                line += &format!(
+                    "; {name} {:.3} s in the script, {:.3} s as a process (ingestion / it {:.2})",
+                    p.seconds,
+                    p.process,
+                    t_ing / p.seconds
+                );
+                all.push(t_ing / p.seconds);
+            }
+        }
+        println!("{line}");
         cal.push(t_cal);
         ing.push(t_ing);
         chk.push(t_chk);
@@ -333,6 +380,17 @@ fn main() {
         median(extra)
     );
     println!("peak memory / uncompressed sheet data: {:.2} (target < 5)", m_ing as f64 * 1024.0 / sheet_data as f64);
+    println!("ratios within each round, median (lowest-highest) of {rounds}:");
+    println!("  ingestion / inflating the sheet XML: {} (target <= 2.50)", measure::ratio_line(&vs_floor));
+    if !vs_polars.is_empty() {
+        println!(
+            "  ingestion / polars + fastexcel: {} (target <= 0.77, i.e. 1.3 times faster)",
+            measure::ratio_line(&vs_polars)
+        );
+    }
+    if !vs_pandas.is_empty() {
+        println!("  ingestion / pandas + calamine: {}", measure::ratio_line(&vs_pandas));
+    }
 
     // Several files: one after another, then in parallel.
     let project = project();

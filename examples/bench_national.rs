@@ -16,7 +16,7 @@
 //! `BENCH_SIZES` (default `30,100,300` councils), `BENCH_ROUNDS` (default 1),
 //! `BENCH_DIR` (default `$TMPDIR/scorecard-bench-national`).
 
-use measure::{child, copy_tree, median, Night, Raw};
+use measure::{child, copy_tree, median, peer, ratio_line, Night, Peer, Raw};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -181,6 +181,7 @@ fn parent() {
         );
         let run = root.join(format!("{councils}/run"));
         let (mut first, mut second, mut raws) = (Vec::new(), Vec::new(), Vec::new());
+        let mut peers: Vec<(Option<Peer>, Option<Peer>)> = Vec::new();
         for round in 1..=rounds {
             let raw: Raw = child(&["raw", &files[1].display().to_string()], 0);
             copy_tree(&base, &run);
@@ -202,10 +203,52 @@ fn parent() {
                 "{councils} councils, round {round}: raw read of May's CSV {:.2} s, peak {:.0} MB",
                 raw.wall, raw.peak_mb
             );
+            // The peers, on the same file, in the same round: polars and DuckDB doing the
+            // read, three checks, Parquet and the collection rate (bench/peers.py).
+            let out = root.join(format!("{councils}/peer-out"));
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).unwrap();
+            let (f, o) = (files[1].display().to_string(), out.display().to_string());
+            let polars = peer("national-polars", &[&f, &o]);
+            let duckdb = peer("national-duckdb", &[&f, &o]);
+            let n2 = nights.last().unwrap();
+            let against = |p: &Option<Peer>| {
+                p.as_ref().map_or("not run".to_string(), |p| {
+                    format!(
+                        "{:.2} s in the script ({:.2} s as a process, peak {:.0} MB): night 2 / it {:.2}",
+                        p.seconds,
+                        p.process,
+                        p.peak_mb,
+                        n2.wall / p.seconds
+                    )
+                })
+            };
+            println!(
+                "{councils} councils, round {round}: polars script {}; DuckDB {}; ingestion / raw read {:.2}",
+                against(&polars),
+                against(&duckdb),
+                n2.seconds.ingest / raw.wall
+            );
+            peers.push((polars, duckdb));
             second.push(nights.pop().unwrap());
             first.push(nights.pop().unwrap());
             raws.push(raw);
         }
+        let vs_polars: Vec<f64> =
+            peers.iter().zip(&second).filter_map(|((p, _), n)| p.as_ref().map(|p| n.wall / p.seconds)).collect();
+        let vs_duckdb: Vec<f64> =
+            peers.iter().zip(&second).filter_map(|((_, d), n)| d.as_ref().map(|d| n.wall / d.seconds)).collect();
+        let vs_raw: Vec<f64> = second.iter().zip(&raws).map(|(n, r)| n.seconds.ingest / r.wall).collect();
+        let per_million: Vec<f64> = second.iter().map(|n| n.peak_mb.max(0.0) / (rows as f64 / 1e6)).collect();
+        println!("{councils} councils, ratios within each round, median (lowest-highest) of {rounds}:");
+        if !vs_polars.is_empty() {
+            println!("  night 2 / polars script: {} (target <= 1.50)", ratio_line(&vs_polars));
+        }
+        if !vs_duckdb.is_empty() {
+            println!("  night 2 / DuckDB: {} (target < 1.00)", ratio_line(&vs_duckdb));
+        }
+        println!("  ingestion / raw read: {} (target <= 3.00)", ratio_line(&vs_raw));
+        println!("  peak memory of night 2 per million rows: {} MB (target < 350)", ratio_line(&per_million));
         table.push((councils, rows, mb, first, second, raws));
     }
     println!("\nmedians of {rounds} round(s); night 2 reads May with April stored\n");

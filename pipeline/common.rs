@@ -21,11 +21,11 @@ pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
 }
 
 /// Decodes text as UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252.
-pub fn decode_text(bytes: &[u8]) -> String {
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
     }
 }
 

@@ -44,7 +44,7 @@ pub fn header_detection(data: &[u8]) {
         .take(200)
         .map(|l| l.split(',').take(64).map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.into()) }).collect())
         .collect();
-    let grid = Grid { sheet: Some("Sheet1".into()), rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 };
+    let grid = Grid::of_rows(Some("Sheet1".into()), rows, DateSystem::Excel1900);
     for s in sources {
         if let Ok(layout) = crate::ingest::find_layout(&grid, s) {
             let _ = crate::ingest::find_as_at(&grid, &layout, "extract.csv", s);

@@ -23,7 +23,7 @@ pub fn grid(as_at: NaiveDate, header: &[&str], rows: &[Vec<&str>]) -> Grid {
     let mut all = vec![vec![Cell::Text(format!("Report run on {}", as_at.format("%d/%m/%Y")).into())], vec![]];
     all.push(header.iter().map(|h| text(h)).collect());
     all.extend(rows.iter().map(|r| r.iter().map(|c| text(c)).collect()));
-    Grid { sheet: Some("Sheet1".into()), rows: all, first_row: 1, first_col: 0, dates: Default::default() }
+    Grid::of_rows(Some("Sheet1".into()), all, Default::default())
 }
 
 /// An extract of `source` read from a grid by the real layout and check code, checked on its

@@ -144,6 +144,46 @@ pub fn checkout() -> PathBuf {
     }
 }
 
+/// A peer's run of the same work (`bench/peers.py`): the seconds it reports from inside the
+/// script (after Python and the library have started), the process's whole wall time, its
+/// peak memory, the rows it read and what else it printed (checks, figures).
+#[derive(serde::Deserialize)]
+pub struct Peer {
+    pub seconds: f64,
+    pub peak_mb: f64,
+    pub rows: usize,
+    #[serde(skip)]
+    pub process: f64,
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Runs `bench/peers.py TASK ARGS...` (the peers' script, see its docstring); `None`, with
+/// the reason on stderr, when Python or the peer's library is missing.
+pub fn peer(task: &str, args: &[&str]) -> Option<Peer> {
+    let script = checkout().join("bench/peers.py");
+    let t = Instant::now();
+    let out = Command::new("python3").arg(&script).arg(task).args(args).output().ok()?;
+    let process = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        eprintln!(
+            "peer {task} did not run: {}",
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or_default()
+        );
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut p: Peer = serde_json::from_str(text.lines().last().unwrap_or_default()).ok()?;
+    p.process = process;
+    Some(p)
+}
+
+/// `median (lowest-highest)` of ratios, for the lines the programs print.
+pub fn ratio_line(v: &[f64]) -> String {
+    let (lo, hi) = range(v);
+    format!("{:.2} ({lo:.2}-{hi:.2})", median(v.to_vec()))
+}
+
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]

@@ -304,7 +304,7 @@ impl<'a> Table<'a> {
         notes: &mut Vec<String>,
     ) {
         let mut put = |j: usize, indicator: &str, year: i32, scale: f64, notes: &mut Vec<String>| match figure(
-            self.grid.cell(i, j),
+            &self.grid.cell(i, j),
             &self.def.missing,
         ) {
             Ok(Some(v)) if seen.insert((indicator.to_string(), year, code.to_string())) => {
@@ -478,10 +478,9 @@ mod tests {
     }
 
     fn grid(rows: &[&[&str]]) -> Grid {
-        Grid {
-            sheet: Some("Data".into()),
-            rows: rows
-                .iter()
+        Grid::of_rows(
+            Some("Data".into()),
+            rows.iter()
                 .map(|r| {
                     r.iter()
                         .map(|c| match c.parse::<f64>() {
@@ -492,10 +491,8 @@ mod tests {
                         .collect()
                 })
                 .collect(),
-            first_row: 1,
-            first_col: 0,
-            dates: Default::default(),
-        }
+            Default::default(),
+        )
     }
 
     #[test]

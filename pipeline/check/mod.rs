@@ -10,6 +10,7 @@
 //! remove rows but pass, warn or fail the extract as a whole. Results are values, not errors:
 //! they flow into the feedback workbook, the store's quality record and the reports.
 
+mod columns;
 mod outcome;
 mod rows;
 mod rules;
@@ -542,7 +543,13 @@ pub fn declared(typed: Typed, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
         as_at,
         key,
     };
-    checks.extend(source.checks.iter().map(|c| result_of(c, rules::run(c, &input))));
+    // The declared checks are independent of one another: they run on all cores, and their
+    // results keep the order of the definition.
+    {
+        use rayon::prelude::*;
+        let results: Vec<CheckResult> = source.checks.par_iter().map(|c| result_of(c, rules::run(c, &input))).collect();
+        checks.extend(results);
+    }
     apply_waivers(&mut checks, source.id(), &file_name, env);
     let scores = score(&checks);
     let sums = source

@@ -61,21 +61,21 @@ fn stated_count(text: &str) -> Option<u64> {
 }
 
 /// What the conversion needs to know about the file, shared by every chunk of rows.
-struct Context<'a> {
-    source: &'a SourceDef,
-    partners: &'a [Partner],
-    layout: &'a Layout,
-    file_name: &'a str,
-    sheet: Option<&'a str>,
-    first_row: u32,
-    first_col: u32,
-    dates: DateSystem,
+pub(super) struct Context<'a> {
+    pub(super) source: &'a SourceDef,
+    pub(super) partners: &'a [Partner],
+    pub(super) layout: &'a Layout,
+    pub(super) file_name: &'a str,
+    pub(super) sheet: Option<&'a str>,
+    pub(super) first_row: u32,
+    pub(super) first_col: u32,
+    pub(super) dates: DateSystem,
     /// Column indexes (into the source's columns) of the key fields, for findings.
-    key: Vec<usize>,
+    pub(super) key: Vec<usize>,
 }
 
 impl Context<'_> {
-    fn column_label(&self, j: usize) -> String {
+    pub(super) fn column_label(&self, j: usize) -> String {
         format!(
             "{} ({})",
             column_letter(self.first_col as usize + j),
@@ -83,10 +83,8 @@ impl Context<'_> {
         )
     }
 
-    /// `field=value, ...` for the key fields of a row: from the values already converted,
-    /// then from the raw cells.
     /// A finding on a cell of a data row (its key filled in by the caller).
-    fn finding(&self, row_number: u32, j: usize, cell: &Cell, message: String) -> Finding {
+    pub(super) fn finding(&self, row_number: u32, j: usize, cell: &Cell, message: String) -> Finding {
         Finding {
             file: self.file_name.to_string(),
             sheet: self.sheet.map(str::to_string),
@@ -98,6 +96,8 @@ impl Context<'_> {
         }
     }
 
+    /// `field=value, ...` for the key fields of a row: from the values already converted,
+    /// then from the raw cells.
     fn key_of(&self, row: &[Cell], converted: &[Value]) -> Option<String> {
         let parts: Vec<String> = self
             .key
@@ -159,9 +159,15 @@ pub fn convert_rows(
         dates: grid.dates,
         key: key_fields.iter().filter_map(|f| source.column.iter().position(|c| c.field == *f)).collect(),
     };
+    let data = &layout.data_rows;
+    // A text file's table is converted column by column, as polars read it.
+    if let Some(body) = grid.body.take() {
+        let mut out = Converted::new(n_columns(source), data.len(), totals, stated_counts);
+        super::columns::convert_body(&ctx, &body, grid.rows.len(), data, &mut out);
+        return out;
+    }
     // Split the grid's rows where the chunks of data rows meet, so that every chunk can move
     // text out of its own rows.
-    let data = &layout.data_rows;
     let per_chunk = data.len().div_ceil(rayon::current_num_threads().max(1)).max(CHUNK_ROWS);
     let mut pieces = Vec::new();
     let mut rest: &mut [Vec<Cell>] = &mut grid.rows;
@@ -176,24 +182,10 @@ pub fn convert_rows(
     let parts: Vec<Chunk> =
         pieces.into_par_iter().map(|(chunk, offset, rows)| convert_chunk(&ctx, chunk, offset, rows)).collect();
 
-    let n = source.column.len();
+    let n = n_columns(source);
     let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(data.len()); n];
     let mut row_numbers: Vec<i64> = Vec::with_capacity(data.len());
-    let mut out = Converted {
-        table: Ok(DataFrame::empty()),
-        rows_read: data.len(),
-        rows_rejected: 0,
-        type_rows: 0,
-        type_failures: Vec::new(),
-        required_rows: 0,
-        required_failures: Vec::new(),
-        known_missing: vec![0; n],
-        unlisted: vec![Default::default(); n],
-        sums: vec![0.0; n],
-        unread: vec![0; n],
-        totals,
-        stated_counts,
-    };
+    let mut out = Converted::new(n, data.len(), totals, stated_counts);
     for mut part in parts {
         for (all, some) in columns.iter_mut().zip(std::mem::take(&mut part.columns)) {
             all.extend(some);
@@ -205,7 +197,35 @@ pub fn convert_rows(
     out
 }
 
+fn n_columns(source: &SourceDef) -> usize {
+    source.column.len()
+}
+
 impl Converted {
+    /// Nothing converted yet, for `columns` columns and `rows_read` data rows.
+    fn new(
+        columns: usize,
+        rows_read: usize,
+        totals: Vec<Vec<Option<f64>>>,
+        stated_counts: Vec<(u32, u64)>,
+    ) -> Converted {
+        Converted {
+            table: Ok(DataFrame::empty()),
+            rows_read,
+            rows_rejected: 0,
+            type_rows: 0,
+            type_failures: Vec::new(),
+            required_rows: 0,
+            required_failures: Vec::new(),
+            known_missing: vec![0; columns],
+            unlisted: vec![Default::default(); columns],
+            sums: vec![0.0; columns],
+            unread: vec![0; columns],
+            totals,
+            stated_counts,
+        }
+    }
+
     /// A chunk's counts, sums, unlisted values and first failures added to the file's.
     fn absorb(&mut self, part: Chunk) {
         for k in 0..self.sums.len() {
@@ -240,7 +260,7 @@ fn totals_of(grid: &Grid, layout: &Layout, source: &SourceDef, partners: &[Partn
                 .enumerate()
                 .map(|(k, col)| {
                     let j = layout.columns[k]?;
-                    match convert(grid.cell(i, j), col, partners, grid.dates) {
+                    match convert(&grid.cell(i, j), col, partners, grid.dates) {
                         Ok(Value::Num(n)) => Some(n),
                         Ok(Value::Int(n)) => Some(n as f64),
                         _ => None,
@@ -257,10 +277,14 @@ fn stated_counts(grid: &Grid, layout: &Layout) -> Vec<(u32, u64)> {
         .totals_rows
         .iter()
         .chain(&layout.notes_rows)
-        .flat_map(|&i| grid.rows[i].iter().map(move |c| (i, c)))
-        .filter_map(|(i, c)| match c {
-            Cell::Text(t) => stated_count(t).map(|n| (grid.row_number(i), n)),
-            _ => None,
+        .flat_map(|&i| {
+            grid.row(i)
+                .iter()
+                .filter_map(|c| match c {
+                    Cell::Text(t) => stated_count(t).map(|n| (grid.row_number(i), n)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -414,7 +438,7 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
 }
 
 /// One polars column per field, typed by the column definition.
-fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
+pub(super) fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
     let height = rows.len();
     let mut out = Vec::with_capacity(columns.len() + 1);
     for (col, values) in source.column.iter().zip(columns) {

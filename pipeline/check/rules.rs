@@ -8,7 +8,7 @@ use crate::config::{Check, DateBound, Op, Rule, SourceDef, Sum, NI_BAD_PREFIXES}
 use crate::periods;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// What one check found.
 pub struct Outcome {
@@ -38,7 +38,7 @@ pub struct Input<'a> {
     pub key: Vec<String>,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
     /// A finding for table row `i`, showing `field`'s value.
     fn row_finding(&self, i: usize, field: Option<&str>, message: String) -> Finding {
         let row = self.table.column("_row").ok().and_then(|c| c.i64().ok()).and_then(|c| c.get(i));
@@ -121,9 +121,11 @@ impl Input<'_> {
         hashers.into_iter().map(|h| h.finish()).collect()
     }
 
-    fn strings(&self, field: &str) -> Vec<Option<String>> {
-        match self.table.column(field).and_then(|c| c.str().cloned()) {
-            Ok(ca) => ca.iter().map(|v| v.map(str::to_string)).collect(),
+    /// A text column's values, borrowed from the table.
+    fn strings(&self, field: &str) -> Vec<Option<&'a str>> {
+        let table: &'a DataFrame = self.table;
+        match table.column(field).and_then(|c| c.str()) {
+            Ok(ca) => ca.iter().collect(),
             Err(_) => vec![None; self.rows()],
         }
     }
@@ -249,7 +251,7 @@ fn allowed_values(input: &Input, field: &str, allowed: &[String]) -> Outcome {
     let ok: BTreeSet<String> = allowed.iter().map(|a| normalise_header(a)).collect();
     let values = input.strings(field);
     let failing: Vec<usize> =
-        (0..n).filter(|&i| values[i].as_deref().is_some_and(|v| !ok.contains(&normalise_header(v)))).collect();
+        (0..n).filter(|&i| values[i].is_some_and(|v| !ok.contains(&normalise_header(v)))).collect();
     from_rows(input, &failing, Some(field), |_| format!("{field}: expected one of {}", allowed.join(", ")))
 }
 
@@ -278,7 +280,7 @@ fn unique(input: &Input, fields: &[String]) -> Outcome {
     // for a duplicate.
     let hashes = input.row_hashes(fields);
     let same = |i: usize, j: usize| fields.iter().all(|f| input.text(f, i) == input.text(f, j));
-    let mut first: HashMap<u64, usize> = HashMap::with_capacity(n);
+    let mut first: PlHashMap<u64, usize> = PlHashMap::with_capacity(n);
     // Rows whose hash met a different key's (a collision: almost never).
     let mut others: Vec<(u64, usize)> = Vec::new();
     let mut dup_of = vec![None; n];
@@ -463,9 +465,9 @@ fn totals(input: &Input, fields: &[String], tolerance: f64) -> Outcome {
 /// stored them (see [`crate::check::completeness`]): one file need not cover every council.
 fn partners_present(input: &Input) -> Outcome {
     let field = input.source.partner_field().unwrap_or_default();
-    let present: BTreeSet<String> = input.strings(field).into_iter().flatten().collect();
+    let present: BTreeSet<&str> = input.strings(field).into_iter().flatten().collect();
     let names: Vec<&str> =
-        input.env.partners.iter().filter(|p| present.contains(&p.code)).map(|p| p.name.as_str()).collect();
+        input.env.partners.iter().filter(|p| present.contains(p.code.as_str())).map(|p| p.name.as_str()).collect();
     Outcome {
         checked: input.env.partners.len(),
         failing: 0,
@@ -483,10 +485,10 @@ fn partners_present(input: &Input) -> Outcome {
 
 /// The partner code of each row (`ALL` without a partner column or where the cell is blank,
 /// as the store keeps them).
-fn row_partners(input: &Input) -> Vec<String> {
+fn row_partners<'a>(input: &Input<'a>) -> Vec<&'a str> {
     match input.source.partner_field() {
-        Some(p) => input.strings(p).into_iter().map(|c| c.unwrap_or_else(|| crate::config::ALL.to_string())).collect(),
-        None => vec![crate::config::ALL.to_string(); input.rows()],
+        Some(p) => input.strings(p).into_iter().map(|c| c.unwrap_or(crate::config::ALL)).collect(),
+        None => vec![crate::config::ALL; input.rows()],
     }
 }
 
@@ -501,17 +503,17 @@ fn periods_present(input: &Input, field: &str) -> Outcome {
     let mut seen: BTreeSet<(String, (i32, u32))> = BTreeSet::new();
     for (i, d) in days.iter().enumerate() {
         if let Some(d) = d {
-            let p = partners.as_ref().and_then(|p| p[i].clone()).unwrap_or_default();
+            let p = partners.as_ref().and_then(|p| p[i]).unwrap_or_default().to_string();
             seen.insert((p, periods::fiscal_month(date_from_days(*d as i32))));
         }
     }
-    let covered: BTreeSet<String> = partners.iter().flatten().flatten().cloned().collect();
+    let covered: BTreeSet<&str> = partners.iter().flatten().flatten().copied().collect();
     let who: Vec<(String, String)> = match partner_field {
         Some(_) => input
             .env
             .partners
             .iter()
-            .filter(|p| covered.contains(&p.code))
+            .filter(|p| covered.contains(p.code.as_str()))
             .map(|p| (p.code.clone(), p.name.clone()))
             .collect(),
         None => vec![(String::new(), String::new())],
@@ -540,7 +542,7 @@ fn periods_present(input: &Input, field: &str) -> Outcome {
 fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
     use crate::config::ALL as WHOLE;
     let partners = row_partners(input);
-    let covered: BTreeSet<&str> = partners.iter().map(String::as_str).collect();
+    let covered: BTreeSet<&str> = partners.iter().copied().collect();
     let earlier = |partner: &str| {
         input
             .env
@@ -570,7 +572,7 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
     if previous.is_empty() {
         return nothing("no earlier extract of this source to compare with".into());
     }
-    let rows_compared: Vec<usize> = (0..input.rows()).filter(|&i| compared.contains(partners[i].as_str())).collect();
+    let rows_compared: Vec<usize> = (0..input.rows()).filter(|&i| compared.contains(partners[i])).collect();
     let dates: BTreeSet<NaiveDate> = previous.iter().map(|(d, _)| *d).collect();
     let dates = dates.iter().map(|d| d.format("%d/%m/%Y").to_string()).collect::<Vec<_>>().join(", ");
     let (what, now, before) = match field {

@@ -155,7 +155,7 @@ fn check_given(
     let cell = |s: String| if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) };
     let mut rows = vec![fields.iter().map(|f| cell(f.to_string())).collect::<Vec<_>>()];
     rows.extend(g.rows.iter().map(|r| fields.iter().map(|f| cell(r.get(*f).map(text).unwrap_or_default())).collect()));
-    let grid = Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 };
+    let grid = Grid::of_rows(None, rows, DateSystem::Excel1900);
     let layout = find_layout(&grid, source)
         .map_err(|e| Unrunnable::Given(format!("given extract {} of {}: {}", n + 1, g.source, e)))?;
     let file_name = format!("{}_{}.example", g.source, as_at.format("%Y%m%d"));

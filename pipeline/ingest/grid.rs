@@ -48,10 +48,18 @@ impl Cell {
 pub use crate::periods::DateSystem;
 
 /// The cells of one sheet (or of a text file), with the position of its first cell.
+///
+/// A delimited text file read as an extract keeps its table as polars read it (a [`TextBody`]
+/// of text columns below `rows`, which then hold only the lines down to the header): its
+/// rows are never made into cells one by one, and the checks convert its columns whole.
+/// Read every cell through [`Grid::cell`], [`Grid::row`] and [`Grid::height`], which see
+/// both parts.
 #[derive(Debug, Clone)]
 pub struct Grid {
     /// Sheet name; `None` for text files.
     pub sheet: Option<String>,
+    /// The rows held as cells: every row of a sheet, or a text file's lines down to its
+    /// header when it has a [`TextBody`].
     pub rows: Vec<Vec<Cell>>,
     /// 1-based row number, as the file shows it, of `rows[0]`.
     pub first_row: u32,
@@ -59,9 +67,118 @@ pub struct Grid {
     pub first_col: u32,
     /// How plain numbers in date columns are read as dates.
     pub dates: DateSystem,
+    /// A text file's lines below `rows`, column by column.
+    pub body: Option<TextBody>,
+}
+
+/// The lines of a delimited text file below its header, as polars' CSV reader gives them:
+/// one text column per field (in the pieces polars read in parallel), null where a field is
+/// empty. Row `i` of the body is row `rows.len() + i` of its grid.
+#[derive(Debug, Clone)]
+pub struct TextBody {
+    pub columns: Vec<polars::prelude::StringChunked>,
+    pub height: usize,
+}
+
+impl TextBody {
+    /// The text of field `j` of body row `i`, unless it is blank.
+    #[inline]
+    pub fn text(&self, i: usize, j: usize) -> Option<&str> {
+        self.columns.get(j)?.get(i).filter(|s| !s.trim().is_empty())
+    }
+
+    /// The first field of every row that is not blank, found column by column (most rows
+    /// settle in the first column).
+    fn first_filled(&self) -> Vec<Option<&str>> {
+        let mut first: Vec<Option<&str>> = vec![None; self.height];
+        let mut pending = self.height;
+        for column in &self.columns {
+            if pending == 0 {
+                break;
+            }
+            for (slot, v) in first.iter_mut().zip(column.iter()) {
+                if slot.is_none() {
+                    if let Some(t) = v.filter(|t| !t.trim().is_empty()) {
+                        *slot = Some(t);
+                        pending -= 1;
+                    }
+                }
+            }
+        }
+        first
+    }
+}
+
+/// The first cell of a row that is not empty, as the layout step classifies rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FirstFilled<'a> {
+    Blank,
+    Text(&'a str),
+    Other,
 }
 
 impl Grid {
+    /// A grid of rows of cells, starting at A1.
+    pub fn of_rows(sheet: Option<String>, rows: Vec<Vec<Cell>>, dates: DateSystem) -> Grid {
+        Grid { sheet, rows, first_row: 1, first_col: 0, dates, body: None }
+    }
+
+    /// Rows in all: those held as cells and those of the text body.
+    pub fn height(&self) -> usize {
+        self.rows.len() + self.body.as_ref().map_or(0, |b| b.height)
+    }
+
+    /// The text of a text cell (`None` for an empty cell or one of another kind).
+    #[inline]
+    pub fn text(&self, i: usize, j: usize) -> Option<&str> {
+        match self.rows.get(i) {
+            Some(row) => match row.get(j) {
+                Some(Cell::Text(t)) => Some(t.as_str()),
+                _ => None,
+            },
+            None => self.body.as_ref()?.text(i - self.rows.len(), j),
+        }
+    }
+
+    /// The first cell that is not empty of every row from `from` on.
+    pub fn first_filled_from(&self, from: usize) -> Vec<FirstFilled<'_>> {
+        fn of_cells(row: &[Cell]) -> FirstFilled<'_> {
+            match row.iter().find(|c| !c.is_empty()) {
+                None => FirstFilled::Blank,
+                Some(Cell::Text(t)) => FirstFilled::Text(t.as_str()),
+                Some(_) => FirstFilled::Other,
+            }
+        }
+        let mut out: Vec<FirstFilled<'_>> = self.rows.iter().skip(from).map(|r| of_cells(r)).collect();
+        if let Some(body) = &self.body {
+            let skip = from.saturating_sub(self.rows.len());
+            out.extend(
+                body.first_filled().into_iter().skip(skip).map(|t| t.map_or(FirstFilled::Blank, FirstFilled::Text)),
+            );
+        }
+        out
+    }
+
+    /// The text of every text cell of column `j` from row `from` on (`None` for the other
+    /// cells), read down the column.
+    pub fn texts_from(&self, j: usize, from: usize) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
+        let cells = self.rows.iter().skip(from).map(move |row| match row.get(j) {
+            Some(Cell::Text(t)) => Some(t.as_str()),
+            _ => None,
+        });
+        match self.body.as_ref().map(|b| (b.columns.get(j), b.height)) {
+            Some((Some(column), _)) => {
+                let skip = from.saturating_sub(self.rows.len());
+                Box::new(cells.chain(column.iter().skip(skip).map(|v| v.filter(|t| !t.trim().is_empty()))))
+            }
+            Some((None, height)) => {
+                let skip = from.saturating_sub(self.rows.len());
+                Box::new(cells.chain(std::iter::repeat_n(None, height.saturating_sub(skip))))
+            }
+            None => Box::new(cells),
+        }
+    }
+
     /// Row number as shown in Excel (1-based) of `rows[i]`.
     pub fn row_number(&self, i: usize) -> u32 {
         self.first_row + i as u32
@@ -72,8 +189,45 @@ impl Grid {
         column_letter(self.first_col as usize + j)
     }
 
-    pub fn cell(&self, i: usize, j: usize) -> &Cell {
-        self.rows.get(i).and_then(|r| r.get(j)).unwrap_or(&Cell::Empty)
+    /// The cell at row `i`, column `j` (empty outside the grid).
+    pub fn cell(&self, i: usize, j: usize) -> std::borrow::Cow<'_, Cell> {
+        use std::borrow::Cow;
+        match self.rows.get(i) {
+            Some(row) => Cow::Borrowed(row.get(j).unwrap_or(&Cell::Empty)),
+            None => match self.body.as_ref().and_then(|b| b.text(i - self.rows.len(), j)) {
+                Some(t) => Cow::Owned(Cell::Text(t.into())),
+                None => Cow::Borrowed(&Cell::Empty),
+            },
+        }
+    }
+
+    /// The same grid with its text body made into rows of cells (for tests comparing the
+    /// column-by-column conversion with the row-by-row one).
+    #[cfg(test)]
+    pub(crate) fn into_cells(mut self) -> Grid {
+        let height = self.height();
+        let start = self.rows.len();
+        let rows: Vec<Vec<Cell>> = (start..height).map(|i| self.row(i).into_owned()).collect();
+        self.rows.extend(rows);
+        self.body = None;
+        self
+    }
+
+    /// Row `i` as cells (a text body's row is made into cells for the asking).
+    pub fn row(&self, i: usize) -> std::borrow::Cow<'_, [Cell]> {
+        use std::borrow::Cow;
+        match (self.rows.get(i), &self.body) {
+            (Some(row), _) => Cow::Borrowed(row.as_slice()),
+            (None, Some(body)) if i - self.rows.len() < body.height => {
+                let b = i - self.rows.len();
+                Cow::Owned(
+                    (0..body.columns.len())
+                        .map(|j| body.text(b, j).map_or(Cell::Empty, |t| Cell::Text(t.into())))
+                        .collect(),
+                )
+            }
+            _ => Cow::Borrowed(&[]),
+        }
     }
 }
 
@@ -165,7 +319,7 @@ fn read_plain_text(name: &str, bytes: &[u8], max_cells: usize) -> Result<Grid, I
             record.iter().map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) }).collect(),
         );
     }
-    Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 })
+    Ok(Grid::of_rows(None, rows, DateSystem::Excel1900))
 }
 
 /// What reading one file may take: cells over all its sheets or tables together
@@ -252,7 +406,7 @@ impl<'b> Collector<'b> {
     }
 
     pub(super) fn grid(self, sheet: String, dates: DateSystem) -> Grid {
-        Grid { sheet: Some(sheet), rows: self.rows, first_row: 1, first_col: 0, dates }
+        Grid::of_rows(Some(sheet), self.rows, dates)
     }
 }
 
@@ -415,11 +569,15 @@ pub(super) fn first_lines(bytes: &[u8]) -> Grid {
                 .collect()
         })
         .collect();
-    Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 }
+    Grid::of_rows(None, rows, DateSystem::Excel1900)
 }
 
 /// Fields on one line of delimited text, counted without allocating (quotes honoured).
 fn count_fields(line: &str, delim: u8) -> usize {
+    // Most lines hold no quote: their delimiters are counted in one vectorised pass.
+    if !line.as_bytes().contains(&b'"') {
+        return 1 + line.bytes().filter(|b| *b == delim).count();
+    }
     let (mut n, mut quoted) = (1, false);
     for b in line.bytes() {
         match b {
@@ -431,36 +589,95 @@ fn count_fields(line: &str, delim: u8) -> usize {
     n
 }
 
+/// Pieces of a text of about `size` bytes, each ending just after a line end (the last
+/// where the text ends), so that every line lies within one piece.
+fn pieces_at_line_ends(text: &str, size: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while rest.len() > size {
+        match rest.as_bytes()[size..].iter().position(|b| *b == b'\n') {
+            Some(at) => {
+                let (piece, tail) = rest.split_at(size + at + 1);
+                out.push(piece);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    out.push(rest);
+    out
+}
+
 /// The widest line of a table (in fields), within the limits on line length, fields per line,
 /// cells of the whole table and time; else why not, naming the line (numbered from
-/// `first_line`).
+/// `first_line`). Measured in pieces on all cores; the first fault in the file is the one
+/// named.
 fn table_width(table: &str, delim: u8, first_line: usize, limits: &Limits) -> Result<usize, Unreadable> {
-    let budget = Budget::new(limits);
+    table_width_in_pieces(table, delim, first_line, limits, 4 << 20)
+}
+
+fn table_width_in_pieces(
+    table: &str,
+    delim: u8,
+    first_line: usize,
+    limits: &Limits,
+    piece: usize,
+) -> Result<usize, Unreadable> {
+    use rayon::prelude::*;
+    enum Fault {
+        Long(usize),
+        Wide(usize),
+        Slow,
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(limits.max_file_seconds);
+    // Per piece: its widest line and its lines, or the first fault and the lines before it.
+    let measured: Vec<Result<(usize, usize), (usize, Fault)>> = pieces_at_line_ends(table, piece)
+        .par_iter()
+        .map(|piece| {
+            let (mut width, mut lines) = (1usize, 0usize);
+            for (i, line) in piece.lines().enumerate() {
+                if line.len() > limits.max_line_kb * 1024 {
+                    return Err((i, Fault::Long(line.len())));
+                }
+                let fields = count_fields(line, delim);
+                if fields > limits.max_columns {
+                    return Err((i, Fault::Wide(fields)));
+                }
+                width = width.max(fields);
+                lines += 1;
+                if i % 65_536 == 0 && std::time::Instant::now() > deadline {
+                    return Err((i, Fault::Slow));
+                }
+            }
+            Ok((width, lines))
+        })
+        .collect();
     let (mut width, mut lines) = (1usize, 0usize);
-    for (i, line) in table.lines().enumerate() {
-        let n = first_line + i;
-        if line.len() > limits.max_line_kb * 1024 {
-            return Err(Unreadable::Refused(format!(
-                "line {n} is {:.1} MB long, more than the limit of {} KB a line (limits.max_line_kb in scorecard.toml)",
-                line.len() as f64 / 1024.0 / 1024.0,
-                limits.max_line_kb
-            )));
-        }
-        let fields = count_fields(line, delim);
-        if fields > limits.max_columns {
-            return Err(Unreadable::Refused(format!(
-                "line {n} has {fields} fields, more than the limit of {} (limits.max_columns in scorecard.toml)",
-                limits.max_columns
-            )));
-        }
-        width = width.max(fields);
-        lines += 1;
-        if i % 65_536 == 0 {
-            budget.in_time()?;
+    for m in measured {
+        match m {
+            Ok((w, l)) => {
+                width = width.max(w);
+                lines += l;
+            }
+            Err((i, fault)) => {
+                let n = first_line + lines + i;
+                return Err(match fault {
+                    Fault::Long(len) => Unreadable::Refused(format!(
+                        "line {n} is {:.1} MB long, more than the limit of {} KB a line (limits.max_line_kb in scorecard.toml)",
+                        len as f64 / 1024.0 / 1024.0,
+                        limits.max_line_kb
+                    )),
+                    Fault::Wide(fields) => Unreadable::Refused(format!(
+                        "line {n} has {fields} fields, more than the limit of {} (limits.max_columns in scorecard.toml)",
+                        limits.max_columns
+                    )),
+                    Fault::Slow => Unreadable::TooSlow { seconds: limits.max_file_seconds },
+                });
+            }
         }
     }
     // Every line is read as wide as the widest: that is what the table will hold.
-    budget.take(width.saturating_mul(lines))?;
+    Budget::new(limits).take(width.saturating_mul(lines))?;
     Ok(width)
 }
 
@@ -490,36 +707,36 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef, limits: &Limits) -> R
     use polars::prelude::*;
     let text = decode_text(bytes);
     let delim = detect_delimiter(&text);
-    // Title lines come before the header; find the header the way the layout step does, so
-    // polars parses the table from the header line on.
-    let mut title_rows = Vec::new();
+    // The lines above the table and its header (one line, or a group heading above labels),
+    // found as the layout step finds them, so that polars parses the table from the line
+    // below the header on.
+    let mut top = Vec::new();
+    let mut ends = Vec::new();
     let mut offset = 0usize;
-    let mut header_at = None;
-    for (i, line) in text.split_inclusive('\n').enumerate().take(super::layout::HEADER_SEARCH_ROWS) {
-        let cells: Vec<Cell> = split_line(line.trim_end_matches(['\r', '\n']), delim as char)
-            .into_iter()
-            .map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) })
-            .collect();
-        if super::layout::is_header_row(&cells, source) {
-            header_at = Some(i);
-            break;
-        }
-        title_rows.push(cells);
+    for line in text.split_inclusive('\n').take(super::layout::HEADER_SEARCH_ROWS) {
+        top.push(
+            split_line(line.trim_end_matches(['\r', '\n']), delim as char)
+                .into_iter()
+                .map(|s| if s.trim().is_empty() { Cell::Empty } else { Cell::Text(s.into()) })
+                .collect(),
+        );
         offset += line.len();
+        ends.push(offset);
     }
-    let Some(header_line) = header_at else {
-        // No header: give the layout step the first lines so that its message names them.
-        let rows = text
-            .lines()
-            .take(super::layout::HEADER_SEARCH_ROWS)
-            .map(|l| split_line(l, delim as char).into_iter().map(|s| Cell::Text(s.into())).collect())
-            .collect();
-        return Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 });
-    };
+    let mut grid = Grid::of_rows(None, top, DateSystem::Excel1900);
+    // No header: the layout step's message names the lines that came closest.
+    let Some(header_line) = super::layout::header_row(&grid, source) else { return Ok(grid) };
+    grid.rows.truncate(header_line + 1);
+    let offset = ends[header_line];
+    if text[offset..].trim().is_empty() {
+        return Ok(grid);
+    }
     // Lines may have more fields than the header (ragged exports): read every field of the
     // widest line as text, so nothing is cut off.
-    let width = table_width(&text[offset..], delim, header_line + 1, limits).map_err(|e| IngestError::new(name, e))?;
-    let table = text.as_bytes()[offset..].to_vec();
+    let width = table_width(&text[offset..], delim, header_line + 2, limits)
+        .map_err(|e| IngestError::new(name, e))?
+        .max(grid.rows[header_line].len());
+    let table = &text.as_bytes()[offset..];
     let schema: Schema = (1..=width).map(|i| Field::new(format!("column_{i}").into(), DataType::String)).collect();
     let df = CsvReadOptions::default()
         .with_has_header(false)
@@ -529,27 +746,20 @@ fn read_text(name: &str, bytes: &[u8], source: &SourceDef, limits: &Limits) -> R
         .finish()
         .map_err(|_| {
             // In the project's words, not the library's: which line, and what to do.
-            let at = bad_line(&text.as_bytes()[offset..], delim, width, header_line + 1)
+            let at = bad_line(&text.as_bytes()[offset..], delim, width, header_line + 2)
                 .map(|l| format!("line {l}"))
                 .unwrap_or_else(|| format!("a line below line {}", header_line + 1));
             IngestError::new(name, Unreadable::Refused(format!(
                 "{at} cannot be read as delimited text (a quote opened and never closed, or more fields than the other lines); correct that line or export the report again"
             )))
         })?;
-    let mut rows = title_rows;
-    let columns = df.columns();
-    for i in 0..df.height() {
-        let mut row = Vec::with_capacity(columns.len());
-        for c in columns {
-            let v = c.str().ok().and_then(|s| s.get(i));
-            row.push(match v {
-                Some(s) if !s.trim().is_empty() => Cell::Text(s.into()),
-                _ => Cell::Empty,
-            });
-        }
-        rows.push(row);
-    }
-    Ok(Grid { sheet: None, rows, first_row: 1, first_col: 0, dates: DateSystem::Excel1900 })
+    let height = df.height();
+    let columns =
+        df.into_columns().into_iter().map(|c| c.str().cloned()).collect::<PolarsResult<Vec<_>>>().map_err(|e| {
+            IngestError::new(name, Unreadable::Refused(format!("the table could not be read as text ({e})")))
+        })?;
+    grid.body = Some(TextBody { columns, height });
+    Ok(grid)
 }
 
 #[cfg(test)]
@@ -590,6 +800,26 @@ mod tests {
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(26), "AA");
         assert_eq!(column_letter(16383), "XFD");
+    }
+
+    #[test]
+    fn pieces_end_at_line_ends_and_faults_are_numbered_across_them() {
+        let text: String = (0..1000).map(|i| format!("a,{i}\n")).collect();
+        let pieces = pieces_at_line_ends(&text, 100);
+        assert!(pieces.len() > 10);
+        assert_eq!(pieces.concat(), text);
+        assert!(pieces.iter().all(|p| p.ends_with('\n')));
+        // The first over-wide line is named by its number in the file, whichever piece it is in.
+        let limits = Limits { max_columns: 3, ..Limits::default() };
+        let mut wide = text.clone();
+        wide.push_str("a,b,c,d\n");
+        let e = table_width_in_pieces(&wide, b',', 5, &limits, 100).unwrap_err();
+        assert!(e.to_string().starts_with("line 1005 has 4 fields"), "{e}");
+        wide.insert_str(4000, "x,y,z,w\n");
+        let e = table_width_in_pieces(&wide, b',', 5, &limits, 100).unwrap_err();
+        let line = 5 + wide[..4000].matches('\n').count();
+        assert!(e.to_string().starts_with(&format!("line {line} has 4 fields")), "{e}");
+        assert_eq!(table_width_in_pieces(&text, b',', 1, &limits, 100).unwrap(), 2);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! column of every field, the data rows, the totals and notes rows kept aside, and the
 //! extract's as-at date.
 
+use super::grid::FirstFilled;
 use super::{Cell, Grid, Unreadable};
 use crate::common::{normalise_header, normalised, normalised_starts_with};
 use crate::config::SourceDef;
@@ -65,6 +66,11 @@ fn find_header(grid: &Grid, source: &SourceDef) -> Option<(usize, Vec<Cell>)> {
     })
 }
 
+/// The index of the (lower) header row among a grid's first rows, if any.
+pub(super) fn header_row(grid: &Grid, source: &SourceDef) -> Option<usize> {
+    find_header(grid, source).map(|(i, _)| i)
+}
+
 /// Joins a group-heading row with the label row below it. A merged heading holds its text in
 /// its first cell only, so it is carried right over empty cells that have a label below.
 fn join_header_rows(upper: &[Cell], lower: &[Cell]) -> Vec<Cell> {
@@ -111,20 +117,23 @@ fn block_end(grid: &Grid, header_row: usize, header_text: &[String]) -> usize {
         .take(3)
         .collect();
     if header.len() < 2 {
-        return grid.rows.len();
+        return grid.height();
     }
-    (header_row + 1..grid.rows.len())
-        .find(|&i| {
-            header.iter().all(|(j, h)| match grid.cell(i, *j) {
-                // The cell repeats the header, or its start (a shortened header).
-                Cell::Text(t) => {
-                    let mut rest = h.chars();
-                    !t.trim().is_empty() && normalised(t).all(|c| rest.next() == Some(c))
-                }
-                _ => false,
-            })
-        })
-        .unwrap_or(grid.rows.len())
+    // The cell repeats the header, or its start (a shortened header).
+    let repeats = |t: Option<&str>, h: &str| match t {
+        Some(t) => {
+            let mut rest = h.chars();
+            !t.trim().is_empty() && normalised(t).all(|c| rest.next() == Some(c))
+        }
+        None => false,
+    };
+    // Read down the first heading's column; the other headings are looked at where it repeats.
+    let (j0, h0) = &header[0];
+    grid.texts_from(*j0, header_row + 1)
+        .enumerate()
+        .map(|(k, t)| (header_row + 1 + k, t))
+        .find(|&(i, t)| repeats(t, h0) && header[1..].iter().all(|(j, h)| repeats(grid.text(i, *j), h)))
+        .map_or(grid.height(), |(i, _)| i)
 }
 
 /// Finds the header row and the data, totals and notes rows of a grid.
@@ -163,26 +172,26 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, Unreadable
     let mut totals_rows = Vec::new();
     let mut notes_rows = Vec::new();
     let end = block_end(grid, header_row, &header_text);
-    for i in header_row + 1..end {
-        let row = &grid.rows[i];
-        let first = row.iter().find(|c| !c.is_empty());
+    for (k, first) in grid.first_filled_from(header_row + 1).into_iter().take(end - header_row - 1).enumerate() {
+        let i = header_row + 1 + k;
         match first {
-            None => continue,
-            Some(Cell::Text(t)) if is_totals_label(t) => totals_rows.push(i),
-            Some(_) => data_rows.push(i),
+            FirstFilled::Blank => continue,
+            FirstFilled::Text(t) if is_totals_label(t) => totals_rows.push(i),
+            _ => data_rows.push(i),
         }
     }
     // Trailing rows with a single text cell ("End of report", "Produced by ...", the title
     // of a table below) are notes.
     while let Some(&last) = data_rows.last() {
-        let non_empty: Vec<&Cell> = grid.rows[last].iter().filter(|c| !c.is_empty()).collect();
+        let row = grid.row(last);
+        let non_empty: Vec<&Cell> = row.iter().filter(|c| !c.is_empty()).collect();
         if non_empty.len() == 1 && matches!(non_empty[0], Cell::Text(_)) && source.column.len() > 1 {
             notes_rows.insert(0, data_rows.pop().expect("non-empty"));
         } else {
             break;
         }
     }
-    notes_rows.extend(end..grid.rows.len());
+    notes_rows.extend(end..grid.height());
     Ok(Layout { header_row, header_text, columns, data_rows, totals_rows, notes_rows, ambiguous })
 }
 
@@ -237,7 +246,7 @@ pub fn find_as_at(grid: &Grid, layout: &Layout, file_name: &str, source: &Source
             layout
                 .data_rows
                 .iter()
-                .filter_map(|&i| match grid.cell(i, j) {
+                .filter_map(|&i| match &*grid.cell(i, j) {
                     Cell::Date(d) => Some(*d),
                     Cell::Text(t) => parse_date_text(t),
                     Cell::Number(n) => crate::periods::excel_serial_date(*n, grid.dates),
@@ -344,13 +353,11 @@ mod tests {
         )
         .unwrap();
         let t = |s: &str| Cell::Text(s.into());
-        let grid = Grid {
-            sheet: None,
-            rows: vec![vec![t("a"), t("Run Date")], vec![t("1"), t("30/10/2025")], vec![t("2"), t("31/10/2025")]],
-            first_row: 1,
-            first_col: 0,
-            dates: Default::default(),
-        };
+        let grid = Grid::of_rows(
+            None,
+            vec![vec![t("a"), t("Run Date")], vec![t("1"), t("30/10/2025")], vec![t("2"), t("31/10/2025")]],
+            Default::default(),
+        );
         let layout = find_layout(&grid, &src).unwrap();
         assert_eq!(find_as_at(&grid, &layout, "x.csv", &src), NaiveDate::from_ymd_opt(2025, 10, 31));
         let bad: Result<SourceDef, _> = toml::from_str(

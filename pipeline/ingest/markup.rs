@@ -338,15 +338,15 @@ mod tests {
         assert_eq!(grids.len(), 2);
         assert_eq!(grids[0].sheet.as_deref(), Some("Items"));
         let g = &grids[0];
-        assert_eq!(g.cell(0, 0), &Cell::Text("Title & more £".into()));
-        assert_eq!(g.cell(0, 3), &Cell::Text("x".into()), "after a merge of three; the custom entity is not expanded");
-        assert_eq!(g.cell(2, 0), &Cell::Number(1234.5), "ss:Index on a row skips to row 3");
-        assert_eq!(g.cell(2, 2), &Cell::Date(NaiveDate::from_ymd_opt(2025, 10, 31).unwrap()));
-        assert_eq!(g.cell(2, 4), &Cell::Bool(true), "an empty <Cell/> takes its place");
+        assert_eq!(*g.cell(0, 0), Cell::Text("Title & more £".into()));
+        assert_eq!(*g.cell(0, 3), Cell::Text("x".into()), "after a merge of three; the custom entity is not expanded");
+        assert_eq!(*g.cell(2, 0), Cell::Number(1234.5), "ss:Index on a row skips to row 3");
+        assert_eq!(*g.cell(2, 2), Cell::Date(NaiveDate::from_ymd_opt(2025, 10, 31).unwrap()));
+        assert_eq!(*g.cell(2, 4), Cell::Bool(true), "an empty <Cell/> takes its place");
         // A date whose tenth byte falls inside a character is text, not a panic.
         let odd = r#"<Workbook><Worksheet><Table><Row><Cell><Data ss:Type="DateTime">2025-01-0€5</Data></Cell></Row></Table></Worksheet></Workbook>"#;
         let g = read_spreadsheet_xml("x.xls", odd.as_bytes(), &budget(1000)).unwrap();
-        assert_eq!(g[0].cell(0, 0), &Cell::Text("2025-01-0€5".into()));
+        assert_eq!(*g[0].cell(0, 0), Cell::Text("2025-01-0€5".into()));
         let broken = read_spreadsheet_xml("x.xls", b"<Workbook><Worksheet></Table>", &budget(1000)).unwrap_err();
         assert!(broken.to_string().contains("damaged") || broken.to_string().contains("no worksheet"), "{}", broken);
     }

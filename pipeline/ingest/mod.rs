@@ -4,7 +4,9 @@
 //! folder, either a [`RawExtract`] (file bytes' SHA-256, the source it matched, the grid of
 //! cells, the header row found and the as-at date) or a reason it was skipped or rejected.
 //! Workbooks (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`) are read with calamine, text files
-//! (`.csv`, `.tsv`, `.txt`) with polars' CSV reader, and the markup older systems save with
+//! (`.csv`, `.tsv`, `.txt`) with polars' multi-threaded CSV reader (the lines down to the
+//! header become cells; the table below stays in polars' text columns, a [`TextBody`], and is
+//! converted column by column by the check step), and the markup older systems save with
 //! an `.xls` name (an HTML table, an Excel 2003 XML spreadsheet) by [`markup`]. Nothing here
 //! moves or changes a file.
 
@@ -15,7 +17,7 @@ mod markup;
 mod sniff;
 
 pub use discover::{discover, Entry, EntryKind};
-pub use grid::{column_letter, decode_text, read_grid, read_reference, Cell, DateSystem, Grid};
+pub use grid::{column_letter, decode_text, read_grid, read_reference, Cell, DateSystem, Grid, TextBody};
 pub use layout::{find_as_at, find_layout, parse_date_text, Layout, HEADER_SEARCH_ROWS};
 pub use sniff::{sniff, Format};
 
@@ -278,7 +280,7 @@ mod read_tests {
         assert_eq!(x.as_at, chrono::NaiveDate::from_ymd_opt(2025, 10, 31).unwrap());
         assert_eq!(x.layout.data_rows.len(), 1);
         assert_eq!(x.layout.notes_rows.len() + x.layout.totals_rows.len(), 1, "the 'Total items' line is set aside");
-        assert_eq!(x.grid.cell(x.layout.data_rows[0], 1), &Cell::Text("A,1".into()));
+        assert_eq!(*x.grid.cell(x.layout.data_rows[0], 1), Cell::Text("A,1".into()));
         assert_eq!(x.grid.row_number(x.layout.header_row), 4);
     }
 
@@ -342,7 +344,7 @@ mod read_tests {
         let x = read_extract(&path, &bytes, source, &p.settings.limits).unwrap();
         assert_eq!(x.grid.sheet.as_deref(), Some("Data"), "hidden sheets are not read");
         assert_eq!(x.as_at.to_string(), "2025-10-31", "from the file name");
-        assert_eq!(x.grid.cell(3, 1), &Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap()));
+        assert_eq!(*x.grid.cell(3, 1), Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap()));
         assert_eq!(x.layout.columns[2], Some(2), "Last Day matched by alias");
     }
 
@@ -390,14 +392,14 @@ mod date_system_tests {
             let path = dir.join(name);
             let bytes = std::fs::read(&path).unwrap();
             let grids = read_grid(&path, &bytes, source, &p.settings.limits).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(grids[0].cell(0, 0), &d(1), "{name}");
-            assert_eq!(grids[0].cell(1, 0), &d(2), "{name}");
-            assert_eq!(grids[0].cell(0, 1), &Cell::Number(15.0), "{name}");
+            assert_eq!(*grids[0].cell(0, 0), d(1), "{name}");
+            assert_eq!(*grids[0].cell(1, 0), d(2), "{name}");
+            assert_eq!(*grids[0].cell(0, 1), Cell::Number(15.0), "{name}");
         }
         // The ODS version holds 01/01/2021 and 01/01/2021 10:10:10: the date part of both.
         let path = dir.join("date.ods");
         let grids = read_grid(&path, &std::fs::read(&path).unwrap(), source, &p.settings.limits).unwrap();
-        assert_eq!((grids[0].cell(0, 0), grids[0].cell(1, 0)), (&d(1), &d(1)));
+        assert_eq!((&*grids[0].cell(0, 0), &*grids[0].cell(1, 0)), (&d(1), &d(1)));
     }
 
     /// A workbook saved in the 1904 date system with plain serial numbers (no date format)

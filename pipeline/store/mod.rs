@@ -130,25 +130,27 @@ pub struct Stored {
 /// A table split by the values of its partner column, in code order: blank partners and
 /// tables without a partner column are [`paths::WHOLE`].
 fn split_by_partner(df: &DataFrame, partner: Option<&str>) -> PolarsResult<Vec<(String, DataFrame)>> {
+    use rayon::prelude::*;
     let Some(field) = partner.filter(|f| df.column(f).is_ok()) else {
         return Ok(vec![(paths::WHOLE.to_string(), df.clone())]);
     };
     let codes = df.column(field)?.cast(&DataType::String)?;
-    let codes: std::collections::BTreeSet<Option<String>> =
-        codes.str()?.iter().map(|c| c.map(str::to_string)).collect();
-    if codes.len() <= 1 {
-        let code = codes.into_iter().next().flatten().unwrap_or_else(|| paths::WHOLE.to_string());
-        return Ok(vec![(code, df.clone())]);
+    // The rows of every code, found in one pass over the column.
+    let mut rows: BTreeMap<Option<&str>, Vec<IdxSize>> = BTreeMap::new();
+    for (i, c) in codes.str()?.iter().enumerate() {
+        rows.entry(c).or_default().push(i as IdxSize);
     }
-    let mut out = Vec::new();
-    for code in codes {
-        let rows = match &code {
-            Some(c) => col(field).cast(DataType::String).eq(lit(c.clone())),
-            None => col(field).is_null(),
-        };
-        let part = df.clone().lazy().filter(rows).collect()?;
-        out.push((code.unwrap_or_else(|| paths::WHOLE.to_string()), part));
+    if rows.len() <= 1 {
+        let code = rows.into_keys().next().flatten().unwrap_or(paths::WHOLE);
+        return Ok(vec![(code.to_string(), df.clone())]);
     }
+    let mut out = rows
+        .into_par_iter()
+        .map(|(code, idx)| {
+            let part = df.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))?;
+            Ok((code.unwrap_or(paths::WHOLE).to_string(), part))
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
@@ -280,7 +282,7 @@ impl Store {
             by.extend(plan.keys.iter().map(|k| col(k.as_str())));
             let mut aggs = vec![len().cast(DataType::Float64).alias("_n")];
             aggs.extend(plan.sums.iter().map(|f| col(f.as_str()).cast(DataType::Float64).sum()));
-            df.lazy().group_by(by).agg(aggs).collect().map_err(err)
+            df.lazy().group_by_stable(by).agg(aggs).collect().map_err(err)
         };
         if only.iter().any(|o| !plan.keys.contains(&o.column)) {
             return self.load(source, as_of)?.map(summarise).transpose();
@@ -441,22 +443,26 @@ impl Store {
                 .map_err(polars_at(&source_dir))?,
         )
         .map_err(polars_at(&source_dir))?;
-        let mut parts = Vec::new();
-        for (partner, mut part) in split_by_partner(&df, x.partner_field.as_deref()).map_err(polars_at(&source_dir))? {
-            let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
-            let path = self.dir.join(&rel);
-            let mut bytes = Vec::new();
-            ParquetWriter::new(&mut bytes).finish(&mut part).map_err(polars_at(&path))?;
-            write_atomic(&path, &bytes).map_err(io_at(&path))?;
-            parts.push(StoredPart {
-                partner,
-                rows: part.height(),
-                sums: sums_of(&part, x.sums.keys()),
-                bytes: bytes.len() as u64,
-                parquet: rel,
-            });
-        }
-        Ok(parts)
+        // The councils' parts are written on all cores, in code order.
+        use rayon::prelude::*;
+        split_by_partner(&df, x.partner_field.as_deref())
+            .map_err(polars_at(&source_dir))?
+            .into_par_iter()
+            .map(|(partner, mut part)| {
+                let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
+                let path = self.dir.join(&rel);
+                let mut bytes = Vec::new();
+                ParquetWriter::new(&mut bytes).finish(&mut part).map_err(polars_at(&path))?;
+                write_atomic(&path, &bytes).map_err(io_at(&path))?;
+                Ok(StoredPart {
+                    partner,
+                    rows: part.height(),
+                    sums: sums_of(&part, x.sums.keys()),
+                    bytes: bytes.len() as u64,
+                    parquet: rel,
+                })
+            })
+            .collect()
     }
 
     /// Adds an accepted extract: one part per council it covers (by its partner column;

@@ -68,7 +68,7 @@ pub fn profile(samples: &[Sample]) -> Vec<Profile> {
                 if cell.is_empty() {
                     p.blanks += 1;
                 } else if p.cells.len() < MAX_CELLS {
-                    p.cells.push(cell.clone());
+                    p.cells.push(cell.into_owned());
                 }
             }
         }

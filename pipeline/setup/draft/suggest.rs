@@ -237,7 +237,7 @@ fn column_checks(samples: &[Sample], g: &Guess) -> Vec<Suggestion> {
         ColumnType::Date => {
             let all_before = samples.iter().enumerate().all(|(n, s)| {
                 let (Some((as_at, _)), Some(j)) = (s.as_at, p.positions[n]) else { return true };
-                s.layout.data_rows.iter().all(|&i| match s.grid.cell(i, j) {
+                s.layout.data_rows.iter().all(|&i| match &*s.grid.cell(i, j) {
                     Cell::Date(d) => *d <= as_at,
                     Cell::Text(t) => crate::ingest::parse_date_text(t).is_none_or(|d| d <= as_at),
                     _ => true,
@@ -364,8 +364,8 @@ fn totals_fields(samples: &[Sample], guesses: &[Guess]) -> Vec<String> {
             with_totals.iter().all(|&n| {
                 let s = &samples[n];
                 let Some(j) = g.profile.positions[n] else { return false };
-                let sum: f64 = s.layout.data_rows.iter().filter_map(|&i| number(s.grid.cell(i, j))).sum();
-                let stated = s.layout.totals_rows.iter().rev().find_map(|&i| number(s.grid.cell(i, j)));
+                let sum: f64 = s.layout.data_rows.iter().filter_map(|&i| number(&s.grid.cell(i, j))).sum();
+                let stated = s.layout.totals_rows.iter().rev().find_map(|&i| number(&s.grid.cell(i, j)));
                 stated.is_some_and(|t| (t - sum).abs() <= 0.005 + t.abs() * 1e-12)
             })
         })
