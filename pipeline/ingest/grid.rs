@@ -410,7 +410,107 @@ impl<'b> Collector<'b> {
     }
 }
 
+/// Reads a workbook's visible sheets: a large `.xlsx` in two halves on both cores
+/// ([`super::halves`]), whose grids are joined, else whole.
 fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> Result<Vec<Grid>, IngestError> {
+    // Cutting costs a little work (the shared strings are read by both halves): it pays only
+    // when no other large workbook is being read at the same time to keep the other core busy.
+    let _reading = LargeRead::start(bytes.len());
+    if format == Format::Xlsx && _reading.alone() {
+        let max = limits.max_uncompressed_mb.saturating_mul(1024 * 1024);
+        if let Some((first, second)) = super::halves::halves(bytes, super::halves::CUT_BYTES, max) {
+            // A half that fails or panics leaves the workbook to be read whole, so that its
+            // message is that of the whole.
+            let half = |bytes: &[u8]| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_workbook_whole(name, format, bytes, limits)
+                }))
+                .ok()
+                .and_then(Result::ok)
+            };
+            let (a, b) = rayon::join(|| half(&first), || half(&second));
+            if let Some(joined) = a.zip(b).and_then(|(a, b)| join_halves(a, b, limits)) {
+                return Ok(joined);
+            }
+        }
+    }
+    read_workbook_whole(name, format, bytes, limits)
+}
+
+/// Large workbooks being read at this moment, in any thread.
+static LARGE_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One read of a workbook counted in [`LARGE_READS`] while it lasts (if it is large).
+struct LargeRead {
+    counted: bool,
+    others: usize,
+}
+
+impl LargeRead {
+    /// Workbooks of at least this many bytes count as large.
+    const BYTES: usize = 1 << 20;
+
+    fn start(bytes: usize) -> LargeRead {
+        use std::sync::atomic::Ordering;
+        let counted = bytes >= Self::BYTES;
+        let others = if counted { LARGE_READS.fetch_add(1, Ordering::SeqCst) } else { 0 };
+        LargeRead { counted, others }
+    }
+
+    /// No other large workbook was being read when this one started.
+    fn alone(&self) -> bool {
+        self.others == 0
+    }
+}
+
+impl Drop for LargeRead {
+    fn drop(&mut self) {
+        if self.counted {
+            LARGE_READS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// The grids of a workbook's two halves as one: the first half's rows, then the second's.
+/// `None` (read the workbook whole) when the halves do not fit together as rows in order,
+/// or hold more cells together than the limit.
+pub(super) fn join_halves(first: Vec<Grid>, second: Vec<Grid>, limits: &Limits) -> Option<Vec<Grid>> {
+    if first.len() != second.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(first.len());
+    let mut cells = 0usize;
+    for (a, b) in first.into_iter().zip(second) {
+        if a.sheet != b.sheet || a.dates != b.dates {
+            return None;
+        }
+        let mut rows = b.rows;
+        if rows.len() <= a.rows.len() {
+            if rows.iter().any(|r| !r.is_empty()) {
+                return None;
+            }
+            rows = a.rows;
+        } else {
+            // The second half's rows before the cut must be empty: rows come in order.
+            if rows[..a.rows.len()].iter().any(|r| !r.is_empty()) {
+                return None;
+            }
+            for (slot, row) in rows.iter_mut().zip(a.rows) {
+                *slot = row;
+            }
+        }
+        cells += rows.iter().map(|r| r.len() + 1).sum::<usize>();
+        out.push(Grid { rows, ..a });
+    }
+    (cells <= limits.max_cells).then_some(out)
+}
+
+pub(super) fn read_workbook_whole(
+    name: &str,
+    format: Format,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<Grid>, IngestError> {
     let err = |e: &dyn std::fmt::Display| {
         let text = e.to_string();
         let why = if text.to_ascii_lowercase().contains("password") {

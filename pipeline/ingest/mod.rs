@@ -12,6 +12,7 @@
 
 mod discover;
 mod grid;
+mod halves;
 mod layout;
 mod markup;
 mod sniff;
@@ -282,6 +283,24 @@ mod read_tests {
         assert_eq!(x.layout.notes_rows.len() + x.layout.totals_rows.len(), 1, "the 'Total items' line is set aside");
         assert_eq!(*x.grid.cell(x.layout.data_rows[0], 1), Cell::Text("A,1".into()));
         assert_eq!(x.grid.row_number(x.layout.header_row), 4);
+    }
+
+    /// A header of group headings over labels, on two lines: every line below it is data
+    /// (the table is not cut at the rows searched for a header).
+    #[test]
+    fn csv_with_a_two_row_header_keeps_every_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let source = p.source("benefits").unwrap();
+        let mut text =
+            String::from("Report run on 31/10/2025\nCouncil,Claim,Work,Date,\n,Reference,Type,Received,Decided\n");
+        for i in 0..50 {
+            text.push_str(&format!("Fenland,A{i},New Claim,01/10/2025,\n"));
+        }
+        let x = read_extract(&dir.path().join("benefits_x.csv"), text.as_bytes(), source, &p.settings.limits).unwrap();
+        assert_eq!(x.layout.header_row, 2);
+        assert_eq!(x.layout.data_rows.len(), 50, "every line below the header");
+        assert_eq!(*x.grid.cell(x.layout.data_rows[49], 1), Cell::Text("A49".into()));
     }
 
     #[test]
