@@ -457,9 +457,10 @@ impl LargeRead {
         LargeRead { counted, others }
     }
 
-    /// No other large workbook was being read when this one started.
+    /// No other large workbook was being read when this one started, and there is a second
+    /// thread to read the other half.
     fn alone(&self) -> bool {
-        self.others == 0
+        self.others == 0 && rayon::current_num_threads() > 1
     }
 }
 

@@ -41,18 +41,17 @@ fn cut(xml: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// The two halves of a workbook, or `None` when no worksheet is at least `min` bytes inflated
-/// or one's rows cannot be found (then the workbook is read whole). A large worksheet that
-/// cannot be cut is read whole from the first half. `max_inflated` bounds the bytes
-/// inflated for any one worksheet (the format check has already held the zip's declared
-/// sizes to the limits; a worksheet inflating to more than it declared is not cut).
+/// (then the workbook is read whole). Worksheets smaller than `min`, or that cannot be cut,
+/// are read whole from the first half. `max_inflated` bounds the bytes inflated for any one
+/// worksheet (the format check has already held the zip's declared sizes to the limits; a
+/// worksheet inflating to more or less than it declared leaves the workbook whole).
 pub(super) fn halves(bytes: &[u8], min: u64, max_inflated: u64) -> Option<(Vec<u8>, Vec<u8>)> {
     use zip::write::SimpleFileOptions;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let is_sheet = |name: &str, size: u64| {
-        name.starts_with("xl/worksheets/") && name.ends_with(".xml") && !name.contains("/_rels/") && size >= min
-    };
-    let any = (0..zip.len())
-        .any(|i| zip.by_index_raw(i).ok().is_some_and(|f| is_sheet(f.name().unwrap_or_default().as_ref(), f.size())));
+    let is_worksheet = |name: &str| name.starts_with("xl/worksheets/") && name.ends_with(".xml");
+    let any = (0..zip.len()).any(|i| {
+        zip.by_index_raw(i).ok().is_some_and(|f| is_worksheet(f.name().unwrap_or_default().as_ref()) && f.size() >= min)
+    });
     if !any {
         return None;
     }
@@ -64,10 +63,13 @@ pub(super) fn halves(bytes: &[u8], min: u64, max_inflated: u64) -> Option<(Vec<u
             let f = zip.by_index_raw(i).ok()?;
             (f.name().ok()?.to_string(), f.size())
         };
-        if !is_sheet(&name, size) || size > max_inflated {
+        if !is_worksheet(&name) {
             first.raw_copy_file(zip.by_index_raw(i).ok()?).ok()?;
             second.raw_copy_file(zip.by_index_raw(i).ok()?).ok()?;
             continue;
+        }
+        if size > max_inflated {
+            return None;
         }
         let mut xml = Vec::with_capacity(size as usize);
         zip.by_index(i).ok()?.take(size + 1).read_to_end(&mut xml).ok()?;
@@ -76,20 +78,25 @@ pub(super) fn halves(bytes: &[u8], min: u64, max_inflated: u64) -> Option<(Vec<u
         }
         first.start_file(name.as_str(), stored).ok()?;
         second.start_file(name.as_str(), stored).ok()?;
-        match cut(&xml) {
+        match cut(&xml).filter(|_| size >= min) {
             Some((open, at)) => {
                 first.write_all(&xml[..at]).ok()?;
                 first.write_all(b"</sheetData></worksheet>").ok()?;
                 second.write_all(&xml[..open]).ok()?;
                 second.write_all(&xml[at..]).ok()?;
             }
-            // A sheet that cannot be cut is read whole from the first half; the second
-            // holds it without rows.
+            // A sheet too small to cut, or that cannot be cut, is read whole from the first
+            // half; the second holds it without rows (or as it is, if its rows cannot be
+            // found: the halves then overlap and the workbook is read whole).
             None => {
-                let open = memmem::find(&xml, b"<sheetData>")? + b"<sheetData>".len();
                 first.write_all(&xml).ok()?;
-                second.write_all(&xml[..open]).ok()?;
-                second.write_all(b"</sheetData></worksheet>").ok()?;
+                match memmem::find(&xml, b"<sheetData>") {
+                    Some(p) => {
+                        second.write_all(&xml[..p + b"<sheetData>".len()]).ok()?;
+                        second.write_all(b"</sheetData></worksheet>").ok()?;
+                    }
+                    None => second.write_all(&xml).ok()?,
+                }
             }
         }
     }
@@ -105,10 +112,10 @@ mod tests {
 
     /// The grids of a workbook read whole, and read in halves cut at every worksheet (`None`
     /// when it cannot be cut, or the halves do not fit together and it would be read whole).
-    fn whole_and_halves(bytes: &[u8]) -> (Result<Vec<Grid>, String>, Option<Vec<Grid>>) {
+    fn whole_and_halves(bytes: &[u8], min: u64) -> (Result<Vec<Grid>, String>, Option<Vec<Grid>>) {
         let limits = Limits::default();
         let whole = read_workbook_whole("x.xlsx", Format::Xlsx, bytes, &limits).map_err(|e| e.to_string());
-        let split = halves(bytes, 0, u64::MAX).and_then(|(a, b)| {
+        let split = halves(bytes, min, u64::MAX).and_then(|(a, b)| {
             let a = read_workbook_whole("x.xlsx", Format::Xlsx, &a, &limits).ok()?;
             let b = read_workbook_whole("x.xlsx", Format::Xlsx, &b, &limits).ok()?;
             join_halves(a, b, &limits)
@@ -151,10 +158,13 @@ mod tests {
         let other = wb.add_worksheet().set_name("Other").unwrap();
         other.write_string(0, 0, "small").unwrap();
         let bytes = wb.save_to_buffer().unwrap();
-        let (whole, split) = whole_and_halves(&bytes);
+        let (whole, split) = whole_and_halves(&bytes, 0);
         let (whole, split) = (whole.unwrap(), split.expect("the workbook is cut and joined"));
         assert_eq!(whole[0].rows.len(), 6000);
         assert!(same(&whole, &split));
+        // Only the large sheet cut: the small one is read from the first half.
+        let (_, split) = whole_and_halves(&bytes, 64 * 1024);
+        assert!(same(&whole, &split.expect("the large sheet is cut, the small one kept whole")));
     }
 
     /// Every `.xlsx` of the corpus of awkward workbooks that calamine reads gives the same
@@ -186,7 +196,7 @@ mod tests {
         let (mut compared, mut whole_only) = (0, 0);
         for f in &files {
             let bytes = std::fs::read(f).unwrap();
-            let Ok(whole) = std::panic::catch_unwind(|| whole_and_halves(&bytes)) else { continue };
+            let Ok(whole) = std::panic::catch_unwind(|| whole_and_halves(&bytes, 0)) else { continue };
             match whole {
                 (Ok(w), Some(s)) => {
                     assert!(same(&w, &s), "{} reads differently in halves", f.display());
