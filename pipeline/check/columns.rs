@@ -226,32 +226,39 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
         col.kind,
         ColumnType::Partner | ColumnType::Code | ColumnType::FinancialYear | ColumnType::YesNo | ColumnType::Date
     );
-    let mut memo: PlHashMap<&str, Result<Value, Rejected>> = PlHashMap::new();
+    // Each distinct text's conversion, and whether it is a known-missing marker.
+    let mut memo: PlHashMap<&str, (Result<Value, Rejected>, bool)> = PlHashMap::new();
     let mut typed = Builder::new(col.kind, PlSmallStr::EMPTY, n);
     for (p, cell) in text.iter().enumerate() {
         let raw = filled(cell);
         let converted = match raw {
             None => Ok(Value::Null),
             Some(t) if col.kind == ColumnType::Text => Ok(Value::Str(t.trim().into())),
-            Some(t) => {
-                if is_known_missing_text(t, col) {
-                    field.known_missing += 1;
-                }
-                match convert_plain_number(t, col) {
-                    Some(v) => v,
-                    None if memoised => match memo.get(t) {
-                        Some(v) => v.clone(),
+            // A plain number is never a known-missing marker (`values` tests it).
+            Some(t) => match convert_plain_number(t, col) {
+                Some(v) => v,
+                None if memoised => {
+                    let (v, missing) = match memo.get(t) {
+                        Some(known) => known.clone(),
                         None => {
-                            let v = convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates);
+                            let known = (
+                                convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates),
+                                is_known_missing_text(t, col),
+                            );
                             if memo.len() < MEMO_LIMIT {
-                                memo.insert(t, v.clone());
+                                memo.insert(t, known.clone());
                             }
-                            v
+                            known
                         }
-                    },
-                    None => convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates),
+                    };
+                    field.known_missing += missing as usize;
+                    v
                 }
-            }
+                None => {
+                    field.known_missing += is_known_missing_text(t, col) as usize;
+                    convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates)
+                }
+            },
         };
         match converted {
             Ok(Value::Null) => {

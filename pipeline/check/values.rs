@@ -226,6 +226,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn no_known_missing_marker_reads_as_a_plain_number() {
+        let col: ColumnDef = toml::from_str("field = 'x'\ntype = 'money'").unwrap();
+        for m in KNOWN_MISSING {
+            assert_eq!(convert_plain_number(m, &col), None, "{m}");
+            assert_eq!(convert_plain_number(&m.to_uppercase(), &col), None, "{m}");
+        }
+        assert_eq!(convert_plain_number("1234.5", &col), Some(Ok(Value::Num(1234.5))));
+        assert_eq!(convert_plain_number("£1", &col), None, "left to the general path");
+    }
+
+    #[test]
     fn money_forms() {
         assert_eq!(parse_money("£1,234.56"), Some(1234.56));
         assert_eq!(parse_money("(123.45)"), Some(-123.45));
