@@ -417,7 +417,8 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
     // when no other large workbook is being read at the same time to keep the other core busy.
     let _reading = LargeRead::start(bytes.len());
     if format == Format::Xlsx && _reading.alone() {
-        let max = limits.max_uncompressed_mb.saturating_mul(1024 * 1024);
+        // A cut workbook holds its worksheets inflated: not beyond 512 MB in all.
+        let max = limits.max_uncompressed_mb.saturating_mul(1024 * 1024).min(512 << 20);
         if let Some((first, second)) = super::halves::halves(bytes, super::halves::CUT_BYTES, max) {
             // A half that fails or panics leaves the workbook to be read whole, so that its
             // message is that of the whole.

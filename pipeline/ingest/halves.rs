@@ -42,17 +42,22 @@ fn cut(xml: &[u8]) -> Option<(usize, usize)> {
 
 /// The two halves of a workbook, or `None` when no worksheet is at least `min` bytes inflated
 /// (then the workbook is read whole). Worksheets smaller than `min`, or that cannot be cut,
-/// are read whole from the first half. `max_inflated` bounds the bytes inflated for any one
-/// worksheet (the format check has already held the zip's declared sizes to the limits; a
-/// worksheet inflating to more or less than it declared leaves the workbook whole).
+/// are read whole from the first half. `max_inflated` bounds the bytes of all worksheets
+/// together, held inflated while the halves are read (the format check has already held the
+/// zip's declared sizes to the limits; a worksheet inflating to more or less than it declared
+/// leaves the workbook whole).
 pub(super) fn halves(bytes: &[u8], min: u64, max_inflated: u64) -> Option<(Vec<u8>, Vec<u8>)> {
     use zip::write::SimpleFileOptions;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let is_worksheet = |name: &str| name.starts_with("xl/worksheets/") && name.ends_with(".xml");
-    let any = (0..zip.len()).any(|i| {
-        zip.by_index_raw(i).ok().is_some_and(|f| is_worksheet(f.name().unwrap_or_default().as_ref()) && f.size() >= min)
-    });
-    if !any {
+    // The worksheets' declared sizes: one must be worth cutting, and together they must fit
+    // in what the halves may hold.
+    let sizes: Vec<u64> = (0..zip.len())
+        .filter_map(|i| {
+            zip.by_index_raw(i).ok().filter(|f| is_worksheet(f.name().unwrap_or_default().as_ref())).map(|f| f.size())
+        })
+        .collect();
+    if !sizes.iter().any(|s| *s >= min) || sizes.iter().sum::<u64>() > max_inflated {
         return None;
     }
     let mut first = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -67,9 +72,6 @@ pub(super) fn halves(bytes: &[u8], min: u64, max_inflated: u64) -> Option<(Vec<u
             first.raw_copy_file(zip.by_index_raw(i).ok()?).ok()?;
             second.raw_copy_file(zip.by_index_raw(i).ok()?).ok()?;
             continue;
-        }
-        if size > max_inflated {
-            return None;
         }
         let mut xml = Vec::with_capacity(size as usize);
         zip.by_index(i).ok()?.take(size + 1).read_to_end(&mut xml).ok()?;
@@ -165,6 +167,8 @@ mod tests {
         // Only the large sheet cut: the small one is read from the first half.
         let (_, split) = whole_and_halves(&bytes, 64 * 1024);
         assert!(same(&whole, &split.expect("the large sheet is cut, the small one kept whole")));
+        // Worksheets that together inflate beyond what the halves may hold are read whole.
+        assert!(halves(&bytes, 0, 100_000).is_none());
     }
 
     /// Every `.xlsx` of the corpus of awkward workbooks that calamine reads gives the same
