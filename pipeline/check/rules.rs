@@ -99,8 +99,11 @@ impl<'a> Input<'a> {
 
     /// A hash of each row's values of `fields`, read by typed iteration.
     fn row_hashes(&self, fields: &[String]) -> Vec<u64> {
-        use std::hash::{Hash, Hasher};
-        let mut hashers: Vec<std::hash::DefaultHasher> = vec![std::hash::DefaultHasher::new(); self.rows()];
+        use std::hash::{BuildHasher, Hash, Hasher};
+        // polars' fast hasher, seeded once per check: the hashes only group rows, whose values
+        // are then compared, so which seed does not change which rows repeat.
+        let state = PlRandomState::default();
+        let mut hashers: Vec<_> = (0..self.rows()).map(|_| state.build_hasher()).collect();
         for f in fields {
             let Ok(c) = self.table.column(f) else { continue };
             match c.dtype() {
