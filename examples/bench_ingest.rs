@@ -9,6 +9,7 @@
 //! Run: `cargo run --release --example bench_ingest` (see BENCHMARKS.md for figures).
 
 use calamine::Reader;
+use measure::median;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -178,16 +179,6 @@ fn generate(path: &Path) {
     wb.save(path).unwrap();
 }
 
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 /// calamine alone: open the workbook and visit every cell of the sheet.
 fn calamine_alone(bytes: &[u8]) -> usize {
     let mut wb = calamine::Xlsx::new(Cursor::new(bytes)).unwrap();
@@ -265,11 +256,6 @@ fn ingest(project: &scorecard::config::Project, path: &Path, bytes: &[u8], sourc
     (x.table.height(), checks)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let file = std::env::temp_dir().join("bench_20251031.xlsx");
@@ -291,7 +277,7 @@ fn main() {
             checks.push(c);
             std::hint::black_box(n);
         }
-        println!("{} {} {}", median(times), peak_rss_kb(), median(checks));
+        println!("{} {} {}", median(times), (measure::peak_mb() * 1024.0) as u64, median(checks));
         return;
     }
     if !file.exists() {

@@ -20,7 +20,7 @@ const HEADER: [&str; 8] = [
 ];
 
 /// A cell that is sometimes right, sometimes wrong in the ways extracts are.
-fn cell() -> impl Strategy<Value = String> {
+pub(crate) fn cell() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("Breckland".to_string()),
         Just("CTAX".to_string()),

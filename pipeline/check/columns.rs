@@ -431,32 +431,25 @@ mod tests {
         }
     }
 
-    /// A cell that is sometimes right, sometimes wrong in the ways extracts are.
+    /// A cell that is sometimes right, sometimes wrong: the property tests' cells, and those a
+    /// revenues extract's columns read in ways of their own.
     fn cell() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         prop_oneof![
-            Just("Breckland".to_string()),
+            crate::properties::cell(),
             Just(" Fenland ".to_string()),
             Just("Nowhere".to_string()),
             Just("Council Tax".to_string()),
-            Just("CT".to_string()),
-            Just("2025/26".to_string()),
             Just("2025-26".to_string()),
-            Just("1,234.50".to_string()),
             Just("£1,234.50".to_string()),
-            Just("(12.00)".to_string()),
             Just("1e20".to_string()),
-            Just(String::new()),
             Just("  ".to_string()),
-            Just("[x]".to_string()),
             Just("-".to_string()),
             Just("..".to_string()),
             Just("#N/A".to_string()),
             Just("Direct Debit".to_string()),
             Just("Carrier Pigeon".to_string()),
             Just("Total".to_string()),
-            "[a-zA-Z0-9 £%/.,()-]{0,12}",
-            any::<f64>().prop_map(|f| f.to_string()),
         ]
     }
 

@@ -162,7 +162,7 @@ pub fn convert_rows(
     let data = &layout.data_rows;
     // A text file's table is converted column by column, as polars read it.
     if let Some(body) = grid.body.take() {
-        let mut out = Converted::new(n_columns(source), data.len(), totals, stated_counts);
+        let mut out = Converted::new(source.column.len(), data.len(), totals, stated_counts);
         super::columns::convert_body(&ctx, &body, grid.rows.len(), data, &mut out);
         return out;
     }
@@ -182,7 +182,7 @@ pub fn convert_rows(
     let parts: Vec<Chunk> =
         pieces.into_par_iter().map(|(chunk, offset, rows)| convert_chunk(&ctx, chunk, offset, rows)).collect();
 
-    let n = n_columns(source);
+    let n = source.column.len();
     let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(data.len()); n];
     let mut row_numbers: Vec<i64> = Vec::with_capacity(data.len());
     let mut out = Converted::new(n, data.len(), totals, stated_counts);
@@ -195,10 +195,6 @@ pub fn convert_rows(
     }
     out.table = build_table(source, columns, row_numbers);
     out
-}
-
-fn n_columns(source: &SourceDef) -> usize {
-    source.column.len()
 }
 
 impl Converted {
@@ -438,7 +434,7 @@ fn convert_chunk(ctx: &Context, data: &[usize], offset: usize, rows: &mut [Vec<C
 }
 
 /// One polars column per field, typed by the column definition.
-pub(super) fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
+fn build_table(source: &SourceDef, columns: Vec<Vec<Value>>, rows: Vec<i64>) -> PolarsResult<DataFrame> {
     let height = rows.len();
     let mut out = Vec::with_capacity(columns.len() + 1);
     for (col, values) in source.column.iter().zip(columns) {
