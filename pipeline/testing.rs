@@ -75,3 +75,24 @@ pub const REVENUES_HEADER: [&str; 6] =
     ["Council", "Tax Type", "Account Reference", "Liability Year", "Net Collectable Debit", "Amount Collected"];
 
 pub const BENEFITS_HEADER: [&str; 5] = ["Council", "Claim Reference", "Work Type", "Date Received", "Date Decided"];
+
+/// A benefits extract: rows of (council, claim, days to decision; a multiple of 3: none
+/// yet), each claim once, received on a day fixed by its number.
+pub fn benefits_night(p: &Project, store: &mut crate::store::Store, as_at: NaiveDate, rows: &[(usize, usize, u32)]) {
+    const COUNCILS: [&str; 3] = ["Fenland", "Breckland", "East Suffolk"];
+    let day = |d: u32| (date("2024-04-01") + chrono::Duration::days(d as i64)).format("%d/%m/%Y").to_string();
+    let mut claims = std::collections::BTreeMap::new();
+    for &(council, claim, decided) in rows {
+        claims.insert((council % 3, claim), decided);
+    }
+    let rows: Vec<Vec<String>> = claims
+        .into_iter()
+        .map(|((council, claim), decided)| {
+            let got = (claim as u32 * 7) % 200;
+            let decided = if decided % 3 == 0 { String::new() } else { day(got + decided) };
+            vec![COUNCILS[council].into(), format!("C{claim}"), "New Claim".into(), day(got), decided]
+        })
+        .collect();
+    let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    store.put(&checked(p, "benefits", as_at, &BENEFITS_HEADER, &rows), as_at).unwrap();
+}

@@ -13,6 +13,7 @@ mod explain;
 mod first_night;
 mod fuzz_regressions;
 mod hostile;
+mod incremental;
 mod index_browser;
 mod layers;
 mod markup_files;

@@ -17,6 +17,7 @@
 
 pub mod audit;
 pub mod coverage;
+mod latest;
 pub mod manifest;
 pub mod paths;
 mod repair;
@@ -231,26 +232,17 @@ impl Store {
     }
 
     /// The latest version of every record of a records source (the row from the extract with
-    /// the latest as-at date, by `key`), made once per run and shared by the views; a view's
+    /// the latest as-at date, by `key`), made once per run and shared by the views (and kept
+    /// between runs, so that a new month is folded into it: see [`latest`]); a view's
     /// restrictions apply to the latest versions (a breakdown by outcome counts items by their
     /// latest outcome).
     pub fn latest(&self, source: &str, as_of: NaiveDate, key: &[String]) -> Result<Option<DataFrame>, StoreError> {
-        let path = self.dir.join(source);
-        let err = |source| StoreError::Polars { path: path.clone(), source };
-        let all =
-            cached(&self.latest, (source.to_string(), as_of), || match self.only(Vec::new()).load(source, as_of)? {
-                Some(df) if !key.is_empty() => Ok(Some(
-                    df.lazy()
-                        .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
-                        .unique_stable_generic(
-                            Some(key.iter().map(|k| col(k.as_str())).collect()),
-                            UniqueKeepStrategy::Last,
-                        )
-                        .collect()
-                        .map_err(err)?,
-                )),
-                other => Ok(other),
-            })?;
+        if key.is_empty() {
+            return self.load(source, as_of);
+        }
+        let all = cached(&self.latest, (source.to_string(), as_of), || {
+            Ok(self.make_latest(source, as_of, key)?.map(|(df, _)| df))
+        })?;
         all.map(|df| self.restrict(source, df)).transpose()
     }
 
@@ -617,13 +609,34 @@ impl Store {
         all.map(|df| self.restrict(source, df)).transpose()
     }
 
-    /// Reads a source's Parquet files dated on or before `as_of` into one table.
-    fn read(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
-        let mut frames = Vec::new();
-        for (_, part) in self.parts(source, as_of) {
-            let df = read_parquet(&self.dir.join(&part.parquet))?;
-            frames.push(df.lazy());
+    /// The first and last as-at dates of the rows of `source` dated on or before `as_of`
+    /// (in a view, of the rows it keeps); `None` when there are none. From the manifest,
+    /// without reading a row, unless the view restricts the source.
+    pub fn coverage(&self, source: &str, as_of: NaiveDate) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        if self.only.iter().any(|o| o.source == source) {
+            let Some(df) = self.load(source, as_of)? else { return Ok(None) };
+            let path = self.dir.join(source);
+            let err = |source| StoreError::Polars { path: path.clone(), source };
+            let days = df.column("as_at").and_then(|c| c.cast(&DataType::Int32)).map_err(err)?;
+            let days = days.i32().map_err(err)?;
+            return Ok(days
+                .min()
+                .zip(days.max())
+                .map(|(a, b)| (crate::periods::date_from_days(a), crate::periods::date_from_days(b))));
         }
+        let dates = self.parts(source, as_of).into_iter().filter(|(_, p)| p.rows > 0).map(|(e, _)| e.as_at);
+        Ok(dates.clone().min().zip(dates.max()))
+    }
+
+    /// Reads a source's Parquet files dated on or before `as_of` into one table (the files
+    /// read on every core, joined in store order).
+    fn read(&self, source: &str, as_of: NaiveDate) -> Result<Option<DataFrame>, StoreError> {
+        use rayon::prelude::*;
+        let frames = self
+            .parts(source, as_of)
+            .par_iter()
+            .map(|(_, part)| read_parquet(&self.dir.join(&part.parquet)).map(DataFrame::lazy))
+            .collect::<Result<Vec<_>, _>>()?;
         if frames.is_empty() {
             return Ok(None);
         }

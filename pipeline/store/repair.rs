@@ -276,7 +276,11 @@ impl Store {
             .collect();
         let mut stale = 0;
         for rel in files_below(&summaries) {
-            // `summaries/<source>/<as-at>-<sha12>.<plan>.parquet`
+            // `summaries/<source>/<as-at>-<sha12>.<plan>.parquet`; a source's kept latest
+            // versions and figures (`latest/`, `figures/`) are checked where they are used.
+            if matches!(rel.split('/').nth(1), Some("latest" | "figures")) {
+                continue;
+            }
             let Some(stem) = rel.strip_suffix(".parquet").and_then(|s| s.rsplit_once('.')).map(|(s, _)| s) else {
                 continue;
             };

@@ -3,7 +3,7 @@
 //! never averages monthly figures, and the partnership adds up every partner's items.
 
 use super::filter::{aggregate, all_of, RatioSpec};
-use super::{collect_parts, days, financial_year, input, month_index, sum_partners, Input};
+use super::{collect_parts, days, financial_year, input, latest, month_index, sum_partners, Input};
 use super::{Aggregation, Error, Series};
 use crate::config::{field, Project};
 use crate::periods::days_since_epoch;
@@ -19,15 +19,11 @@ pub(super) fn processing_days(
     work_type: &str,
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
-    let Some(Input { df, partner, group, empty, key }) = input(project, store, source, Aggregation::Flow, 1.0, as_of)?
+    let Some(Input { partner, group, empty, key }) = input(project, store, source, Aggregation::Flow, 1.0, as_of)?
     else {
         return Ok(Series::none(Aggregation::Flow, 1.0, true));
     };
-    drop(df);
-    let monthly = store
-        .latest(source, as_of, &key)?
-        .map(|d| d.lazy())
-        .unwrap_or_else(|| DataFrame::empty().lazy())
+    let monthly = latest(store, source, &key, as_of)?
         .filter(
             col(field::WORK_TYPE)
                 .eq(lit(work_type))
@@ -59,7 +55,7 @@ pub(super) fn ratio(
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
     let def = project.source(source).expect("validated");
-    let Some(Input { df, partner, group, mut empty, key }) =
+    let Some(Input { partner, group, mut empty, key }) =
         input(project, store, source, Aggregation::Flow, scale, as_of)?
     else {
         return Ok(Series::none(Aggregation::Flow, scale, true));
@@ -70,12 +66,7 @@ pub(super) fn ratio(
         None => len().cast(DataType::Float64),
     };
     let date = spec.date.unwrap_or_default();
-    let versions = if key.is_empty() {
-        df.lazy()
-    } else {
-        store.latest(source, as_of, &key)?.map(|d| d.lazy()).unwrap_or_else(|| df.lazy())
-    };
-    let monthly = versions
+    let monthly = latest(store, source, &key, as_of)?
         .filter(col(date).is_not_null().and(days(date).lt_eq(lit(days_since_epoch(as_of)))))
         .with_columns([month_index(date).alias("midx"), financial_year(date).alias("fy")])
         .filter(all_of(def, spec.filter))

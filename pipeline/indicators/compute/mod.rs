@@ -135,13 +135,6 @@ pub(super) fn days(date_col: &str) -> Expr {
     col(date_col).cast(DataType::Int32)
 }
 
-/// Latest version of every record: the row from the extract with the latest as-at date.
-pub(super) fn latest_versions(df: DataFrame, key: &[String]) -> LazyFrame {
-    df.lazy()
-        .sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
-        .unique_stable_generic(Some(key.iter().map(|k| col(k.as_str())).collect()), UniqueKeepStrategy::Last)
-}
-
 /// First and last as-at dates of the data read.
 pub(super) type Coverage = Option<(NaiveDate, NaiveDate)>;
 
@@ -202,10 +195,11 @@ pub(super) fn sum_partners(months: &mut MonthlyParts) {
     months.insert(ALL.to_string(), all);
 }
 
-/// What a per-partner method starts from: the source's rows up to the as-of date, its
-/// partner column, the grouping (month index, then partner) and the series to fill.
+/// What a per-partner method starts from: the source's partner column, the grouping (month
+/// index, then partner), the series to fill (with the data's coverage) and its record key.
+/// Rows are read by the method itself: every version ([`Store::load`]) or the latest
+/// ([`Store::latest`]), as it needs.
 pub(super) struct Input {
-    pub(super) df: DataFrame,
     pub(super) partner: Option<String>,
     pub(super) group: Vec<Expr>,
     pub(super) empty: Series,
@@ -227,7 +221,7 @@ impl Series {
     }
 }
 
-/// Loads a source for a method; `None` when the store holds none of it.
+/// What a method of a source starts from; `None` when the store holds none of it.
 pub(super) fn input(
     project: &Project,
     store: &Store,
@@ -238,14 +232,21 @@ pub(super) fn input(
 ) -> Result<Option<Input>, Error> {
     let def = project.source(source).expect("validated");
     let partner = def.partner_field().map(str::to_string);
-    let Some(df) = store.load(source, as_of)? else { return Ok(None) };
+    if store.parts(source, as_of).is_empty() {
+        return Ok(None);
+    }
     let mut empty = Series::none(aggregation, scale, partner.is_some());
-    empty.coverage = coverage(&df)?;
+    empty.coverage = store.coverage(source, as_of)?;
     let mut group: Vec<Expr> = vec![col("midx")];
     if let Some(p) = &partner {
         group.push(col(p.as_str()));
     }
-    Ok(Some(Input { df, partner, group, empty, key: def.key.clone() }))
+    Ok(Some(Input { partner, group, empty, key: def.key.clone() }))
+}
+
+/// The latest version of every record of a source (every row, for a source without a key).
+pub(super) fn latest(store: &Store, source: &str, key: &[String], as_of: NaiveDate) -> Result<LazyFrame, Error> {
+    Ok(store.latest(source, as_of, key)?.map(DataFrame::lazy).unwrap_or_else(|| DataFrame::empty().lazy()))
 }
 
 pub(super) fn partner_codes(project: &Project) -> Vec<String> {

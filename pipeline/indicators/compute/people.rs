@@ -2,7 +2,7 @@
 //! a day (started on or before it, not left before it), over the rolling twelve months to
 //! each month end, averaging the first and last day of the window.
 
-use super::{coverage, days, latest_versions};
+use super::{days, latest};
 use super::{Aggregation, Error, Series};
 use crate::config::{field, Project};
 use crate::indicators::{MonthlyParts, Parts, ALL};
@@ -20,20 +20,20 @@ pub(super) fn sickness_days_per_fte(
     absence: &str,
     as_of: NaiveDate,
 ) -> Result<Series, Error> {
-    let staff_def = project.source(staff).expect("validated");
-    let absence_def = project.source(absence).expect("validated");
+    let staff_key = &project.source(staff).expect("validated").key;
+    let absence_key = &project.source(absence).expect("validated").key;
     let empty = Series::none(Aggregation::Snapshot, 1.0, false);
-    let (Some(staff_df), Some(absence_df)) = (store.load(staff, as_of)?, store.load(absence, as_of)?) else {
+    if store.parts(staff, as_of).is_empty() {
         return Ok(empty);
-    };
-    let cov = coverage(&absence_df)?;
+    }
+    let cov = store.coverage(absence, as_of)?;
     let Some((first, last)) = cov else { return Ok(empty) };
-    let staff_lf = latest_versions(staff_df, &staff_def.key)
+    let staff_lf = latest(store, staff, staff_key, as_of)?
         .select([col(field::FTE), days(field::START_DATE).alias("start"), days(field::LEAVING_DATE).alias("leave")])
         .collect()?
         .lazy();
     // An ongoing absence (no last day) runs to its extract's as-at date.
-    let absence_lf = latest_versions(absence_df, &absence_def.key)
+    let absence_lf = latest(store, absence, absence_key, as_of)?
         .select([
             col(field::FTE_DAYS_LOST),
             days(field::FIRST_DAY).alias("first"),
@@ -76,12 +76,11 @@ pub(super) fn sickness_days_per_fte(
 
 /// Rolling 12 months to each month end: leavers / average headcount x 100.
 pub(super) fn turnover_pct(project: &Project, store: &Store, staff: &str, as_of: NaiveDate) -> Result<Series, Error> {
-    let def = project.source(staff).expect("validated");
+    let key = &project.source(staff).expect("validated").key;
     let empty = Series::none(Aggregation::Snapshot, 100.0, false);
-    let Some(df) = store.load(staff, as_of)? else { return Ok(empty) };
-    let cov = coverage(&df)?;
+    let cov = store.coverage(staff, as_of)?;
     let Some((first, last)) = cov else { return Ok(empty) };
-    let staff_df = latest_versions(df, &def.key)
+    let staff_df = latest(store, staff, key, as_of)?
         .select([days(field::START_DATE).alias("start"), days(field::LEAVING_DATE).alias("leave")])
         .collect()?;
     let start = staff_df.column("start")?.i32()?.clone();
