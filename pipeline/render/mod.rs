@@ -131,6 +131,23 @@ mod tests {
     }
 
     #[test]
+    fn each_reports_data_is_the_shared_model_with_its_focus_the_same_bytes_as_serialised_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        // A character no bundled font draws, in the model and in a focus.
+        let m = model(&dir.path().join("m"), "Council \u{1F600} \u{7}");
+        let mut p = project(&dir.path().join("p"));
+        p.settings.report.reports = report::KINDS.iter().map(|k| k.id.to_string()).collect();
+        let shared = pdf::SharedData::of(&m);
+        for (kind, partner) in report::jobs(&p) {
+            let mut focus = report::focus(&p, &m, kind, &partner);
+            focus.partner_name.push('\u{1F600}');
+            let whole = pdf::data_json(&report::ReportData { model: &m, focus: &focus });
+            assert_eq!(shared.with("focus", &focus), whole, "{} for {partner}", kind.id);
+            assert!(String::from_utf8(whole).unwrap().contains("Council ? ?"));
+        }
+    }
+
+    #[test]
     fn pdf_places_data_as_text_and_never_evaluates_it() {
         let dir = tempfile::tempdir().unwrap();
         let name = "#panic(\"evaluated\") Council 工作表 \u{1F600} \u{0}";

@@ -177,13 +177,24 @@ fn describe(world: &ReportWorld, d: &SourceDiagnostic) -> String {
     format!("{place}{}{hints}", d.message)
 }
 
+/// Whether a bundled font can draw `c` (and it is not a control character other than a
+/// line break). Printable ASCII, most of any report, is looked up in a table made once.
+fn drawable(c: char) -> bool {
+    fn search(c: char) -> bool {
+        c == '\n' || (!c.is_control() && fonts().fonts.iter().any(|f| f.info().coverage.contains(c as u32)))
+    }
+    static ASCII: OnceLock<[bool; 128]> = OnceLock::new();
+    match ASCII.get_or_init(|| std::array::from_fn(|i| search(i as u8 as char))).get(c as usize) {
+        Some(known) => *known,
+        None => search(c),
+    }
+}
+
 /// Replaces characters that no bundled font can draw (a sheet named in Chinese, an emoji, a
 /// control character) with `?`, so that text from extracts cannot stop the report: PDF/A
 /// forbids text without glyphs.
 fn printable(v: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
-    let drawable =
-        |c: char| c == '\n' || (!c.is_control() && fonts().fonts.iter().any(|f| f.info().coverage.contains(c as u32)));
     match v {
         Value::String(s) if !s.chars().all(drawable) => {
             Value::String(s.chars().map(|c| if drawable(c) { c } else { '?' }).collect())
@@ -191,6 +202,60 @@ fn printable(v: serde_json::Value) -> serde_json::Value {
         Value::Array(a) => Value::Array(a.into_iter().map(printable).collect()),
         Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, printable(v))).collect()),
         other => other,
+    }
+}
+
+/// The data of several reports that share most of it (the report model), serialised once:
+/// each report's `/data.json` is the shared object with one more member (its focus), the
+/// same bytes as serialising the whole.
+pub struct SharedData {
+    /// Each member of the shared object in key order (`serde_json` keeps objects sorted),
+    /// its key and its value serialised, characters no font can draw already replaced.
+    members: Vec<(String, Vec<u8>)>,
+}
+
+impl SharedData {
+    /// `shared` must serialise as a JSON object.
+    pub fn of(shared: &impl serde::Serialize) -> SharedData {
+        let serde_json::Value::Object(map) = printable(serde_json::to_value(shared).expect("report data serialises"))
+        else {
+            panic!("report data is an object");
+        };
+        SharedData {
+            members: map.into_iter().map(|(k, v)| (k, serde_json::to_vec(&v).expect("JSON serialises"))).collect(),
+        }
+    }
+
+    /// The shared object with `key` set to `value`, as `/data.json` bytes.
+    pub fn with(&self, key: &str, value: &impl serde::Serialize) -> Vec<u8> {
+        let own = serde_json::to_vec(&printable(serde_json::to_value(value).expect("report data serialises")))
+            .expect("JSON serialises");
+        let size = self.members.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + own.len() + key.len() + 6;
+        let mut out = Vec::with_capacity(size);
+        out.push(b'{');
+        let mut placed = false;
+        let member = |out: &mut Vec<u8>, k: &str, v: &[u8]| {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, k).expect("JSON serialises");
+            out.push(b':');
+            out.extend_from_slice(v);
+        };
+        for (k, v) in &self.members {
+            if !placed && key <= k.as_str() {
+                member(&mut out, key, &own);
+                placed = true;
+            }
+            if k != key {
+                member(&mut out, k, v);
+            }
+        }
+        if !placed {
+            member(&mut out, key, &own);
+        }
+        out.push(b'}');
+        out
     }
 }
 
@@ -203,12 +268,28 @@ pub fn render(
     ident: &str,
     as_of: chrono::NaiveDate,
 ) -> Result<Vec<u8>, PdfError> {
+    render_json(data_json(data), templates, main, ident, as_of)
+}
+
+/// `/data.json` for a template: `data` serialised, characters no font can draw replaced.
+pub fn data_json(data: &impl serde::Serialize) -> Vec<u8> {
+    let data = serde_json::to_value(data).expect("report data serialises");
+    serde_json::to_vec(&printable(data)).expect("JSON serialises")
+}
+
+/// [`render`] from data already serialised ([`SharedData::with`]): characters no bundled
+/// font can draw must be replaced already.
+pub fn render_json(
+    data: Vec<u8>,
+    templates: &Templates,
+    main: &str,
+    ident: &str,
+    as_of: chrono::NaiveDate,
+) -> Result<Vec<u8>, PdfError> {
     let template_name = templates.origin(main);
     if !templates.contains(main) {
         return Err(PdfError::Template { file: template_name, message: "no such template".into() });
     }
-    let data = serde_json::to_value(data).expect("report data serialises");
-    let data = serde_json::to_vec(&printable(data)).expect("JSON serialises");
     let d = as_of;
     use chrono::Datelike;
     let today = Datetime::from_ymd(d.year(), d.month() as u8, d.day() as u8).expect("valid date");

@@ -645,15 +645,17 @@ pub fn render_reports(
     model: &ReportModel,
     templates: &render::pdf::Templates,
 ) -> Result<Vec<Rendered>, RunError> {
+    // The model is most of every report's data: serialised once, each report adding its focus.
+    let shared = render::pdf::SharedData::of(model);
     render::report::jobs(project)
         .par_iter()
         .map(|(kind, partner)| {
             let focus = render::report::focus(project, model, kind, partner);
-            let data = render::report::ReportData { model, focus: &focus };
+            let data = shared.with("focus", &focus);
             let name = (partner != indicators::ALL).then_some(focus.partner_name.as_str());
             let file_name = render::report::file_name(model, kind, name);
             let ident = file_name.trim_end_matches(".pdf").to_string();
-            let bytes = render::pdf::render(&data, templates, kind.template, &ident, model.as_of)
+            let bytes = render::pdf::render_json(data, templates, kind.template, &ident, model.as_of)
                 .map_err(|source| RunError::Report { file: file_name.clone(), source })?;
             let report = ReportMeta {
                 report: kind.id.to_string(),

@@ -28,46 +28,59 @@ pub(super) fn sickness_days_per_fte(
     }
     let cov = store.coverage(absence, as_of)?;
     let Some((first, last)) = cov else { return Ok(empty) };
-    let staff_lf = latest(store, staff, staff_key, as_of)?
-        .select([col(field::FTE), days(field::START_DATE).alias("start"), days(field::LEAVING_DATE).alias("leave")])
-        .collect()?
-        .lazy();
-    // An ongoing absence (no last day) runs to its extract's as-at date.
-    let absence_lf = latest(store, absence, absence_key, as_of)?
+    let staff_df = latest(store, staff, staff_key, as_of)?
         .select([
-            col(field::FTE_DAYS_LOST),
+            col(field::FTE).cast(DataType::Float64),
+            days(field::START_DATE).alias("start"),
+            days(field::LEAVING_DATE).alias("leave"),
+        ])
+        .collect()?;
+    // An ongoing absence (no last day) runs to its extract's as-at date.
+    let absence_df = latest(store, absence, absence_key, as_of)?
+        .select([
+            col(field::FTE_DAYS_LOST).cast(DataType::Float64),
             days(field::FIRST_DAY).alias("first"),
             when(col(field::LAST_DAY).is_null()).then(days("as_at")).otherwise(days(field::LAST_DAY)).alias("last"),
         ])
-        .collect()?
-        .lazy();
-    let fte_on = |day: i32| -> Result<f64, Error> {
-        let df = staff_lf
-            .clone()
-            .filter(col("start").lt_eq(lit(day)).and(col("leave").is_null().or(col("leave").gt_eq(lit(day)))))
-            .select([col(field::FTE).sum()])
-            .collect()?;
-        Ok(df.column(field::FTE)?.f64()?.get(0).unwrap_or(0.0))
+        .collect()?;
+    // A few thousand people and absences, read once into plain arrays; each month end then
+    // adds up over them (a blank FTE or day count adds nothing, a blank date matches nothing).
+    let ints = |df: &DataFrame, name: &str| -> Result<Vec<Option<i32>>, Error> {
+        Ok(df.column(name)?.i32()?.iter().collect())
+    };
+    let floats = |df: &DataFrame, name: &str| -> Result<Vec<Option<f64>>, Error> {
+        Ok(df.column(name)?.f64()?.iter().collect())
+    };
+    let (fte, start, leave) = (floats(&staff_df, field::FTE)?, ints(&staff_df, "start")?, ints(&staff_df, "leave")?);
+    let fte_on = |day: i32| -> f64 {
+        (0..fte.len())
+            .filter(|&i| start[i].is_some_and(|s| s <= day) && leave[i].is_none_or(|l| l >= day))
+            .filter_map(|i| fte[i])
+            .sum()
+    };
+    let (days_lost, from, to) =
+        (floats(&absence_df, field::FTE_DAYS_LOST)?, ints(&absence_df, "first")?, ints(&absence_df, "last")?);
+    let lost_in = |ws: i32, we: i32| -> f64 {
+        (0..days_lost.len())
+            .filter_map(|i| {
+                let (first, last, lost) = (from[i]?, to[i]?, days_lost[i]?);
+                if first > we || last < ws || last < first {
+                    return None;
+                }
+                let inside = (last.min(we) - first.max(ws) + 1) as f64;
+                let length = (last - first + 1) as f64;
+                Some(lost * inside / length)
+            })
+            .sum()
     };
     let mut all = BTreeMap::new();
     let lo = Period::month_of(first).month_index();
     let hi = Period::month_of(last).month_index();
     for m in lo..=hi {
-        let end = Period::from_month_index(m);
         let ws = days_since_epoch(Period::from_month_index(m - 11).start());
-        let we = days_since_epoch(end.end());
-        let overlap_start = when(col("first").gt(lit(ws))).then(col("first")).otherwise(lit(ws));
-        let overlap_end = when(col("last").lt(lit(we))).then(col("last")).otherwise(lit(we));
-        let inside = (overlap_end - overlap_start + lit(1)).cast(DataType::Float64);
-        let length = (col("last") - col("first") + lit(1)).cast(DataType::Float64);
-        let lost = absence_lf
-            .clone()
-            .filter(col("first").lt_eq(lit(we)).and(col("last").gt_eq(lit(ws))).and(col("last").gt_eq(col("first"))))
-            .select([(col(field::FTE_DAYS_LOST) * inside / length).sum().alias("lost")])
-            .collect()?;
-        let lost = lost.column("lost")?.f64()?.get(0).unwrap_or(0.0);
-        let avg_fte = (fte_on(ws)? + fte_on(we)?) / 2.0;
-        all.insert(m, Parts::settled(lost, avg_fte));
+        let we = days_since_epoch(Period::from_month_index(m).end());
+        let avg_fte = (fte_on(ws) + fte_on(we)) / 2.0;
+        all.insert(m, Parts::settled(lost_in(ws, we), avg_fte));
     }
     let mut months = MonthlyParts::new();
     months.insert(ALL.to_string(), all);
