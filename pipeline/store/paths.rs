@@ -5,7 +5,8 @@
 //! `revenues/partner=E07000143/as_at=2025-10-31/3f2a9c01b4de.parquet`. A glob such as
 //! `store/revenues/*/*/*.parquet` therefore reads exactly the data in use. Everything else
 //! lives beside the source folders, never inside them: `replaced/` (data a later file
-//! replaced, in the same partitioned shape), `summaries/` (derived, made again when missing),
+//! replaced, in the same partitioned shape), `summaries/` (derived, made again when missing:
+//! per-extract summaries, and what a night keeps for the next: see `latest.rs`),
 //! `quality/` and `commentary/`.
 
 use chrono::NaiveDate;
