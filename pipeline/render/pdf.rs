@@ -228,8 +228,7 @@ impl SharedData {
 
     /// The shared object with `key` set to `value`, as `/data.json` bytes.
     pub fn with(&self, key: &str, value: &impl serde::Serialize) -> Vec<u8> {
-        let own = serde_json::to_vec(&printable(serde_json::to_value(value).expect("report data serialises")))
-            .expect("JSON serialises");
+        let own = data_json(value);
         let size = self.members.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + own.len() + key.len() + 6;
         let mut out = Vec::with_capacity(size);
         out.push(b'{');

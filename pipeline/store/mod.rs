@@ -613,7 +613,7 @@ impl Store {
     /// (in a view, of the rows it keeps); `None` when there are none. From the manifest,
     /// without reading a row, unless the view restricts the source.
     pub fn coverage(&self, source: &str, as_of: NaiveDate) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
-        if self.only.iter().any(|o| o.source == source) {
+        if self.restricted(source) {
             let Some(df) = self.load(source, as_of)? else { return Ok(None) };
             let path = self.dir.join(source);
             let err = |source| StoreError::Polars { path: path.clone(), source };

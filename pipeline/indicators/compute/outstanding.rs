@@ -91,7 +91,8 @@ pub(super) fn outstanding_items(
         Some(c) => c,
         None => every_version(store, &spec, lo, hi, as_of)?,
     };
-    if whole {
+    // Kept for the next night when made from every part in the store (not for an earlier date).
+    if whole && parts.len() == store.parts(source, NaiveDate::MAX).len() {
         let kept = Kept { config, parts: parts.into_iter().map(|(p, _)| p).collect(), counts: counts.clone() };
         if let Ok(bytes) = serde_json::to_vec(&kept) {
             store.keep_figures(source, &name, &bytes);
