@@ -441,6 +441,36 @@ fn read_workbook(name: &str, format: Format, bytes: &[u8], limits: &Limits) -> R
 /// Large workbooks being read at this moment, in any thread.
 static LARGE_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// Large workbooks a batch said it is about to read and that have not started yet.
+static LARGE_PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Whether a file counts as a large workbook for [`expect_large_workbooks`]: a zip (as
+/// `.xlsx`, `.xlsm` and `.ods` are) of at least a megabyte.
+pub fn is_large_workbook(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= LargeRead::BYTES as u64);
+    let mut head = [0u8; 4];
+    large && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == *b"PK\x03\x04"
+}
+
+/// Says that `n` large workbooks ([`is_large_workbook`]) are about to be read in parallel,
+/// until the guard is dropped: while another is still to come, none is cut in halves (the
+/// files themselves keep the cores busy, and cutting costs a little work). Only a hint for
+/// speed: a workbook read whole or in halves gives the same grids.
+pub fn expect_large_workbooks(n: usize) -> ExpectedLarge {
+    LARGE_PENDING.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+    ExpectedLarge
+}
+
+/// See [`expect_large_workbooks`].
+pub struct ExpectedLarge;
+
+impl Drop for ExpectedLarge {
+    fn drop(&mut self) {
+        LARGE_PENDING.store(0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// One read of a workbook counted in [`LARGE_READS`] while it lasts (if it is large).
 struct LargeRead {
     counted: bool,
@@ -454,12 +484,18 @@ impl LargeRead {
     fn start(bytes: usize) -> LargeRead {
         use std::sync::atomic::Ordering;
         let counted = bytes >= Self::BYTES;
-        let others = if counted { LARGE_READS.fetch_add(1, Ordering::SeqCst) } else { 0 };
+        let mut others = 0;
+        if counted {
+            others = LARGE_READS.fetch_add(1, Ordering::SeqCst);
+            // This one has started: one fewer to come; any left will keep the cores busy.
+            let left = LARGE_PENDING.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| p.checked_sub(1));
+            others += left.map_or(0, |before| before - 1);
+        }
         LargeRead { counted, others }
     }
 
-    /// No other large workbook was being read when this one started, and there is a second
-    /// thread to read the other half.
+    /// No other large workbook was being read when this one started, nor is one still to
+    /// come in its batch, and there is a second thread to read the other half.
     fn alone(&self) -> bool {
         self.others == 0 && rayon::current_num_threads() > 1
     }
