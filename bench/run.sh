@@ -5,8 +5,8 @@
 # bench/peers.py), then runs the partnership night (bench_night), the national scale with
 # the polars script and DuckDB on the same CSV (bench_national), and the large workbook
 # against the inflate floor, polars + fastexcel and pandas (bench_ingest), printing every
-# figure and ratio and keeping a copy in bench/results/<date>.txt. The peers stay out of
-# the product and its tests.
+# figure and ratio and adding a copy to bench/results/<date>.txt (after that day's earlier
+# runs). The peers stay out of the product and its tests.
 #
 #   bench/run.sh                       # about 30 minutes once built, plus a first release build
 #   BENCH_ROUNDS=5 bench/run.sh        # more rounds of the partnership night
@@ -24,6 +24,7 @@ fi
 mkdir -p bench/results
 out="bench/results/$(date +%F).txt"
 {
+    echo "== bench/run.sh, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) =="
     echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
     rustc --version
     python3 -c 'import sys, pandas, openpyxl, polars, fastexcel, duckdb; print("python", sys.version.split()[0], "pandas", pandas.__version__, "openpyxl", openpyxl.__version__, "polars", polars.__version__, "fastexcel", fastexcel.__version__, "duckdb", duckdb.__version__)'
@@ -36,5 +37,5 @@ out="bench/results/$(date +%F).txt"
     echo
     echo "== one large workbook, and four read in parallel (bench_ingest) =="
     BENCH_ROUNDS=5 "$CARGO_TARGET_DIR/release/examples/bench_ingest"
-} 2>&1 | tee "$out"
+} 2>&1 | tee -a "$out"
 echo "kept in $out"
