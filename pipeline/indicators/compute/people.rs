@@ -143,6 +143,30 @@ mod tests {
         assert!(!s.by_partner, "the partnership employs the staff");
     }
 
+    /// A breakdown (here by team) takes each person's latest version, then their team: one
+    /// who moved from A to B and then left is a leaver of B, and no longer in post in A.
+    #[test]
+    fn a_breakdown_counts_each_person_in_the_team_of_their_latest_version() {
+        const HEADER: [&str; 5] = ["Employee ID", "Team", "FTE", "Start Date", "Leaving Date"];
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let january = vec![vec!["E1", "A", "1", "06/01/2020", ""], vec!["E2", "A", "1", "06/01/2020", ""]];
+        let march = vec![vec!["E1", "B", "1", "06/01/2020", "15/03/2026"], vec!["E2", "A", "1", "06/01/2020", ""]];
+        let store = store(
+            &p,
+            dir.path(),
+            &[("hr_staff", "2026-01-31", &HEADER[..], january), ("hr_staff", "2026-03-31", &HEADER[..], march)],
+        );
+        let team = |t: &str| {
+            store.only(vec![crate::store::Only { source: "hr_staff".into(), column: "team".into(), value: t.into() }])
+        };
+        // 1 April 2025 and 31 March 2026: in A, E2 both days (E1 is B's now); in B, E1 on the first.
+        let a = monthly(&p, &team("A"), "staff_turnover_pct", "2026-04-10");
+        assert_eq!(parts(&a, "ALL", "2025/26 M12"), Some((0.0, 1.0)));
+        let b = monthly(&p, &team("B"), "staff_turnover_pct", "2026-04-10");
+        assert_eq!(parts(&b, "ALL", "2025/26 M12"), Some((1.0, 0.5)));
+    }
+
     #[test]
     fn sickness_counts_an_absence_across_the_window_edge_in_proportion() {
         let dir = tempfile::tempdir().unwrap();
