@@ -341,7 +341,8 @@ impl Store {
         let path = self.dir.join(source);
         let err = |source| StoreError::Polars { path: path.clone(), source };
         let Ok(c) = df.column(column) else { return Ok(Vec::new()) };
-        let c = c.cast(&DataType::String).map_err(err)?;
+        // Each distinct value once (polars' hashing), then in order.
+        let c = c.unique().and_then(|u| u.cast(&DataType::String)).map_err(err)?;
         let values: std::collections::BTreeSet<String> =
             c.str().map_err(err)?.iter().flatten().map(str::to_string).collect();
         Ok(values.into_iter().take(limit).collect())
