@@ -96,3 +96,42 @@ pub fn benefits_night(p: &Project, store: &mut crate::store::Store, as_at: Naive
     let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
     store.put(&checked(p, "benefits", as_at, &BENEFITS_HEADER, &rows), as_at).unwrap();
 }
+
+/// How a night's date is chosen ([`Nights::next`]), and its benefits rows ([`benefits_night`]).
+pub type Night = (u8, Vec<(usize, usize, u32)>);
+
+/// Nights of benefits extracts for the property tests of what a night keeps for the next:
+/// each night, how its date is chosen ([`Nights::next`]) and its rows ([`benefits_night`]).
+pub fn benefits_nights() -> impl proptest::strategy::Strategy<Value = Vec<Night>> {
+    use proptest::prelude::*;
+    prop::collection::vec((0u8..6, prop::collection::vec((0usize..3, 0usize..40, 0u32..90), 1..25)), 2..8)
+}
+
+/// The dates of those nights, from June 2024: mostly the next month's end; now and then the
+/// month before the latest (a late extract) or the latest again.
+pub struct Nights {
+    month: i32,
+}
+
+impl Default for Nights {
+    fn default() -> Nights {
+        Nights { month: crate::periods::Period::month_of(date("2024-06-30")).month_index() }
+    }
+}
+
+impl Nights {
+    /// The as-at date of a night's extract chosen by `how`, and the night's run date (a week
+    /// after the latest month's end).
+    pub fn next(&mut self, how: u8) -> (NaiveDate, NaiveDate) {
+        use crate::periods::Period;
+        let as_at = match how {
+            0 => Period::from_month_index(self.month - 1).end(),
+            1 => Period::from_month_index(self.month).end(),
+            _ => {
+                self.month += 1;
+                Period::from_month_index(self.month).end()
+            }
+        };
+        (as_at, Period::from_month_index(self.month).end() + chrono::Duration::days(7))
+    }
+}

@@ -446,18 +446,19 @@ static LARGE_PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::Atomic
 
 /// Whether a file counts as a large workbook for [`expect_large_workbooks`]: a zip (as
 /// `.xlsx`, `.xlsm` and `.ods` are) of at least a megabyte.
-pub fn is_large_workbook(path: &std::path::Path) -> bool {
+fn is_large_workbook(path: &std::path::Path) -> bool {
     use std::io::Read;
     let large = std::fs::metadata(path).is_ok_and(|m| m.len() >= LargeRead::BYTES as u64);
     let mut head = [0u8; 4];
     large && std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == *b"PK\x03\x04"
 }
 
-/// Says that `n` large workbooks ([`is_large_workbook`]) are about to be read in parallel,
-/// until the guard is dropped: while another is still to come, none is cut in halves (the
-/// files themselves keep the cores busy, and cutting costs a little work). Only a hint for
-/// speed: a workbook read whole or in halves gives the same grids.
-pub fn expect_large_workbooks(n: usize) -> ExpectedLarge {
+/// Says that `files` are about to be read in parallel, until the guard is dropped: while
+/// another large workbook among them is still to come, none is cut in halves (the files
+/// themselves keep the cores busy, and cutting costs a little work). Only a hint for speed:
+/// a workbook read whole or in halves gives the same grids.
+pub fn expect_large_workbooks<'a>(files: impl IntoIterator<Item = &'a std::path::Path>) -> ExpectedLarge {
+    let n = files.into_iter().filter(|f| is_large_workbook(f)).count();
     LARGE_PENDING.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
     ExpectedLarge
 }

@@ -19,7 +19,7 @@ mod sniff;
 
 pub use discover::{discover, Entry, EntryKind};
 pub use grid::{column_letter, decode_text, read_grid, read_reference, Cell, DateSystem, Grid, TextBody};
-pub use grid::{expect_large_workbooks, is_large_workbook, ExpectedLarge};
+pub use grid::{expect_large_workbooks, ExpectedLarge};
 pub use layout::{find_as_at, find_layout, parse_date_text, Layout, HEADER_SEARCH_ROWS};
 pub use sniff::{sniff, Format};
 

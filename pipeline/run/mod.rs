@@ -447,8 +447,7 @@ fn load_files(
     let history = store.history();
     let clock = Instant::now();
     // Several large workbooks keep both cores busy by themselves: none is cut in halves.
-    let large = taken.iter().filter(|t| ingest::is_large_workbook(&t.work)).count();
-    let expected = ingest::expect_large_workbooks(large);
+    let expected = ingest::expect_large_workbooks(taken.iter().map(|t| t.work.as_path()));
     let read: Vec<intake::Read> = taken.into_par_iter().map(|t| intake::read_taken(t, project, as_of)).collect();
     drop(expected);
     summary.seconds.ingest = since(clock);

@@ -157,7 +157,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{benefits_night as put, date, project};
+    use crate::testing::{benefits_night as put, benefits_nights, date, project, Nights};
     use proptest::prelude::*;
 
     fn latest(store_dir: &std::path::Path, as_of: NaiveDate) -> (DataFrame, Made) {
@@ -171,29 +171,15 @@ mod tests {
         /// Night after night, with a later extract, a late one or a replacement now and then:
         /// the latest versions folded into the kept table are those made from every version.
         #[test]
-        fn folded_latest_versions_are_those_of_every_version(
-            nights in prop::collection::vec(
-                (0u8..6, prop::collection::vec((0usize..3, 0usize..40, 0u32..60), 1..25)),
-                2..7,
-            )
-        ) {
+        fn folded_latest_versions_are_those_of_every_version(nights in benefits_nights()) {
             let dir = tempfile::tempdir().unwrap();
             let p = project(&dir.path().join("p"));
             let store_dir = dir.path().join("store");
-            let mut month = crate::periods::Period::month_of(date("2024-06-30")).month_index();
+            let mut dates = Nights::default();
             for (how, rows) in nights {
                 let mut store = Store::open(&store_dir).unwrap();
-                // Mostly the next month; now and then a month late, or the last date again.
-                let as_at = match how {
-                    0 => crate::periods::Period::from_month_index(month - 1).end(),
-                    1 => crate::periods::Period::from_month_index(month).end(),
-                    _ => {
-                        month += 1;
-                        crate::periods::Period::from_month_index(month).end()
-                    }
-                };
+                let (as_at, as_of) = dates.next(how);
                 put(&p, &mut store, as_at, &rows);
-                let as_of = crate::periods::Period::from_month_index(month).end() + chrono::Duration::days(7);
                 let (got, _) = latest(&store_dir, as_of);
                 // The same from every version (the kept table set aside, then put back).
                 let kept = store_dir.join("summaries");

@@ -107,6 +107,14 @@ pub struct Plan {
     pub partner: Option<String>,
 }
 
+/// The first and last as-at dates of a table of the store's rows (or of its summaries);
+/// `None` when it has no rows.
+pub fn as_at_range(df: &DataFrame) -> PolarsResult<Option<(NaiveDate, NaiveDate)>> {
+    let days = df.column("as_at")?.cast(&DataType::Int32)?;
+    let days = days.i32()?;
+    Ok(days.min().zip(days.max()).map(|(a, b)| (crate::periods::date_from_days(a), crate::periods::date_from_days(b))))
+}
+
 /// An I/O error at `path`, for `map_err`.
 fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
@@ -616,14 +624,7 @@ impl Store {
     pub fn coverage(&self, source: &str, as_of: NaiveDate) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
         if self.restricted(source) {
             let Some(df) = self.load(source, as_of)? else { return Ok(None) };
-            let path = self.dir.join(source);
-            let err = |source| StoreError::Polars { path: path.clone(), source };
-            let days = df.column("as_at").and_then(|c| c.cast(&DataType::Int32)).map_err(err)?;
-            let days = days.i32().map_err(err)?;
-            return Ok(days
-                .min()
-                .zip(days.max())
-                .map(|(a, b)| (crate::periods::date_from_days(a), crate::periods::date_from_days(b))));
+            return as_at_range(&df).map_err(polars_at(&self.dir.join(source)));
         }
         let dates = self.parts(source, as_of).into_iter().filter(|(_, p)| p.rows > 0).map(|(e, _)| e.as_at);
         Ok(dates.clone().min().zip(dates.max()))

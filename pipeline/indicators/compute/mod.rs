@@ -138,16 +138,6 @@ pub(super) fn days(date_col: &str) -> Expr {
 /// First and last as-at dates of the data read.
 pub(super) type Coverage = Option<(NaiveDate, NaiveDate)>;
 
-/// First and last as-at dates of a table read from the store.
-pub(super) fn coverage(df: &DataFrame) -> Result<Coverage, Error> {
-    let days = df.column("as_at")?.cast(&DataType::Int32)?;
-    let days = days.i32()?;
-    Ok(match (days.min(), days.max()) {
-        (Some(a), Some(b)) => Some((crate::periods::date_from_days(a), crate::periods::date_from_days(b))),
-        _ => None,
-    })
-}
-
 /// Reads `(partner, month index, numerator, denominator)` rows into monthly parts.
 pub(super) fn collect_parts(df: &DataFrame, partner: Option<&str>) -> Result<MonthlyParts, Error> {
     let midx = df.column("midx")?.cast(&DataType::Int32)?;

@@ -340,7 +340,7 @@ fn running_counts(
 #[cfg(test)]
 mod tests {
     use super::super::testing::{monthly, parts, store};
-    use crate::testing::{benefits_night, date, project, BENEFITS_HEADER};
+    use crate::testing::{benefits_night, benefits_nights, date, project, Nights, BENEFITS_HEADER};
 
     #[test]
     fn an_item_is_outstanding_from_its_month_received_until_the_month_before_its_decision_is_known() {
@@ -398,27 +398,14 @@ mod tests {
         /// Night after night, mostly a new month, now and then a late month or the same date
         /// again: the counts made from last night's are those counted from every version.
         #[test]
-        fn counts_kept_from_night_to_night_are_those_of_every_version(
-            nights in proptest::collection::vec(
-                (0u8..6, proptest::collection::vec((0usize..3, 0usize..40, 0u32..90), 1..25)),
-                2..8,
-            )
-        ) {
-            use crate::periods::Period;
+        fn counts_kept_from_night_to_night_are_those_of_every_version(nights in benefits_nights()) {
             let dir = tempfile::tempdir().unwrap();
             let p = project(&dir.path().join("p"));
-            let mut month = Period::month_of(date("2024-06-30")).month_index();
+            let mut dates = Nights::default();
             for (how, rows) in nights {
-                let as_at = match how {
-                    0 => Period::from_month_index(month - 1).end(),
-                    1 => Period::from_month_index(month).end(),
-                    _ => {
-                        month += 1;
-                        Period::from_month_index(month).end()
-                    }
-                };
+                let (as_at, as_of) = dates.next(how);
                 benefits_night(&p, &mut crate::store::Store::open(&dir.path().join("store")).unwrap(), as_at, &rows);
-                let as_of = (Period::from_month_index(month).end() + chrono::Duration::days(7)).to_string();
+                let as_of = as_of.to_string();
                 let (got, want) = night(&p, dir.path(), &as_of);
                 proptest::prop_assert_eq!(got.months, want.months);
                 proptest::prop_assert_eq!(got.coverage, want.coverage);

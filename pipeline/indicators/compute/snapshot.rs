@@ -3,7 +3,7 @@
 //! summaries rather than the rows; the partnership's figure only where every partner has one.
 
 use super::filter::{all_of, RatioSpec};
-use super::{add_partnership, collect_parts, coverage, financial_year, month_index, partner_codes, Coverage};
+use super::{add_partnership, collect_parts, financial_year, month_index, partner_codes, Coverage};
 use super::{Aggregation, Error, Series};
 use crate::config::{field, Aggregate, AggregateKind, Method, PeriodRule, Project, SourceDef};
 use crate::store::Store;
@@ -127,7 +127,7 @@ pub fn plan_summaries(project: &Project, store: &Store) {
 /// The summary of a snapshot source, and its coverage.
 fn summary_input(store: &Store, source: &str, as_of: NaiveDate) -> Result<Option<(DataFrame, Coverage)>, Error> {
     let Some(summary) = store.summary(source, as_of)? else { return Ok(None) };
-    let cov = coverage(&summary)?;
+    let cov = crate::store::as_at_range(&summary)?;
     Ok(Some((summary, cov)))
 }
 
