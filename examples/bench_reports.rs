@@ -45,13 +45,27 @@ fn main() -> anyhow::Result<()> {
         // Each measurement starts cold, as a nightly run does: Typst's memo cache is emptied.
         typst::comemo::evict(0);
         let t = Instant::now();
-        let out = scorecard::run::render_reports(&project, &model, &templates).map_err(|e| anyhow::anyhow!(e))?;
+        let out = scorecard::run::reports::render_reports(
+            &project,
+            &model,
+            &templates,
+            &scorecard::run::reports::Earlier::none(),
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
         parallel.push(t.elapsed().as_secs_f64());
         total_pages = out.iter().map(|r| pages(&r.bytes)).sum();
         reports = out.len();
         typst::comemo::evict(0);
         let t = Instant::now();
-        one.install(|| scorecard::run::render_reports(&project, &model, &templates)).map_err(|e| anyhow::anyhow!(e))?;
+        one.install(|| {
+            scorecard::run::reports::render_reports(
+                &project,
+                &model,
+                &templates,
+                &scorecard::run::reports::Earlier::none(),
+            )
+        })
+        .map_err(|e| anyhow::anyhow!(e))?;
         single.push(t.elapsed().as_secs_f64());
         println!(
             "round {}: {:.2} s on {} threads, {:.2} s on one",

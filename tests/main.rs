@@ -15,6 +15,7 @@ mod fuzz_regressions;
 mod hostile;
 mod incremental;
 mod index_browser;
+mod kept_reports;
 mod layers;
 mod markup_files;
 mod nightly;

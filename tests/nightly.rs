@@ -217,8 +217,16 @@ fn nothing_new_does_no_work_force_rebuilds_and_logs_records_index_and_status_say
     let (_, json) = run_json(&project, AS_OF);
     assert_eq!(json["skipped"], false, "a changed definition is picked up");
 
-    // The next night: new reports are marked new, the earlier ones stay listed below them.
+    // The next night with nothing new: every report is kept from the last run (nothing any
+    // of them shows has changed), none is marked new.
     let (code, _) = run_json_with(&project, "2026-04-08", &[]);
+    assert_eq!(code, 0);
+    let index = std::fs::read_to_string(out.join("index.csv")).unwrap();
+    assert_eq!(index.lines().skip(1).count(), 6, "{index}");
+    assert!(index.lines().skip(1).all(|r| r.starts_with("2026-04-07") && !r.ends_with(",new")), "{index}");
+    // Typeset again (--force): the new reports are marked new, the earlier ones stay listed
+    // below them.
+    let (code, _) = run_json_with(&project, "2026-04-08", &["--force"]);
     assert_eq!(code, 0);
     let index = std::fs::read_to_string(out.join("index.csv")).unwrap();
     let rows: Vec<&str> = index.lines().skip(1).collect();
@@ -236,7 +244,7 @@ fn nothing_new_does_no_work_force_rebuilds_and_logs_records_index_and_status_say
     let o = scorecard(&["status", "--project", project.to_str().unwrap(), "--as-of", "2026-09-30"]);
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains("last run: as of 2026-04-08 (run 1), exit code 0"), "{s}");
+    assert!(s.contains("last run: as of 2026-04-08 (run 2), exit code 0"), "{s}");
     assert!(s.contains("files waiting in the drop folder: 1") && s.contains("benefits_workitems_20260430.csv"), "{s}");
     assert!(s.contains("STALE"), "data not refreshed for six months is stale: {s}");
     assert!(s.contains("reports of the last run: 6"), "{s}");

@@ -19,7 +19,15 @@ pub struct ReportKind {
     /// Published only once its period is approved (`scorecard approve`), unless
     /// `[report] require_approval` says otherwise: committee reports are public records.
     pub approval_by_default: bool,
+    /// The members of the report model the shipped template reads, besides [`BRIEF`] and
+    /// `focus`: a report typeset from the shipped template and `lib.typ` is given only these
+    /// (so its fingerprint changes only when something it shows changes); one typeset from a
+    /// project's own template is given the whole model.
+    pub reads: &'static [&'static str],
 }
+
+/// The members of the report model `lib.typ` reads (its `brief`), given to every report.
+pub const BRIEF: [&str; 6] = ["as_of_text", "author", "indicators", "organisation", "restatements", "synthetic"];
 
 /// Every report the tool can produce.
 pub const KINDS: [ReportKind; 4] = [
@@ -31,6 +39,7 @@ pub const KINDS: [ReportKind; 4] = [
         per_partner: true,
         period: PeriodKind::Quarter,
         approval_by_default: true,
+        reads: &["benchmark", "quality"],
     },
     ReportKind {
         id: "oib-dashboard",
@@ -40,6 +49,7 @@ pub const KINDS: [ReportKind; 4] = [
         per_partner: false,
         period: PeriodKind::Month,
         approval_by_default: false,
+        reads: &["partners", "scorecard"],
     },
     ReportKind {
         id: "data-quality",
@@ -49,6 +59,17 @@ pub const KINDS: [ReportKind; 4] = [
         per_partner: false,
         period: PeriodKind::Month,
         approval_by_default: false,
+        reads: &[
+            "as_of",
+            "attention",
+            "characteristics",
+            "files",
+            "missing",
+            "quality",
+            "replacements",
+            "source_summary",
+            "waivers",
+        ],
     },
     ReportKind {
         id: "charnwood-quarterly",
@@ -58,6 +79,7 @@ pub const KINDS: [ReportKind; 4] = [
         per_partner: false,
         period: PeriodKind::Quarter,
         approval_by_default: true,
+        reads: &[],
     },
 ];
 

@@ -259,7 +259,8 @@ fn run_under_lock(
 ) -> RunSummary {
     let bar = opts.progress.then(|| progress_bar(waiting));
     let still_ours = || lock.still_held(&project.root).map_err(Into::into);
-    let hooks = run::Hooks { progress: bar.as_ref(), seq: Some(seq), still_ours: Some(&still_ours) };
+    let hooks =
+        run::Hooks { progress: bar.as_ref(), seq: Some(seq), still_ours: Some(&still_ours), typeset_all: opts.force };
     let summary = run::run_with(project, as_of, started, &hooks);
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -1,6 +1,7 @@
 //! The clerks' index: `index.html` and `index.csv` in the output folder list every committee
 //! report produced so far by meeting, partner and period, newest first, with links, marking
-//! those new in the latest run; `latest/<report>[-<partner>].pdf` is a stable path to the
+//! those new in the latest run (a report kept from an earlier run, unchanged, stays listed as
+//! that run's); `latest/<report>[-<partner>].pdf` is a stable path to the
 //! newest of each. The page is plain HTML with relative links (it works opened from a file
 //! share, without a server), a language, a title, headings and a table with header cells.
 //! The list of reports is kept in `reports.json`, so reports of earlier runs stay listed.
@@ -13,6 +14,7 @@ use crate::config::Project;
 use crate::render::csv::safe as cell;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// One report in the index.
@@ -29,6 +31,13 @@ pub struct IndexEntry {
     /// The stable path of the newest report of its kind and partner, if this is it.
     #[serde(default)]
     pub latest: String,
+    /// Everything the report shows except its date, hashed: a later run whose report would
+    /// have the same keeps this one ([`crate::run::reports`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// The SHA-256 of the file as written, so that a file changed since is not kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sha256: String,
 }
 
 /// A report the index lists that could be read neither from this release nor from the output
@@ -61,11 +70,21 @@ pub fn render(
     let mut entries: Vec<IndexEntry> =
         std::fs::read(&registry).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for o in outputs {
+    // A report kept from an earlier run stays listed as that run's.
+    for o in outputs.iter().filter(|o| o.kept_from.is_none()) {
         let Some(meta) = &o.report else { continue };
         let file = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let sha256 = staged(&file).map(|b| crate::common::hex(&Sha256::digest(&b))).unwrap_or_default();
         entries.retain(|e| e.file != file);
-        entries.push(IndexEntry { file, meta: meta.clone(), as_of, run: run.clone(), latest: String::new() });
+        entries.push(IndexEntry {
+            file,
+            meta: meta.clone(),
+            as_of,
+            run: run.clone(),
+            latest: String::new(),
+            fingerprint: o.fingerprint.clone().unwrap_or_default(),
+            sha256,
+        });
     }
     entries.retain(|e| e.run == run || output.join(&e.file).is_file());
     entries.sort_by(|a, b| {
@@ -196,7 +215,7 @@ impl Page<'_> {
              <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4;color:#0b0c0c}}\
              a{{color:#1d70b8}}table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #b1b4b6;padding:.3em .5em;text-align:left}}\
              .new{{font-weight:bold}}</style>\n</head>\n<body>\n<main>\n<h1>Committee reports: {org}</h1>\n\
-             <p>Updated by the run with figures as at {when} (run {}). Reports marked <strong>New</strong> were produced by that run.</p>\n",
+             <p>Updated by the run with figures as at {when} (run {}). Reports marked <strong>New</strong> were produced by that run; a latest report without the mark shows nothing that has changed since the date it was made.</p>\n",
             self.run
         );
         html.push_str("<h2>Latest of each report</h2>\n<ul>\n");
@@ -204,11 +223,12 @@ impl Page<'_> {
         latest.sort_by_key(|e| latest_order(e));
         for e in latest {
             html.push_str(&format!(
-                "<li><a href=\"{}\">{}: {}, {}</a> ({})</li>\n",
+                "<li><a href=\"{}\">{}: {}, {}</a> (figures as at {}; {})</li>\n",
                 escape(&e.latest),
                 escape(&e.meta.title),
                 escape(&e.meta.partner),
                 escape(&period_words(&e.meta.period)),
+                super::format::long_date(e.as_of),
                 self.sizes.get(&e.file).map(|b| type_and_size(&e.latest, *b)).unwrap_or_default()
             ));
         }

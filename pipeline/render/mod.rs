@@ -28,6 +28,14 @@ pub struct OutputFile {
     /// For a report: what it is, for whom and for which period (the clerks' index lists it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<ReportMeta>,
+    /// A report unchanged since an earlier run, kept rather than typeset again: that run
+    /// (`2026-04-07-1`); `path` is the earlier run's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_from: Option<String>,
+    /// A report's fingerprint: everything it shows except its date
+    /// ([`crate::run::reports`]).
+    #[serde(skip)]
+    pub fingerprint: Option<String>,
 }
 
 /// What a report is: its kind, title, meeting, partner and period.

@@ -73,6 +73,17 @@ impl Templates {
         self.files.contains_key(name)
     }
 
+    /// Whether `name` is the shipped template, word for word (a project's copy of it
+    /// included).
+    pub fn is_shipped(&self, name: &str) -> bool {
+        SHIPPED.iter().any(|(n, text)| *n == name && self.files.get(name).is_some_and(|t| t == text))
+    }
+
+    /// Every template's name and text, in name order (for fingerprints).
+    pub fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.files.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+
     /// Where a template came from (its path, or "built-in ...").
     pub fn origin(&self, name: &str) -> String {
         self.origin.get(name).cloned().unwrap_or_else(|| name.to_string())
@@ -228,7 +239,12 @@ impl SharedData {
 
     /// The shared object with `key` set to `value`, as `/data.json` bytes.
     pub fn with(&self, key: &str, value: &impl serde::Serialize) -> Vec<u8> {
-        let own = data_json(value);
+        self.select(None, key, &data_json(value))
+    }
+
+    /// The members named in `only` (every member when `None`), with `key` set to `own` (a
+    /// value already serialised by [`data_json`]), as `/data.json` bytes.
+    pub fn select(&self, only: Option<&[&str]>, key: &str, own: &[u8]) -> Vec<u8> {
         let size = self.members.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + own.len() + key.len() + 6;
         let mut out = Vec::with_capacity(size);
         out.push(b'{');
@@ -241,9 +257,9 @@ impl SharedData {
             out.push(b':');
             out.extend_from_slice(v);
         };
-        for (k, v) in &self.members {
-            if !placed && key <= k.as_str() {
-                member(&mut out, key, &own);
+        for (k, v) in self.chosen(only) {
+            if !placed && key <= k {
+                member(&mut out, key, own);
                 placed = true;
             }
             if k != key {
@@ -251,10 +267,28 @@ impl SharedData {
             }
         }
         if !placed {
-            member(&mut out, key, &own);
+            member(&mut out, key, own);
         }
         out.push(b'}');
         out
+    }
+
+    /// Feeds the members named in `only` (every member when `None`), except those in
+    /// `leave_out`, to a hash: each member's key, length and bytes.
+    pub fn digest(&self, only: Option<&[&str]>, leave_out: &[&str], h: &mut sha2::Sha256) {
+        use sha2::Digest;
+        for (k, v) in self.chosen(only).filter(|(k, _)| !leave_out.contains(k)) {
+            h.update(k.as_bytes());
+            h.update((v.len() as u64).to_le_bytes());
+            h.update(v);
+        }
+    }
+
+    fn chosen<'a>(&'a self, only: Option<&'a [&'a str]>) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        self.members
+            .iter()
+            .filter(move |(k, _)| only.is_none_or(|o| o.contains(&k.as_str())))
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 }
 

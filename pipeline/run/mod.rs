@@ -11,6 +11,7 @@ mod audit;
 mod error;
 mod fate;
 pub mod intake;
+pub mod reports;
 
 pub use error::RunError;
 pub use fate::{decide, feedback_name, Fate};
@@ -227,7 +228,11 @@ impl RunSummary {
             out.push_str(&format!("  stale: {}\n", p(s)));
         }
         for o in &self.outputs {
-            out.push_str(&format!("  wrote {} {}\n", o.kind, p(&o.path.display().to_string())));
+            let path = p(&o.path.display().to_string());
+            match &o.kept_from {
+                Some(run) => out.push_str(&format!("  kept {} {path} (unchanged since run {run})\n", o.kind)),
+                None => out.push_str(&format!("  wrote {} {path}\n", o.kind)),
+            }
         }
         for w in &self.warnings {
             out.push_str(&format!("  warning: {}\n", p(w)));
@@ -274,6 +279,8 @@ pub struct Hooks<'a> {
     /// Asked just before the outputs are made current; an `Err` (the project's lock was lost)
     /// publishes nothing.
     pub still_ours: Option<&'a (dyn Fn() -> Result<(), Box<dyn std::error::Error + Send + Sync>> + Sync)>,
+    /// Typeset every report, even those unchanged since an earlier run (`--force`).
+    pub typeset_all: bool,
 }
 
 /// [`run`], with the nightly job's [`Hooks`].
@@ -331,7 +338,12 @@ fn night(
     let mut rendered = render_tables(&model)?;
     summary.seconds.workbook = since(clock);
     let clock = Instant::now();
-    rendered.extend(render_reports(project, &model, &templates)?);
+    // Only the nightly job keeps the index that says which reports earlier runs made.
+    let earlier = match hooks.seq {
+        Some(_) if !hooks.typeset_all => reports::Earlier::read(&folders.output, as_of),
+        _ => reports::Earlier::none(),
+    };
+    rendered.extend(reports::render_reports(project, &model, &templates, &earlier)?);
     summary.seconds.pdf = since(clock);
     let clock = Instant::now();
     summary.outputs = release(project, &folders.output, rendered, as_of, hooks)?;
@@ -492,8 +504,17 @@ fn release(
         .map_err(fault(format!("cannot write to the output folder {}", output.display())))?;
     let mut outputs = Vec::new();
     for r in rendered {
-        let path = release.add(&r.file_name, &r.bytes).map_err(fault(format!("writing {}", r.file_name)))?;
-        outputs.push(OutputFile { kind: r.kind, path, report: r.report });
+        let path = match r.kept_from {
+            Some(_) => output.join(&r.file_name),
+            None => release.add(&r.file_name, &r.bytes).map_err(fault(format!("writing {}", r.file_name)))?,
+        };
+        outputs.push(OutputFile {
+            kind: r.kind,
+            path,
+            report: r.report,
+            kept_from: r.kept_from,
+            fingerprint: r.fingerprint,
+        });
     }
     if let Some(seq) = hooks.seq {
         let staged = |rel: &str| release.staged(rel);
@@ -629,6 +650,17 @@ pub struct Rendered {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub report: Option<ReportMeta>,
+    /// A report kept from an earlier run (that run): nothing is written, `file_name` is its.
+    pub kept_from: Option<String>,
+    /// A report's fingerprint ([`reports`]).
+    pub fingerprint: Option<String>,
+}
+
+impl Rendered {
+    /// The workbook or the CSV.
+    fn data(kind: &str, file_name: String, bytes: Vec<u8>) -> Rendered {
+        Rendered { kind: kind.into(), file_name, bytes, report: None, kept_from: None, fingerprint: None }
+    }
 }
 
 /// Renders the workbook and the CSV in memory.
@@ -637,39 +669,9 @@ fn render_tables(model: &ReportModel) -> Result<Vec<Rendered>, RunError> {
     let workbook = render::workbook::render(model).map_err(RunError::Workbook)?;
     let csv = render::csv::render(model);
     Ok(vec![
-        Rendered { kind: "workbook".into(), file_name: format!("{stem}.xlsx"), bytes: workbook, report: None },
-        Rendered { kind: "csv".into(), file_name: format!("{stem}.csv"), bytes: csv, report: None },
+        Rendered::data("workbook", format!("{stem}.xlsx"), workbook),
+        Rendered::data("csv", format!("{stem}.csv"), csv),
     ])
-}
-
-/// Every PDF report of the project, typeset in parallel.
-pub fn render_reports(
-    project: &Project,
-    model: &ReportModel,
-    templates: &render::pdf::Templates,
-) -> Result<Vec<Rendered>, RunError> {
-    // The model is most of every report's data: serialised once, each report adding its focus.
-    let shared = render::pdf::SharedData::of(model);
-    render::report::jobs(project)
-        .par_iter()
-        .map(|(kind, partner)| {
-            let focus = render::report::focus(project, model, kind, partner);
-            let data = shared.with("focus", &focus);
-            let name = (partner != indicators::ALL).then_some(focus.partner_name.as_str());
-            let file_name = render::report::file_name(model, kind, name);
-            let ident = file_name.trim_end_matches(".pdf").to_string();
-            let bytes = render::pdf::render_json(data, templates, kind.template, &ident, model.as_of)
-                .map_err(|source| RunError::Report { file: file_name.clone(), source })?;
-            let report = ReportMeta {
-                report: kind.id.to_string(),
-                title: kind.title.to_string(),
-                meeting: focus.audience.clone(),
-                partner: if partner == indicators::ALL { focus.scope.clone() } else { focus.partner_name.clone() },
-                period: focus.period.clone().unwrap_or_default(),
-            };
-            Ok(Rendered { kind: "pdf".into(), file_name, bytes, report: Some(report) })
-        })
-        .collect()
 }
 
 #[cfg(test)]
