@@ -165,7 +165,8 @@ pub struct RunArgs {
     pub as_of: AsOfArg,
     #[command(flatten)]
     pub json: JsonArg,
-    /// Rebuild every output even when nothing has changed since the last run.
+    /// Rebuild every output even when nothing has changed since the last run (every report
+    /// typeset again, none kept from an earlier run).
     #[arg(long)]
     pub force: bool,
 }
