@@ -14,7 +14,6 @@ use crate::config::Project;
 use crate::render::csv::safe as cell;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// One report in the index.
@@ -49,6 +48,11 @@ pub struct IndexError {
     pub source: std::io::Error,
 }
 
+/// The reports the output folder's `reports.json` lists (none if it is missing or unreadable).
+pub fn listed(output: &Path) -> Vec<IndexEntry> {
+    std::fs::read(output.join("reports.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -66,15 +70,13 @@ pub fn render(
     seq: u32,
 ) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
     let run = format!("{as_of}-{seq}");
-    let registry = output.join("reports.json");
-    let mut entries: Vec<IndexEntry> =
-        std::fs::read(&registry).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let mut entries = listed(output);
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     // A report kept from an earlier run stays listed as that run's.
     for o in outputs.iter().filter(|o| o.kept_from.is_none()) {
         let Some(meta) = &o.report else { continue };
         let file = o.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let sha256 = staged(&file).map(|b| crate::common::hex(&Sha256::digest(&b))).unwrap_or_default();
+        let sha256 = staged(&file).map(|b| crate::common::sha256_hex(&b)).unwrap_or_default();
         entries.retain(|e| e.file != file);
         entries.push(IndexEntry {
             file,

@@ -47,11 +47,7 @@ impl Earlier {
     /// The reports listed in `output/reports.json` (none if it is missing or unreadable),
     /// for a run as of `as_of`.
     pub fn read(output: &Path, as_of: NaiveDate) -> Earlier {
-        let entries = std::fs::read(output.join("reports.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        Earlier { entries, output: output.to_path_buf(), as_of: Some(as_of) }
+        Earlier { entries: render::index::listed(output), output: output.to_path_buf(), as_of: Some(as_of) }
     }
 
     /// The earlier report to keep in place of typesetting `meta` with `fingerprint`: the
@@ -69,8 +65,7 @@ impl Earlier {
             && newest.as_of <= as_of
             && !newest.sha256.is_empty()
             && !newest.file.contains(['/', '\\'])
-            && std::fs::read(self.output.join(&newest.file))
-                .is_ok_and(|b| crate::common::hex(&Sha256::digest(&b)) == newest.sha256);
+            && crate::fs::sha256_file(&self.output.join(&newest.file)).is_ok_and(|h| h == newest.sha256);
         same.then_some(newest)
     }
 }
