@@ -13,7 +13,10 @@
 //!
 //! Run: `bench/run.sh` (all benchmarks) or `cargo run --release --example bench_night`;
 //! `BENCH_ROUNDS` (default 3), `BENCH_DIR` (default `$TMPDIR/scorecard-bench-night`),
-//! `BENCH_PANDAS=0` to leave the pandas script out.
+//! `BENCH_PANDAS=0` to leave the pandas script out, `BENCH_MONTHS` (default 36: the night
+//! adds March, the end of a quarter and a year; 35 makes it add February, a month inside a
+//! quarter, with 34 months of history). A prepared `BENCH_DIR` keeps the months it was
+//! prepared with.
 
 use chrono::{Duration, NaiveDate};
 use measure::{child, copy_tree, median, range, Night, Raw};
@@ -173,7 +176,9 @@ fn setup(root: &Path) -> (PathBuf, Vec<PathBuf>, NaiveDate) {
             months.push((fy, m));
         }
     }
-    let last = partnership::last_day(FIRST_FY + 2, 12);
+    months.truncate(std::env::var("BENCH_MONTHS").ok().and_then(|v| v.parse().ok()).unwrap_or(36).clamp(2, 36));
+    let &(fy, m) = months.last().unwrap();
+    let last = partnership::last_day(fy, m);
     let as_of = last + Duration::days(7);
     if ready.exists() {
         let files = std::fs::read_dir(&night).unwrap().map(|e| e.unwrap().path()).collect();
@@ -200,7 +205,11 @@ fn setup(root: &Path) -> (PathBuf, Vec<PathBuf>, NaiveDate) {
     let n = measure::night(&base, last_night);
     assert!(n.exit_code <= 1, "last night's run failed: exit {}", n.exit_code);
     std::fs::write(&ready, "").unwrap();
-    eprintln!("set up 35 months ({rows} rows) and last night's run in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "set up {} months ({rows} rows) and last night's run in {:.1} s",
+        months.len() - 1,
+        t.elapsed().as_secs_f64()
+    );
     (base, files, as_of)
 }
 

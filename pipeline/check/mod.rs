@@ -542,6 +542,7 @@ pub fn declared(typed: Typed, source: &SourceDef, env: &CheckEnv) -> CheckedExtr
         sheet: sheet.as_deref(),
         as_at,
         key,
+        partners: Default::default(),
     };
     // The declared checks are independent of one another: they run on all cores, and their
     // results keep the order of the definition.

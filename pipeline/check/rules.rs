@@ -36,6 +36,43 @@ pub struct Input<'a> {
     pub as_at: NaiveDate,
     /// Fields identifying a row in findings.
     pub key: Vec<String>,
+    /// Each row's partner, found once for the checks that read it (see [`Input::partners`]).
+    pub partners: std::sync::OnceLock<Partners<'a>>,
+}
+
+/// The partner codes of an extract's rows: the distinct codes (blank as `None`), in order,
+/// and each row's index into them. Several checks read them; they are found in one pass.
+pub struct Partners<'a> {
+    pub codes: Vec<Option<&'a str>>,
+    pub of_row: Vec<u32>,
+}
+
+impl<'a> Partners<'a> {
+    fn of(input: &Input<'a>) -> Partners<'a> {
+        let Some(field) = input.source.partner_field() else {
+            return Partners { codes: vec![None], of_row: vec![0; input.rows()] };
+        };
+        let mut index: PlHashMap<Option<&'a str>, u32> = PlHashMap::new();
+        let mut first: Vec<u32> = input
+            .strings(field)
+            .into_iter()
+            .map(|c| {
+                let next = index.len() as u32;
+                *index.entry(c).or_insert(next)
+            })
+            .collect();
+        // Codes in order, rows renumbered to match.
+        let mut codes: Vec<(Option<&'a str>, u32)> = index.into_iter().collect();
+        codes.sort();
+        let mut renumber = vec![0u32; codes.len()];
+        for (new, (_, old)) in codes.iter().enumerate() {
+            renumber[*old as usize] = new as u32;
+        }
+        for r in &mut first {
+            *r = renumber[*r as usize];
+        }
+        Partners { codes: codes.into_iter().map(|(c, _)| c).collect(), of_row: first }
+    }
 }
 
 impl<'a> Input<'a> {
@@ -82,6 +119,11 @@ impl<'a> Input<'a> {
 
     fn rows(&self) -> usize {
         self.table.height()
+    }
+
+    /// Each row's partner (found on first use).
+    fn partners(&self) -> &Partners<'a> {
+        self.partners.get_or_init(|| Partners::of(self))
     }
 
     /// A numeric column as f64 values (dates as days), `None` for blanks.
@@ -467,8 +509,10 @@ fn totals(input: &Input, fields: &[String], tolerance: f64) -> Outcome {
 /// judged across all of the month's deliveries, whichever files bring them, once the run has
 /// stored them (see [`crate::check::completeness`]): one file need not cover every council.
 fn partners_present(input: &Input) -> Outcome {
-    let field = input.source.partner_field().unwrap_or_default();
-    let present: BTreeSet<&str> = input.strings(field).into_iter().flatten().collect();
+    let present: BTreeSet<&str> = match input.source.partner_field() {
+        Some(_) => input.partners().codes.iter().flatten().copied().collect(),
+        None => BTreeSet::new(),
+    };
     let names: Vec<&str> =
         input.env.partners.iter().filter(|p| present.contains(p.code.as_str())).map(|p| p.name.as_str()).collect();
     Outcome {
@@ -483,15 +527,6 @@ fn partners_present(input: &Input) -> Outcome {
             input.as_at.format("%B %Y")
         ),
         at_most_warning: false,
-    }
-}
-
-/// The partner code of each row (`ALL` without a partner column or where the cell is blank,
-/// as the store keeps them).
-fn row_partners<'a>(input: &Input<'a>) -> Vec<&'a str> {
-    match input.source.partner_field() {
-        Some(p) => input.strings(p).into_iter().map(|c| c.unwrap_or(crate::config::ALL)).collect(),
-        None => vec![crate::config::ALL; input.rows()],
     }
 }
 
@@ -542,10 +577,13 @@ fn periods_present(input: &Input, field: &str) -> Outcome {
 /// the source: for each council the file covers, its latest part dated before this file
 /// (a part of an unmigrated store holds every council's rows and stands for all of them).
 /// Councils with no earlier data are left out of the comparison and named.
-fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
+fn change<'a>(input: &Input<'a>, field: Option<&str>, max_pct: f64) -> Outcome {
     use crate::config::ALL as WHOLE;
-    let partners = row_partners(input);
-    let covered: BTreeSet<&str> = partners.iter().copied().collect();
+    // A row's partner is `ALL` without a partner column or where the cell is blank, as the
+    // store keeps them.
+    let partners = input.partners();
+    let code = |c: &Option<&'a str>| c.unwrap_or(WHOLE);
+    let covered: BTreeSet<&str> = partners.codes.iter().map(code).collect();
     let earlier = |partner: &str| {
         input
             .env
@@ -575,18 +613,19 @@ fn change(input: &Input, field: Option<&str>, max_pct: f64) -> Outcome {
     if previous.is_empty() {
         return nothing("no earlier extract of this source to compare with".into());
     }
-    let rows_compared: Vec<usize> = (0..input.rows()).filter(|&i| compared.contains(partners[i])).collect();
+    let is_compared: Vec<bool> = partners.codes.iter().map(|c| compared.contains(code(c))).collect();
+    let rows_compared = || partners.of_row.iter().enumerate().filter(|(_, &p)| is_compared[p as usize]).map(|(i, _)| i);
     let dates: BTreeSet<NaiveDate> = previous.iter().map(|(d, _)| *d).collect();
     let dates = dates.iter().map(|d| d.format("%d/%m/%Y").to_string()).collect::<Vec<_>>().join(", ");
     let (what, now, before) = match field {
         None => (
             "the number of rows".to_string(),
-            rows_compared.len() as f64,
+            rows_compared().count() as f64,
             Some(previous.iter().map(|(_, p)| p.rows as f64).sum::<f64>()),
         ),
         Some(f) => {
             let values = input.numbers(f);
-            let now = rows_compared.iter().filter_map(|&i| values[i]).sum::<f64>();
+            let now = rows_compared().filter_map(|i| values[i]).sum::<f64>();
             let before: Option<f64> = previous.iter().map(|(_, p)| p.sums.get(f).copied()).sum();
             (format!("the total of {f}"), now, before)
         }
@@ -863,6 +902,42 @@ mod tests {
         assert_eq!((c.status, c.message.as_str()), (Status::Pass, "no earlier extract of this source to compare with"));
         let c = x.checks.iter().find(|c| c.id == "control_count").unwrap();
         assert_eq!(c.status, Status::Warning, "no stated count: at most a warning");
+    }
+
+    #[test]
+    fn changes_compare_only_the_councils_with_earlier_data() {
+        // Breckland's and East Suffolk's earlier parts; Fenland has none.
+        let part = |partner: &str, rows: usize, debit: f64| Earlier {
+            source: "acc".into(),
+            partner: partner.into(),
+            as_at: date("2025-09-30"),
+            rows,
+            sums: [("debit".to_string(), debit)].into(),
+        };
+        let history = [part("E07000143", 2, 300.0), part("E07000244", 2, 700.0)];
+        let checks = "[[check]]\nkind = 'row_count_change'\nmax_change_pct = 10\n\
+             [[check]]\nkind = 'change'\nfield = 'debit'\nmax_change_pct = 10\n\
+             [[check]]\nkind = 'partners_present'\n";
+        let x = run(checks, &rows(), &history);
+        let c = x.checks.iter().find(|c| c.id == "row_count_change").unwrap();
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+        assert!(
+            c.message.starts_with("the number of rows is 4 against 4") && c.message.contains("not compared: Fenland"),
+            "{}",
+            c.message
+        );
+        let c = x.checks.iter().find(|c| c.id == "change:debit").unwrap();
+        assert!(c.message.starts_with("the total of debit is 1000 against 1000"), "{}", c.message);
+        let c = x.checks.iter().find(|c| c.id == "partners_present").unwrap();
+        assert!(
+            c.message.contains("covers 3 of 3 partner councils (Breckland, East Suffolk, Fenland)"),
+            "{}",
+            c.message
+        );
+        // A part holding every council's rows (an unmigrated store) stands for all of them.
+        let x = run(checks, &rows(), &[part(crate::config::ALL, 1, 600.0)]);
+        let c = x.checks.iter().find(|c| c.id == "change:debit").unwrap();
+        assert!(c.message.starts_with("the total of debit is 2100 against 600"), "{}", c.message);
     }
 
     #[test]

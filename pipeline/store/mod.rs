@@ -144,13 +144,16 @@ fn split_by_partner(df: &DataFrame, partner: Option<&str>) -> PolarsResult<Vec<(
         return Ok(vec![(paths::WHOLE.to_string(), df.clone())]);
     };
     let codes = df.column(field)?.cast(&DataType::String)?;
-    // The rows of every code, found in one pass over the column.
-    let mut rows: BTreeMap<Option<&str>, Vec<IdxSize>> = BTreeMap::new();
+    // The rows of every code, found in one pass over the column (hashed, then put in code
+    // order).
+    let mut by_code: PlHashMap<Option<&str>, Vec<IdxSize>> = PlHashMap::new();
     for (i, c) in codes.str()?.iter().enumerate() {
-        rows.entry(c).or_default().push(i as IdxSize);
+        by_code.entry(c).or_default().push(i as IdxSize);
     }
+    let mut rows: Vec<(Option<&str>, Vec<IdxSize>)> = by_code.into_iter().collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
     if rows.len() <= 1 {
-        let code = rows.into_keys().next().flatten().unwrap_or(paths::WHOLE);
+        let code = rows.into_iter().next().and_then(|(c, _)| c).unwrap_or(paths::WHOLE);
         return Ok(vec![(code.to_string(), df.clone())]);
     }
     let mut out = rows
