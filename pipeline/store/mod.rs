@@ -75,6 +75,16 @@ type Shared<K, V> = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K,
 /// callers in parallel should read different sources.
 type Tables = Shared<(String, NaiveDate), Option<DataFrame>>;
 
+/// A table as the bytes of one Parquet file of the store. Compressed with LZ4: writing is
+/// about twice as fast as Zstandard on all cores and reading faster, for files about twice
+/// the size (18 MB against 8 MB a million revenues rows). Any Parquet reader reads them
+/// (the codec is `LZ4_RAW`); parts written before with Zstandard are read as they are.
+pub(crate) fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).with_compression(ParquetCompression::Lz4Raw).finish(df)?;
+    Ok(bytes)
+}
+
 /// One Parquet file of the store, read whole.
 fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
     let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
@@ -308,8 +318,7 @@ impl Store {
                         }
                         let rows = concat(parts, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?;
                         let mut df = summarise(rows)?;
-                        let mut bytes = Vec::new();
-                        ParquetWriter::new(&mut bytes).finish(&mut df).map_err(err)?;
+                        let bytes = parquet_bytes(&mut df).map_err(err)?;
                         // A summary that cannot be kept is made again next time.
                         let _ = write_atomic(&kept, &bytes);
                         df
@@ -455,8 +464,7 @@ impl Store {
             .map(|(partner, mut part)| {
                 let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
                 let path = self.dir.join(&rel);
-                let mut bytes = Vec::new();
-                ParquetWriter::new(&mut bytes).finish(&mut part).map_err(polars_at(&path))?;
+                let bytes = parquet_bytes(&mut part).map_err(polars_at(&path))?;
                 write_atomic(&path, &bytes).map_err(io_at(&path))?;
                 Ok(StoredPart {
                     partner,
