@@ -2,7 +2,8 @@
 # Every speed benchmark of issues 10 and 23 in one command (BENCHMARKS.md): builds the
 # release benchmark programs, installs the peers from the Python registry (pandas and
 # openpyxl for the partnership script; polars, fastexcel, python-calamine and DuckDB for
-# bench/peers.py), then runs the partnership night (bench_night), the national scale with
+# bench/peers.py), then runs the partnership night (bench_night: March, the end of a quarter
+# and a year, then February, a month inside a quarter), the national scale with
 # the polars script and DuckDB on the same CSV (bench_national), and the large workbook
 # against the inflate floor, polars + fastexcel and pandas (bench_ingest), printing every
 # figure and ratio and adding a copy to bench/results/<date>.txt (after that day's earlier
@@ -31,6 +32,10 @@ out="bench/results/$(date +%F).txt"
     echo
     echo "== partnership night (bench_night) =="
     "$CARGO_TARGET_DIR/release/examples/bench_night"
+    echo
+    echo "== partnership night adding a month inside a quarter: February (bench_night, BENCH_MONTHS=35) =="
+    BENCH_MONTHS=35 BENCH_PANDAS=0 BENCH_DIR="${TMPDIR:-/tmp}/scorecard-bench-night-february" \
+        "$CARGO_TARGET_DIR/release/examples/bench_night"
     echo
     echo "== national scale (bench_national) =="
     BENCH_ROUNDS="${BENCH_NATIONAL_ROUNDS:-5}" "$CARGO_TARGET_DIR/release/examples/bench_national"

@@ -15,8 +15,8 @@
 //! `BENCH_ROUNDS` (default 3), `BENCH_DIR` (default `$TMPDIR/scorecard-bench-night`),
 //! `BENCH_PANDAS=0` to leave the pandas script out, `BENCH_MONTHS` (default 36: the night
 //! adds March, the end of a quarter and a year; 35 makes it add February, a month inside a
-//! quarter, with 34 months of history). A prepared `BENCH_DIR` keeps the months it was
-//! prepared with.
+//! quarter, with 34 months of history; a `BENCH_DIR` prepared with another number of months
+//! is prepared again).
 
 use chrono::{Duration, NaiveDate};
 use measure::{child, copy_tree, median, range, Night, Raw};
@@ -180,7 +180,9 @@ fn setup(root: &Path) -> (PathBuf, Vec<PathBuf>, NaiveDate) {
     let &(fy, m) = months.last().unwrap();
     let last = partnership::last_day(fy, m);
     let as_of = last + Duration::days(7);
-    if ready.exists() {
+    // `ready` holds the number of months the project was prepared with; another number
+    // prepares it again.
+    if std::fs::read_to_string(&ready).is_ok_and(|m| m.trim() == months.len().to_string()) {
         let files = std::fs::read_dir(&night).unwrap().map(|e| e.unwrap().path()).collect();
         return (base, files, as_of);
     }
@@ -204,7 +206,7 @@ fn setup(root: &Path) -> (PathBuf, Vec<PathBuf>, NaiveDate) {
     let last_night = previous.unwrap() + Duration::days(7);
     let n = measure::night(&base, last_night);
     assert!(n.exit_code <= 1, "last night's run failed: exit {}", n.exit_code);
-    std::fs::write(&ready, "").unwrap();
+    std::fs::write(&ready, months.len().to_string()).unwrap();
     eprintln!(
         "set up {} months ({rows} rows) and last night's run in {:.1} s",
         months.len() - 1,
