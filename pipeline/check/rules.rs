@@ -536,32 +536,33 @@ fn partners_present(input: &Input) -> Outcome {
 fn periods_present(input: &Input, field: &str) -> Outcome {
     let (fy, last) = periods::fiscal_month(input.as_at);
     let days = input.numbers(field);
-    let partner_field = input.source.partner_field();
-    let partners = partner_field.map(|p| input.strings(p));
-    let mut seen: BTreeSet<(String, (i32, u32))> = BTreeSet::new();
-    for (i, d) in days.iter().enumerate() {
+    // Months seen, by the index of the row's partner among the file's codes.
+    let partners = input.partners();
+    let mut seen: BTreeSet<(u32, (i32, u32))> = BTreeSet::new();
+    for (d, &p) in days.iter().zip(&partners.of_row) {
         if let Some(d) = d {
-            let p = partners.as_ref().and_then(|p| p[i]).unwrap_or_default().to_string();
             seen.insert((p, periods::fiscal_month(date_from_days(*d as i32))));
         }
     }
-    let covered: BTreeSet<&str> = partners.iter().flatten().flatten().copied().collect();
-    let who: Vec<(String, String)> = match partner_field {
+    // The councils the file covers (every row, without a partner column), by their index.
+    let who: Vec<(u32, &str)> = match input.source.partner_field() {
         Some(_) => input
             .env
             .partners
             .iter()
-            .filter(|p| covered.contains(p.code.as_str()))
-            .map(|p| (p.code.clone(), p.name.clone()))
+            .filter_map(|p| {
+                let i = partners.codes.iter().position(|c| *c == Some(p.code.as_str()))?;
+                Some((i as u32, p.name.as_str()))
+            })
             .collect(),
-        None => vec![(String::new(), String::new())],
+        None => vec![(0, "")],
     };
     let mut failures = Vec::new();
     let mut checked = 0;
-    for (code, name) in &who {
+    for &(code, name) in &who {
         for m in 1..=last {
             checked += 1;
-            if !seen.contains(&(code.clone(), (fy, m))) {
+            if !seen.contains(&(code, (fy, m))) {
                 let start = periods::month_start(fy, m);
                 let month = format!("{} {}", start.format("%B"), start.year());
                 let whose = if name.is_empty() { String::new() } else { format!(" for {name}") };
