@@ -63,8 +63,14 @@ fn a_second_run_exits_75_and_a_dead_runs_lock_is_taken_over() {
     assert_eq!(code, 75, "{json:#}");
     let why = json["errors"][0].as_str().unwrap();
     assert!(why.contains(&format!("pid {}", first.id())), "names the holder: {why}");
-    let status = first.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "the first run ended {:?}: {}",
+        first.status,
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(std::fs::read_to_string(lock_file(&project)).unwrap().is_empty(), "a finished run leaves no note");
 
     // A run killed outright leaves its note behind but no lock: the next run takes it over.

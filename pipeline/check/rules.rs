@@ -75,6 +75,50 @@ impl<'a> Partners<'a> {
     }
 }
 
+/// A numeric column's values as f64, `None` for blanks: borrowed from the table when it
+/// holds them as one chunk of f64 (no copy of a million values for each check that reads
+/// them), else converted once.
+pub struct Numbers<'a> {
+    values: std::borrow::Cow<'a, [f64]>,
+    /// The validity bits (one per value, from the offset), when some values are blank.
+    valid: Option<(std::borrow::Cow<'a, [u8]>, usize)>,
+}
+
+impl Numbers<'_> {
+    fn owned(values: Vec<Option<f64>>) -> Numbers<'static> {
+        let mut bits = vec![0u8; values.len().div_ceil(8)];
+        for (i, v) in values.iter().enumerate() {
+            if v.is_some() {
+                bits[i >> 3] |= 1 << (i & 7);
+            }
+        }
+        let values = values.into_iter().map(Option::unwrap_or_default).collect::<Vec<f64>>();
+        Numbers { values: values.into(), valid: Some((bits.into(), 0)) }
+    }
+
+    fn blank(n: usize) -> Numbers<'static> {
+        Numbers::owned(vec![None; n])
+    }
+
+    /// Row `i`'s value.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<f64> {
+        let valid = match &self.valid {
+            None => true,
+            Some((bits, offset)) => {
+                let k = offset + i;
+                bits[k >> 3] >> (k & 7) & 1 == 1
+            }
+        };
+        valid.then(|| self.values[i])
+    }
+
+    /// Every row's value, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        (0..self.values.len()).map(|i| self.get(i))
+    }
+}
+
 impl<'a> Input<'a> {
     /// A finding for table row `i`, showing `field`'s value.
     fn row_finding(&self, i: usize, field: Option<&str>, message: String) -> Finding {
@@ -127,43 +171,70 @@ impl<'a> Input<'a> {
     }
 
     /// A numeric column as f64 values (dates as days), `None` for blanks.
-    fn numbers(&self, field: &str) -> Vec<Option<f64>> {
-        let Ok(c) = self.table.column(field) else { return vec![None; self.rows()] };
+    fn numbers(&self, field: &str) -> Numbers<'a> {
+        let table: &'a DataFrame = self.table;
+        let Ok(c) = table.column(field) else { return Numbers::blank(self.rows()) };
+        // The converted money and number columns: one chunk of f64, read where it lies.
+        if let Ok(ca) = c.f64() {
+            if let (1, Some(array)) = (ca.chunks().len(), ca.downcast_iter().next()) {
+                let valid = array.validity().map(|b| {
+                    let (bytes, offset, _) = b.as_slice();
+                    (std::borrow::Cow::Borrowed(bytes), offset)
+                });
+                return Numbers { values: std::borrow::Cow::Borrowed(array.values().as_slice()), valid };
+            }
+        }
         let c = match c.dtype() {
             DataType::Date => c.cast(&DataType::Int32).and_then(|c| c.cast(&DataType::Float64)),
             _ => c.cast(&DataType::Float64),
         };
         match c.as_ref().map(|c| c.f64()) {
-            Ok(Ok(ca)) => ca.iter().collect(),
-            _ => vec![None; self.rows()],
+            Ok(Ok(ca)) => Numbers::owned(ca.iter().collect()),
+            _ => Numbers::blank(self.rows()),
         }
     }
 
-    /// A hash of each row's values of `fields`, read by typed iteration.
+    /// A hash of each row's values of `fields`, read by typed iteration, in pieces of rows
+    /// on all cores.
     fn row_hashes(&self, fields: &[String]) -> Vec<u64> {
-        use std::hash::{BuildHasher, Hash, Hasher};
+        use rayon::prelude::*;
+        use std::hash::BuildHasher;
+        enum Values<'b> {
+            Text(&'b StringChunked),
+            Numbers(Numbers<'b>),
+        }
         // polars' fast hasher, seeded once per check: the hashes only group rows, whose values
         // are then compared, so which seed does not change which rows repeat.
         let state = PlRandomState::default();
-        let mut hashers: Vec<_> = (0..self.rows()).map(|_| state.build_hasher()).collect();
-        for f in fields {
-            let Ok(c) = self.table.column(f) else { continue };
-            match c.dtype() {
-                DataType::String => {
-                    if let Ok(ca) = c.str() {
-                        for (h, v) in hashers.iter_mut().zip(ca.iter()) {
-                            v.hash(h);
+        let columns: Vec<Values> = fields
+            .iter()
+            .filter_map(|f| {
+                let c = self.table.column(f).ok()?;
+                Some(match c.dtype() {
+                    DataType::String => Values::Text(c.str().ok()?),
+                    _ => Values::Numbers(self.numbers(f)),
+                })
+            })
+            .collect();
+        let mut hashes = vec![0u64; self.rows()];
+        hashes.par_chunks_mut(ROW_PIECE).enumerate().for_each(|(p, out)| {
+            let (start, len) = (p * ROW_PIECE, out.len());
+            for c in &columns {
+                match c {
+                    Values::Text(ca) => {
+                        for (h, v) in out.iter_mut().zip(ca.slice(start as i64, len).iter()) {
+                            *h = state.hash_one((*h, v));
+                        }
+                    }
+                    Values::Numbers(values) => {
+                        for (k, h) in out.iter_mut().enumerate() {
+                            *h = state.hash_one((*h, values.get(start + k).map(f64::to_bits)));
                         }
                     }
                 }
-                _ => {
-                    for (h, v) in hashers.iter_mut().zip(self.numbers(f)) {
-                        v.map(f64::to_bits).hash(h);
-                    }
-                }
             }
-        }
-        hashers.into_iter().map(|h| h.finish()).collect()
+        });
+        hashes
     }
 
     /// A text column's values, borrowed from the table.
@@ -190,8 +261,8 @@ fn resolve(bound: DateBound, as_at: NaiveDate) -> NaiveDate {
     }
 }
 
-fn sum_at(values: &[(f64, Vec<Option<f64>>)], i: usize) -> Option<f64> {
-    values.iter().map(|(sign, v)| v[i].map(|x| sign * x)).sum()
+fn sum_at(values: &[(f64, Numbers)], i: usize) -> Option<f64> {
+    values.iter().map(|(sign, v)| v.get(i).map(|x| sign * x)).sum()
 }
 
 fn compare(l: f64, op: Op, r: f64, tol: f64) -> bool {
@@ -256,7 +327,7 @@ fn range(input: &Input, field: &str, min: &Option<f64>, max: &Option<f64>) -> Ou
     let n = input.rows();
     let values = input.numbers(field);
     let failing: Vec<usize> = (0..n)
-        .filter(|&i| values[i].is_some_and(|v| min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m)))
+        .filter(|&i| values.get(i).is_some_and(|v| min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m)))
         .collect();
     let range = match (min, max) {
         (Some(a), Some(b)) => format!("between {a} and {b}"),
@@ -275,7 +346,8 @@ fn dates(input: &Input, field: &str, earliest: &Option<DateBound>, latest: &Opti
     let values = input.numbers(field);
     let failing: Vec<usize> = (0..n)
         .filter(|&i| {
-            values[i]
+            values
+                .get(i)
                 .map(|d| date_from_days(d as i32))
                 .is_some_and(|d| lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h))
         })
@@ -317,40 +389,63 @@ fn complete(input: &Input, field: &str, min_pct: &f64) -> Outcome {
     out
 }
 
+/// Rows of a table looked at together by one core when a check reads every row.
+const ROW_PIECE: usize = 65_536;
+
 /// Rows whose key repeats an earlier row's.
 fn unique(input: &Input, fields: &[String]) -> Outcome {
-    let n = input.rows();
-    // Rows are grouped by a hash of their key values (no text is built); rows whose
-    // hashes meet are compared value by value, so a hash collision is never taken
-    // for a duplicate.
     let hashes = input.row_hashes(fields);
     let same = |i: usize, j: usize| fields.iter().all(|f| input.text(f, i) == input.text(f, j));
-    let mut first: PlHashMap<u64, usize> = PlHashMap::with_capacity(n);
-    // Rows whose hash met a different key's (a collision: almost never).
-    let mut others: Vec<(u64, usize)> = Vec::new();
-    let mut dup_of = vec![None; n];
-    for (i, &h) in hashes.iter().enumerate() {
-        match first.get(&h) {
-            None => {
-                first.insert(h, i);
-            }
-            Some(&j) if same(i, j) => dup_of[i] = Some(j),
-            Some(_) => match others.iter().find(|(oh, j)| *oh == h && same(i, *j)) {
-                Some(&(_, j)) => dup_of[i] = Some(j),
-                None => others.push((h, i)),
-            },
-        }
-    }
-    let failing: Vec<usize> = (0..n).filter(|&i| dup_of[i].is_some()).collect();
+    let found = repeats(&hashes, same);
+    let failing: Vec<usize> = found.iter().map(|&(i, _)| i).collect();
+    let first_of: PlHashMap<usize, usize> = found.into_iter().collect();
     let rows = input.table.column("_row").ok().and_then(|c| c.i64().ok().cloned());
     let row_of = |i: usize| rows.as_ref().and_then(|r| r.get(i)).unwrap_or_default();
     from_rows(input, &failing, fields.first().map(String::as_str), |i| {
         format!(
             "the same {} as row {}",
             fields.join(", "),
-            dup_of[i].map(|j| row_of(j).to_string()).unwrap_or_default()
+            first_of.get(&i).map(|&j| row_of(j).to_string()).unwrap_or_default()
         )
     })
+}
+
+/// Every row whose key repeats an earlier row's, with the first row of that key, in row
+/// order. Rows are grouped by `hashes` (no text is built), in buckets of hashes on all
+/// cores; rows whose hashes meet are compared by `same`, so a hash collision is never
+/// taken for a repeat.
+fn repeats(hashes: &[u64], same: impl Fn(usize, usize) -> bool + Sync) -> Vec<(usize, usize)> {
+    use rayon::prelude::*;
+    let buckets = 4 * rayon::current_num_threads().max(1);
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::with_capacity(hashes.len() / buckets + 1); buckets];
+    for (i, &h) in hashes.iter().enumerate() {
+        rows_of[(h % buckets as u64) as usize].push(i);
+    }
+    let mut found: Vec<(usize, usize)> = rows_of
+        .into_par_iter()
+        .flat_map_iter(|rows| {
+            let mut first: PlHashMap<u64, usize> = PlHashMap::with_capacity(rows.len());
+            // Rows whose hash met a different key's (a collision: almost never).
+            let mut others: Vec<(u64, usize)> = Vec::new();
+            let mut found = Vec::new();
+            for i in rows {
+                let h = hashes[i];
+                match first.get(&h) {
+                    None => {
+                        first.insert(h, i);
+                    }
+                    Some(&j) if same(i, j) => found.push((i, j)),
+                    Some(_) => match others.iter().find(|(oh, j)| *oh == h && same(i, *j)) {
+                        Some(&(_, j)) => found.push((i, j)),
+                        None => others.push((h, i)),
+                    },
+                }
+            }
+            found
+        })
+        .collect();
+    found.sort_unstable();
+    found
 }
 
 /// Rows where one sum of fields does not compare with another as stated.
@@ -428,7 +523,7 @@ fn max_age(input: &Input, days: &u32) -> Outcome {
 
 /// The as-at date outside the latest financial year the extract claims.
 fn as_at_in_period(input: &Input, field: &str) -> Outcome {
-    let latest = input.numbers(field).into_iter().flatten().map(|y| y as i32).max();
+    let latest = input.numbers(field).iter().flatten().map(|y| y as i32).max();
     let fy = periods::fiscal_month(input.as_at).0;
     let bad = latest.is_some_and(|y| y != fy);
     Outcome {
@@ -541,7 +636,7 @@ fn periods_present(input: &Input, field: &str) -> Outcome {
     let mut seen: BTreeSet<(u32, (i32, u32))> = BTreeSet::new();
     for (d, &p) in days.iter().zip(&partners.of_row) {
         if let Some(d) = d {
-            seen.insert((p, periods::fiscal_month(date_from_days(*d as i32))));
+            seen.insert((p, periods::fiscal_month(date_from_days(d as i32))));
         }
     }
     // The councils the file covers (every row, without a partner column), by their index.
@@ -626,7 +721,7 @@ fn change<'a>(input: &Input<'a>, field: Option<&str>, max_pct: f64) -> Outcome {
         ),
         Some(f) => {
             let values = input.numbers(f);
-            let now = rows_compared().filter_map(|i| values[i]).sum::<f64>();
+            let now = rows_compared().filter_map(|i| values.get(i)).sum::<f64>();
             let before: Option<f64> = previous.iter().map(|(_, p)| p.sums.get(f).copied()).sum();
             (format!("the total of {f}"), now, before)
         }
@@ -660,10 +755,12 @@ fn change<'a>(input: &Input<'a>, field: Option<&str>, max_pct: f64) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    use super::repeats;
     use crate::check::Earlier;
     use crate::check::{CheckEnv, CheckedExtract, Status};
     use crate::config::SourceDef;
     use crate::testing::{checked_with, date, project};
+    use polars::prelude::PlRandomState;
 
     const BASE: &str = "id = 'acc'\nname = 'Accounts'\nkind = 'snapshot'\nfile_patterns = ['acc*']\n\
         key = ['council', 'ref']\nmax_rejected_pct = 50\n\
@@ -757,6 +854,35 @@ mod tests {
         assert_eq!(failing(&x, "range:debit").1, vec![6, 9], "-5 and 600");
         assert_eq!(failing(&x, "dates:opened").1, vec![4, 9]);
         assert_eq!(failing(&x, "allowed:ref").1, vec![6, 7, 8, 9], "spelling and case are forgiven");
+    }
+
+    #[test]
+    fn repeats_finds_the_first_row_of_each_key_whatever_the_hashes() {
+        // Keys with repeats near and far apart (across pieces and buckets), against a plain
+        // map of keys; with real hashes, with every hash the same (each row compared with
+        // every earlier key) and with a few hashes shared by many keys (collisions).
+        let keys: Vec<u64> = (0..200_000u64).map(|i| (i * 7919) % 150_001 + (i % 3 == 0) as u64 * (i % 11)).collect();
+        let mut expected = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            match seen.get(k) {
+                Some(&j) => expected.push((i, j)),
+                None => {
+                    seen.insert(*k, i);
+                }
+            }
+        }
+        assert!(expected.len() > 10_000, "the keys repeat: {}", expected.len());
+        let same = |i: usize, j: usize| keys[i] == keys[j];
+        let state = PlRandomState::default();
+        let real: Vec<u64> = keys.iter().map(|k| std::hash::BuildHasher::hash_one(&state, k)).collect();
+        assert_eq!(repeats(&real, same), expected);
+        let few: Vec<u64> = keys.iter().map(|k| k % 5).collect();
+        assert_eq!(repeats(&few, same), expected, "collisions are never taken for repeats");
+        let small = &keys[..3_000];
+        let one = vec![42u64; small.len()];
+        let expected_small: Vec<(usize, usize)> = expected.iter().copied().filter(|&(i, _)| i < small.len()).collect();
+        assert_eq!(repeats(&one, same), expected_small);
     }
 
     #[test]

@@ -87,35 +87,85 @@ impl TextBody {
         self.columns.get(j)?.get(i).filter(|s| !s.trim().is_empty())
     }
 
-    /// The first field of every row that is not blank, found column by column (most rows
-    /// settle in the first column).
-    fn first_filled(&self) -> Vec<Option<&str>> {
-        let mut first: Vec<Option<&str>> = vec![None; self.height];
-        let mut pending = self.height;
-        for column in &self.columns {
-            if pending == 0 {
-                break;
-            }
-            for (slot, v) in first.iter_mut().zip(column.iter()) {
-                if slot.is_none() {
-                    if let Some(t) = v.filter(|t| !t.trim().is_empty()) {
-                        *slot = Some(t);
-                        pending -= 1;
+    /// Body rows `rows` that are not blank, as [`Grid::split_rows`] splits them, in pieces
+    /// of rows on all cores. A row's first field that is not blank is found column by column
+    /// (most rows settle in the first).
+    fn split_rows(
+        &self,
+        rows: std::ops::Range<usize>,
+        totals: impl Fn(&str) -> bool + Sync,
+    ) -> (Vec<usize>, Vec<usize>) {
+        use rayon::prelude::*;
+        let pieces: Vec<(Vec<usize>, Vec<usize>)> = (rows.start / BODY_PIECE..rows.end.div_ceil(BODY_PIECE))
+            .into_par_iter()
+            .map(|p| {
+                let piece = (p * BODY_PIECE).max(rows.start)..((p + 1) * BODY_PIECE).min(rows.end);
+                let mut first: Vec<Option<&str>> = vec![None; piece.len()];
+                let mut pending = first.len();
+                for j in 0..self.columns.len() {
+                    if pending == 0 {
+                        break;
+                    }
+                    for (slot, v) in first.iter_mut().zip(self.values(j, piece.clone())) {
+                        if slot.is_none() {
+                            if let Some(t) = v.filter(|t| !t.trim().is_empty()) {
+                                *slot = Some(t);
+                                pending -= 1;
+                            }
+                        }
                     }
                 }
-            }
+                let (mut t, mut d) = (Vec::new(), Vec::with_capacity(first.len()));
+                for (k, f) in first.into_iter().enumerate() {
+                    match f {
+                        Some(text) if totals(text) => t.push(piece.start + k),
+                        Some(_) => d.push(piece.start + k),
+                        None => {}
+                    }
+                }
+                (t, d)
+            })
+            .collect();
+        let (mut t, mut d) = (Vec::new(), Vec::with_capacity(rows.len()));
+        for (pt, pd) in pieces {
+            t.extend(pt);
+            d.extend(pd);
         }
-        first
+        (t, d)
+    }
+
+    /// The values of field `j` in body rows `rows` (`None` where the field is empty), read
+    /// from the arrays that hold them.
+    fn values(&self, j: usize, rows: std::ops::Range<usize>) -> impl Iterator<Item = Option<&str>> + '_ {
+        let mut start = 0;
+        self.columns[j].downcast_iter().flat_map(move |array| {
+            let (from, to) = (start, start + array.len());
+            start = to;
+            let (lo, hi) = (rows.start.clamp(from, to) - from, rows.end.clamp(from, to) - from);
+            (lo..hi).map(move |i| array.get(i))
+        })
+    }
+
+    /// The first body row from `from` on whose field `j` (`None` when empty) satisfies
+    /// `found`, looked for in pieces of rows on all cores.
+    fn find_down(&self, j: usize, from: usize, found: impl Fn(usize, Option<&str>) -> bool + Sync) -> Option<usize> {
+        use rayon::prelude::*;
+        if j >= self.columns.len() {
+            return (from..self.height).find(|&i| found(i, None));
+        }
+        (from / BODY_PIECE..self.height.div_ceil(BODY_PIECE)).into_par_iter().find_map_first(|p| {
+            let rows = (p * BODY_PIECE).max(from)..((p + 1) * BODY_PIECE).min(self.height);
+            let start = rows.start;
+            self.values(j, rows)
+                .enumerate()
+                .find(|&(k, v)| found(start + k, v.filter(|t| !t.trim().is_empty())))
+                .map(|(k, _)| start + k)
+        })
     }
 }
 
-/// The first cell of a row that is not empty, as the layout step classifies rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FirstFilled<'a> {
-    Blank,
-    Text(&'a str),
-    Other,
-}
+/// Rows of a text body looked at together by one core when the layout step reads down it.
+const BODY_PIECE: usize = 65_536;
 
 impl Grid {
     /// A grid of rows of cells, starting at A1.
@@ -140,43 +190,51 @@ impl Grid {
         }
     }
 
-    /// The first cell that is not empty of every row from `from` on.
-    pub fn first_filled_from(&self, from: usize) -> Vec<FirstFilled<'_>> {
-        fn of_cells(row: &[Cell]) -> FirstFilled<'_> {
-            match row.iter().find(|c| !c.is_empty()) {
-                None => FirstFilled::Blank,
-                Some(Cell::Text(t)) => FirstFilled::Text(t.as_str()),
-                Some(_) => FirstFilled::Other,
+    /// Rows `rows` that are not blank, told apart by their first cell that is not empty:
+    /// (those where it is text that `totals` accepts, the others), each in order. A text
+    /// body is looked through on all cores.
+    pub fn split_rows(
+        &self,
+        rows: std::ops::Range<usize>,
+        totals: impl Fn(&str) -> bool + Sync,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let (mut t, mut d) = (Vec::new(), Vec::new());
+        let n = self.rows.len();
+        for i in rows.start..rows.end.min(n) {
+            match self.rows[i].iter().find(|c| !c.is_empty()) {
+                None => {}
+                Some(Cell::Text(text)) if totals(text) => t.push(i),
+                Some(_) => d.push(i),
             }
         }
-        let mut out: Vec<FirstFilled<'_>> = self.rows.iter().skip(from).map(|r| of_cells(r)).collect();
-        if let Some(body) = &self.body {
-            let skip = from.saturating_sub(self.rows.len());
-            out.extend(
-                body.first_filled().into_iter().skip(skip).map(|t| t.map_or(FirstFilled::Blank, FirstFilled::Text)),
-            );
+        if let Some(body) = self.body.as_ref().filter(|_| rows.end > n) {
+            let (bt, bd) = body.split_rows(rows.start.saturating_sub(n)..rows.end - n, totals);
+            t.extend(bt.into_iter().map(|k| n + k));
+            d.extend(bd.into_iter().map(|k| n + k));
         }
-        out
+        (t, d)
     }
 
-    /// The text of every text cell of column `j` from row `from` on (`None` for the other
-    /// cells), read down the column.
-    pub fn texts_from(&self, j: usize, from: usize) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
-        let cells = self.rows.iter().skip(from).map(move |row| match row.get(j) {
-            Some(Cell::Text(t)) => Some(t.as_str()),
-            _ => None,
-        });
-        match self.body.as_ref().map(|b| (b.columns.get(j), b.height)) {
-            Some((Some(column), _)) => {
-                let skip = from.saturating_sub(self.rows.len());
-                Box::new(cells.chain(column.iter().skip(skip).map(|v| v.filter(|t| !t.trim().is_empty()))))
+    /// The first row from `from` on whose text in column `j` (`None` for a cell that is
+    /// empty or not text) satisfies `found`; a text body is looked through on all cores.
+    pub fn find_down(
+        &self,
+        j: usize,
+        from: usize,
+        found: impl Fn(usize, Option<&str>) -> bool + Sync,
+    ) -> Option<usize> {
+        fn text(row: &[Cell], j: usize) -> Option<&str> {
+            match row.get(j) {
+                Some(Cell::Text(t)) => Some(t.as_str()),
+                _ => None,
             }
-            Some((None, height)) => {
-                let skip = from.saturating_sub(self.rows.len());
-                Box::new(cells.chain(std::iter::repeat_n(None, height.saturating_sub(skip))))
-            }
-            None => Box::new(cells),
         }
+        if let Some(i) = (from..self.rows.len()).find(|&i| found(i, text(&self.rows[i], j))) {
+            return Some(i);
+        }
+        let body = self.body.as_ref()?;
+        let n = self.rows.len();
+        body.find_down(j, from.saturating_sub(n), |k, t| found(n + k, t)).map(|k| n + k)
     }
 
     /// Row number as shown in Excel (1-based) of `rows[i]`.

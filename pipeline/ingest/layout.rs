@@ -2,7 +2,6 @@
 //! column of every field, the data rows, the totals and notes rows kept aside, and the
 //! extract's as-at date.
 
-use super::grid::FirstFilled;
 use super::{Cell, Grid, Unreadable};
 use crate::common::{normalise_header, normalised, normalised_starts_with};
 use crate::config::SourceDef;
@@ -129,11 +128,10 @@ fn block_end(grid: &Grid, header_row: usize, header_text: &[String]) -> usize {
     };
     // Read down the first heading's column; the other headings are looked at where it repeats.
     let (j0, h0) = &header[0];
-    grid.texts_from(*j0, header_row + 1)
-        .enumerate()
-        .map(|(k, t)| (header_row + 1 + k, t))
-        .find(|&(i, t)| repeats(t, h0) && header[1..].iter().all(|(j, h)| repeats(grid.text(i, *j), h)))
-        .map_or(grid.height(), |(i, _)| i)
+    grid.find_down(*j0, header_row + 1, |i, t| {
+        repeats(t, h0) && header[1..].iter().all(|(j, h)| repeats(grid.text(i, *j), h))
+    })
+    .unwrap_or(grid.height())
 }
 
 /// Finds the header row and the data, totals and notes rows of a grid.
@@ -168,18 +166,9 @@ pub fn find_layout(grid: &Grid, source: &SourceDef) -> Result<Layout, Unreadable
         .collect();
     let header_text: Vec<String> = header.iter().map(Cell::display).collect();
 
-    let mut data_rows = Vec::new();
-    let mut totals_rows = Vec::new();
-    let mut notes_rows = Vec::new();
     let end = block_end(grid, header_row, &header_text);
-    for (k, first) in grid.first_filled_from(header_row + 1).into_iter().take(end - header_row - 1).enumerate() {
-        let i = header_row + 1 + k;
-        match first {
-            FirstFilled::Blank => continue,
-            FirstFilled::Text(t) if is_totals_label(t) => totals_rows.push(i),
-            _ => data_rows.push(i),
-        }
-    }
+    let (totals_rows, mut data_rows) = grid.split_rows(header_row + 1..end, is_totals_label);
+    let mut notes_rows = Vec::new();
     // Trailing rows with a single text cell ("End of report", "Produced by ...", the title
     // of a table below) are notes.
     while let Some(&last) = data_rows.last() {
@@ -344,6 +333,49 @@ pub fn find_date_in_text(text: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_body_is_laid_out_as_its_cells_are() {
+        // Several pieces of rows: blank lines, rows whose first field is blank, totals rows
+        // in later pieces, and a second table's header far down; read down the columns on
+        // all cores and made into cells read row by row, the same rows of each kind.
+        let dir = tempfile::tempdir().unwrap();
+        let p = crate::testing::project(&dir.path().join("p"));
+        let def = p.source("revenues").unwrap();
+        let header = "Council,Tax Type,Account Reference,Liability Year,Net Collectable Debit,Amount Collected,Balance,Recovery Stage,Payment Method";
+        let mut text = format!("Revenues accounts\nReport run on 31/10/2025\n{header}\n");
+        for i in 0..200_000 {
+            let line = match i {
+                _ if i % 9_001 == 5 => String::new(),
+                _ if i % 7_919 == 3 => ",Council Tax,CT0000001,2025/26,1,1,0,None,Cash".to_string(),
+                70_000 | 140_001 => "Total,,,,100,50,50,,".to_string(),
+                150_000 => "Grand total,,,,100,50,50,,".to_string(),
+                196_608 => header.to_string(), // the first row of the fourth piece
+                _ => format!("Breckland,Council Tax,CT{i:07},2025/26,100,50,50,None,Cash"),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text.push_str("End of report\n");
+        let raw = super::super::read_extract(
+            &dir.path().join("revenues_20251031.csv"),
+            text.as_bytes(),
+            def,
+            &p.settings.limits,
+        )
+        .unwrap();
+        assert!(raw.grid.body.as_ref().is_some_and(|b| b.height > 3 * 65_536), "several pieces of rows");
+        let cells = raw.grid.clone().into_cells();
+        assert!(cells.body.is_none());
+        let by_cells = find_layout(&cells, def).unwrap();
+        let l = &raw.layout;
+        assert_eq!(l.totals_rows, by_cells.totals_rows);
+        assert_eq!(l.data_rows, by_cells.data_rows);
+        assert_eq!(l.notes_rows, by_cells.notes_rows);
+        assert_eq!(l.totals_rows.len(), 3, "{:?}", l.totals_rows);
+        assert_eq!(l.notes_rows.first(), Some(&(l.header_row + 1 + 196_608)), "the second table starts the notes");
+        assert!(l.data_rows.len() > 190_000 && l.data_rows.len() < 196_608, "{}", l.data_rows.len());
+    }
 
     #[test]
     fn as_at_from_a_column() {

@@ -60,6 +60,22 @@ pub enum Unread {
     Changed,
 }
 
+/// A file of `len` bytes read whole; a large one in pieces on all cores (copying it into
+/// memory is a whole core's work for tens of milliseconds at national scale).
+fn read_in_pieces(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+    use rayon::prelude::*;
+    use std::os::unix::fs::FileExt;
+    const PIECE: usize = 8 << 20;
+    let Ok(len) = usize::try_from(len) else { return std::fs::read(path) };
+    if len < 2 * PIECE || rayon::current_num_threads() < 2 {
+        return std::fs::read(path);
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = vec![0u8; len];
+    bytes.par_chunks_mut(PIECE).enumerate().try_for_each(|(k, piece)| file.read_exact_at(piece, (k * PIECE) as u64))?;
+    Ok(bytes)
+}
+
 impl Taken {
     /// Renames a drop-folder file into the work area. `Ok(None)` when it has gone meanwhile.
     pub fn take(drop: &Path, name: &str) -> std::io::Result<Option<Taken>> {
@@ -85,7 +101,10 @@ impl Taken {
         let stamp = |p: &Path| std::fs::metadata(p).map(|m| Stamp::of(&m)).map_err(Unread::Details);
         let before = stamp(&self.work)?;
         meanwhile();
-        let bytes = std::fs::read(&self.work).map_err(Unread::Bytes)?;
+        let bytes = match read_in_pieces(&self.work, before.len) {
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(Unread::Changed),
+            read => read.map_err(Unread::Bytes)?,
+        };
         let after = stamp(&self.work)?;
         if before != after || bytes.len() as u64 != after.len {
             return Err(Unread::Changed);
@@ -220,6 +239,22 @@ fn original_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_file_is_read_in_pieces_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.csv");
+        // Not a whole number of pieces, and no piece like another.
+        let bytes: Vec<u8> = (0..(20 << 20) + 12_345u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let read = pool.install(|| read_in_pieces(&path, bytes.len() as u64)).unwrap();
+        assert!(read == bytes, "the same bytes in the same order");
+        // Shorter than its details said (cut while read): an end-of-file error, which
+        // `Taken::read` reports as a changed file.
+        let err = pool.install(|| read_in_pieces(&path, bytes.len() as u64 + 10)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    }
 
     #[test]
     fn take_read_and_each_way_out() {

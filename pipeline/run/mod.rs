@@ -319,6 +319,9 @@ fn night(
         summary.files.push(fate::commentary(project, &store, t, &places));
     }
     let project = &with_kept_commentary(project, &store, summary);
+    // What the indicators will read of each source, so that an extract stored tonight keeps
+    // its summary as it is stored.
+    crate::indicators::compute::plan_summaries(project, &store);
     let error_findings = load_files(project, &mut store, taken, &places, as_of, hooks, summary);
     summary.missing =
         crate::store::coverage::missing(&project.sources, &project.settings.partner, &store.deliveries(), as_of);

@@ -137,7 +137,7 @@ impl Store {
     /// Writes the table and then `kept.json` naming it; removes the files it replaces.
     fn keep_latest(&self, source: &str, key: &[String], parts: Vec<String>, df: &mut DataFrame) -> Option<()> {
         let dir = self.kept_dir(source);
-        let bytes = super::parquet_bytes(df).ok()?;
+        let bytes = super::parquet_bytes(df, true).ok()?;
         let sha256 = crate::common::sha256_hex(&bytes);
         let file = format!("{}.parquet", &sha256[..16]);
         write_atomic(&dir.join(&file), &bytes).ok()?;

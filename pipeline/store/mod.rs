@@ -79,16 +79,34 @@ type Tables = Shared<(String, NaiveDate), Option<DataFrame>>;
 /// about twice as fast as Zstandard on all cores and reading faster, for files about twice
 /// the size (18 MB against 8 MB a million revenues rows). Any Parquet reader reads them
 /// (the codec is `LZ4_RAW`); parts written before with Zstandard are read as they are.
-pub(crate) fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+///
+/// `alone`: the table's columns are encoded on all cores. A caller writing several tables at
+/// once on all cores passes false, and each is encoded on the thread that writes it: polars
+/// encodes in its own thread pool, and a rayon worker waiting for it takes the next table
+/// meanwhile, so the writes nest on one thread and the last ones run on one core (the
+/// bytes are the same either way).
+pub(crate) fn parquet_bytes(df: &mut DataFrame, alone: bool) -> PolarsResult<Vec<u8>> {
     let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes).with_compression(ParquetCompression::Lz4Raw).finish(df)?;
+    ParquetWriter::new(&mut bytes).with_compression(ParquetCompression::Lz4Raw).set_parallel(alone).finish(df)?;
     Ok(bytes)
 }
 
 /// One Parquet file of the store, read whole.
 fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
+    read_parquet_columns(path, None)
+}
+
+/// One Parquet file of the store, only the `columns` it has of those named (all with `None`).
+fn read_parquet_columns(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, StoreError> {
     let file = std::fs::File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
-    ParquetReader::new(file).finish().map_err(|source| StoreError::Polars { path: path.to_path_buf(), source })
+    let err = |source| StoreError::Polars { path: path.to_path_buf(), source };
+    let mut reader = ParquetReader::new(file);
+    if let Some(wanted) = columns {
+        let schema = reader.schema().map_err(err)?;
+        let present = wanted.iter().filter(|c| schema.contains(c)).map(|c| c.to_string()).collect();
+        reader = reader.with_columns(Some(present));
+    }
+    reader.finish().map_err(err)
 }
 
 /// The table cached under `key`, or the one `make` gives (then cached).
@@ -115,6 +133,28 @@ pub struct Plan {
     pub keys: Vec<String>,
     pub sums: Vec<String>,
     pub partner: Option<String>,
+}
+
+impl Plan {
+    /// Rows summed per as-at date and value of the keys (counted in `_n`), groups in the
+    /// order they first appear.
+    fn summarise(&self, df: DataFrame) -> PolarsResult<DataFrame> {
+        let mut by = vec![col("as_at")];
+        by.extend(self.keys.iter().map(|k| col(k.as_str())));
+        let mut aggs = vec![len().cast(DataType::Float64).alias("_n")];
+        aggs.extend(self.sums.iter().map(|f| col(f.as_str()).cast(DataType::Float64).sum()));
+        df.lazy().group_by_stable(by).agg(aggs).collect()
+    }
+
+    /// The columns a summary reads.
+    fn columns(&self) -> Vec<&str> {
+        std::iter::once("as_at").chain(self.keys.iter().chain(&self.sums).map(String::as_str)).collect()
+    }
+
+    /// What names this plan's summary files.
+    fn id(&self) -> String {
+        crate::common::sha256_hex(format!("{:?}|{:?}", self.keys, self.sums).as_bytes())[..12].to_string()
+    }
 }
 
 /// The first and last as-at dates of a table of the store's rows (or of its summaries);
@@ -169,7 +209,14 @@ fn split_by_partner(df: &DataFrame, partner: Option<&str>) -> PolarsResult<Vec<(
     let mut out = rows
         .into_par_iter()
         .map(|(code, idx)| {
-            let part = df.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))?;
+            // A council's rows in one run (a file sorted by council) are a slice of the
+            // table, not a copy; the Parquet writer joins its pieces into one row group.
+            let (first, len) = (idx[0] as usize, idx.len());
+            let part = if idx[len - 1] as usize == first + len - 1 {
+                df.slice(first as i64, len)
+            } else {
+                df.take(&IdxCa::from_vec(PlSmallStr::EMPTY, idx))?
+            };
             Ok((code.unwrap_or(paths::WHOLE).to_string(), part))
         })
         .collect::<PolarsResult<Vec<_>>>()?;
@@ -290,13 +337,7 @@ impl Store {
         let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
         let path = self.dir.join(source);
         let err = |source| StoreError::Polars { path: path.clone(), source };
-        let summarise = |df: DataFrame| -> Result<DataFrame, StoreError> {
-            let mut by = vec![col("as_at")];
-            by.extend(plan.keys.iter().map(|k| col(k.as_str())));
-            let mut aggs = vec![len().cast(DataType::Float64).alias("_n")];
-            aggs.extend(plan.sums.iter().map(|f| col(f.as_str()).cast(DataType::Float64).sum()));
-            df.lazy().group_by_stable(by).agg(aggs).collect().map_err(err)
-        };
+        let summarise = |df: DataFrame| plan.summarise(df).map_err(err);
         if only.iter().any(|o| !plan.keys.contains(&o.column)) {
             return self.load(source, as_of)?.map(summarise).transpose();
         }
@@ -305,20 +346,22 @@ impl Store {
             // first use and reused by later runs), so a run reads a few hundred summary rows
             // per extract instead of its data. It keeps only the councils whose data from
             // that extract is still in use.
-            let plan_id = crate::common::sha256_hex(format!("{:?}|{:?}", plan.keys, plan.sums).as_bytes());
+            let plan_id = plan.id();
             let mut frames = Vec::new();
             for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
-                let kept = self.dir.join(paths::summary(source, e.as_at, &e.sha256, &plan_id[..12]));
+                let kept = self.dir.join(paths::summary(source, e.as_at, &e.sha256, &plan_id));
                 let df = match read_parquet(&kept) {
                     Ok(df) => df,
                     Err(_) => {
+                        // Only the columns the summary reads.
+                        let wanted = plan.columns();
                         let mut parts = Vec::new();
                         for p in &e.parts {
-                            parts.push(read_parquet(&self.dir.join(&p.parquet))?.lazy());
+                            parts.push(read_parquet_columns(&self.dir.join(&p.parquet), Some(&wanted))?.lazy());
                         }
                         let rows = concat(parts, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?;
                         let mut df = summarise(rows)?;
-                        let bytes = parquet_bytes(&mut df).map_err(err)?;
+                        let bytes = parquet_bytes(&mut df, true).map_err(err)?;
                         // A summary that cannot be kept is made again next time.
                         let _ = write_atomic(&kept, &bytes);
                         df
@@ -458,23 +501,52 @@ impl Store {
         .map_err(polars_at(&source_dir))?;
         // The councils' parts are written on all cores, in code order.
         use rayon::prelude::*;
-        split_by_partner(&df, x.partner_field.as_deref())
-            .map_err(polars_at(&source_dir))?
+        let parts = split_by_partner(&df, x.partner_field.as_deref()).map_err(polars_at(&source_dir))?;
+        let alone = parts.len() == 1;
+        // The extract's summary for its source's plan, if one is set: each part's made
+        // beside writing it (a part holds whole groups, for the plan's keys include the
+        // partner column), then put together in code order, as [`Store::summary`] would make
+        // it from reading the parts back.
+        let plan = self.plans.lock().ok().and_then(|p| p.get(&x.source_id).cloned());
+        let plan = plan.filter(|p| x.partner_field.is_none() || p.partner == x.partner_field);
+        let written: Vec<(StoredPart, Option<DataFrame>)> = parts
             .into_par_iter()
             .map(|(partner, mut part)| {
                 let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
                 let path = self.dir.join(&rel);
-                let bytes = parquet_bytes(&mut part).map_err(polars_at(&path))?;
+                let bytes = parquet_bytes(&mut part, alone).map_err(polars_at(&path))?;
                 write_atomic(&path, &bytes).map_err(io_at(&path))?;
-                Ok(StoredPart {
+                let summary = plan.as_ref().and_then(|plan| {
+                    let columns: Vec<Expr> = plan.columns().into_iter().map(col).collect();
+                    part.clone().lazy().select(columns).collect().and_then(|rows| plan.summarise(rows)).ok()
+                });
+                let stored = StoredPart {
                     partner,
                     rows: part.height(),
                     sums: sums_of(&part, x.sums.keys()),
                     bytes: bytes.len() as u64,
                     parquet: rel,
-                })
+                };
+                Ok((stored, summary))
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        let (stored, summaries): (Vec<StoredPart>, Vec<Option<DataFrame>>) = written.into_iter().unzip();
+        if let (Some(plan), Some(summaries)) = (plan, summaries.into_iter().collect::<Option<Vec<_>>>()) {
+            self.keep_summary(x, &plan, summaries);
+        }
+        Ok(stored)
+    }
+
+    /// Keeps the summary of a new extract, made of its parts' summaries in code order. One
+    /// that cannot be made or kept is made on first use instead.
+    fn keep_summary(&self, x: &CheckedExtract, plan: &Plan, summaries: Vec<DataFrame>) {
+        let frames = summaries.into_iter().map(IntoLazy::lazy).collect::<Vec<_>>();
+        if let Ok(mut summary) = concat(frames, UnionArgs::default()).and_then(|lf| lf.collect()) {
+            let kept = self.dir.join(paths::summary(&x.source_id, x.as_at, &x.sha256, &plan.id()));
+            if let Ok(bytes) = parquet_bytes(&mut summary, true) {
+                let _ = write_atomic(&kept, &bytes);
+            }
+        }
     }
 
     /// Adds an accepted extract: one part per council it covers (by its partner column;
@@ -728,6 +800,45 @@ mod tests {
     }
 
     #[test]
+    fn a_council_in_one_run_of_rows_is_a_slice_with_the_rows_a_copy_would_have() {
+        // The same rows sorted by council (each council a slice of the table) and
+        // interleaved (each council's rows copied out): the same parts, row for row, and the
+        // same Parquet bytes once written.
+        let codes = ["E07000143", "E07000146", "E07000245"];
+        let table = |order: &[usize]| {
+            let council: Vec<Option<&str>> = order.iter().map(|&i| (i % 7 != 6).then_some(codes[i % 3])).collect();
+            let amount: Vec<f64> = order.iter().map(|&i| i as f64 * 1.5).collect();
+            DataFrame::new_infer_height(vec![
+                Column::new("council".into(), council),
+                Column::new("amount".into(), amount),
+            ])
+            .unwrap()
+        };
+        let n = 1_000;
+        let mut sorted: Vec<usize> = (0..n).collect();
+        sorted.sort_by_key(|&i| (if i % 7 == 6 { "" } else { codes[i % 3] }, i));
+        let interleaved: Vec<usize> = (0..n).collect();
+        let bytes = |df: &DataFrame| {
+            split_by_partner(df, Some("council"))
+                .unwrap()
+                .into_iter()
+                .map(|(code, mut part)| {
+                    let mut sorted_part = part.sort(["amount"], Default::default()).unwrap();
+                    (code, parquet_bytes(&mut sorted_part, true).unwrap(), parquet_bytes(&mut part, false).unwrap())
+                })
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (bytes(&table(&sorted)), bytes(&table(&interleaved)));
+        let codes_of = |v: &[(String, Vec<u8>, Vec<u8>)]| v.iter().map(|(c, _, _)| c.clone()).collect::<Vec<_>>();
+        assert_eq!(codes_of(&a), [paths::WHOLE, "E07000143", "E07000146", "E07000245"]);
+        assert_eq!(codes_of(&a), codes_of(&b));
+        for ((code, x, sx), (_, y, sy)) in a.iter().zip(&b) {
+            assert_eq!(x, y, "{code}: the same rows");
+            assert_eq!(sx, sy, "{code}: in the same order");
+        }
+    }
+
+    #[test]
     fn each_council_is_stored_apart_and_replaced_alone() {
         let dir = tempfile::tempdir().unwrap();
         let p = project(&dir.path().join("p"));
@@ -848,6 +959,45 @@ mod tests {
         let again = Store::open(&store_dir).unwrap();
         again.plan("revenues", plan);
         assert_eq!(total(&again), Some(30.0), "Breckland's 20 from the first file, Fenland's 5 + 5 from the second");
+    }
+
+    #[test]
+    fn a_summary_kept_as_the_extract_is_stored_is_the_one_made_from_its_parts() {
+        // Three councils, interleaved and with blanks among the amounts: the summary kept by
+        // `put` (the plan set first, as the nightly job does) is byte for byte the one made
+        // on first use from the parts read back.
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        let plan = Plan {
+            keys: vec!["council".into(), "tax_type".into()],
+            sums: vec!["collected".into(), "net_debit".into()],
+            partner: Some("council".into()),
+        };
+        let councils = ["Fenland", "Breckland", "East Suffolk"];
+        let amounts = ["10.10", "0.2", "", "3.30", "1234.56"];
+        let refs: Vec<String> = (0..300).map(|i| format!("CT{:07}", 1_000_000 + i)).collect();
+        let rows: Vec<Vec<&str>> = (0..300)
+            .map(|i| {
+                let tax = if i % 4 == 0 { "NNDR" } else { "CTAX" };
+                vec![councils[i * 7 % 3], tax, refs[i].as_str(), "2025/26", amounts[i % 5], amounts[(i + 2) % 5]]
+            })
+            .collect();
+        let as_at = date("2025-10-31");
+        let x = checked(&p, "revenues", as_at, &REVENUES_HEADER, &rows);
+        let mut store = Store::open(&store_dir).unwrap();
+        store.plan("revenues", plan.clone());
+        store.put(&x, as_at).unwrap();
+        let summaries = store_dir.join("summaries");
+        let files = || repair::files_below(&summaries).into_iter().map(|f| summaries.join(f)).collect::<Vec<_>>();
+        assert_eq!(files().len(), 1, "kept as it was stored");
+        let kept = std::fs::read(&files()[0]).unwrap();
+        std::fs::remove_file(&files()[0]).unwrap();
+        let reopened = Store::open(&store_dir).unwrap();
+        reopened.plan("revenues", plan);
+        let summary = reopened.summary("revenues", as_at).unwrap().unwrap();
+        assert_eq!(summary.height(), 6, "three councils, two tax types");
+        assert_eq!(std::fs::read(&files()[0]).unwrap(), kept, "made again from the parts, the same bytes");
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl Store {
             for (partner, mut part) in split_by_partner(&df, field).map_err(polars_at(&path))? {
                 let rel = paths::part(&e.source, &partner, e.as_at, &e.sha256);
                 let to = self.dir.join(&rel);
-                let bytes = super::parquet_bytes(&mut part).map_err(polars_at(&to))?;
+                let bytes = super::parquet_bytes(&mut part, true).map_err(polars_at(&to))?;
                 write_atomic(&to, &bytes).map_err(io_at(&to))?;
                 parts.push(StoredPart {
                     partner,
