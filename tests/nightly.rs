@@ -52,7 +52,7 @@ fn temporaries(project: &Path) -> Vec<PathBuf> {
 fn a_second_run_exits_75_and_a_dead_runs_lock_is_taken_over() {
     let dir = demo_project();
     let project = dir.path().join("demo");
-    let mut first = start_run(&project, &[]);
+    let first = start_run(&project, &[]);
     // Wait until the first run holds the lock (its note is in the lock file).
     let t = Instant::now();
     while std::fs::read_to_string(lock_file(&project)).unwrap_or_default().trim().is_empty() {
