@@ -16,6 +16,13 @@ pub fn normalised(s: &str) -> impl Iterator<Item = char> + '_ {
 
 /// True if the normalised form of `s` begins with `prefix` (itself normalised).
 pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
+    // Most texts differ at their first letter or digit: an ASCII one settles it unlowered.
+    let first = s.bytes().find(|b| !b.is_ascii() || b.is_ascii_alphanumeric());
+    if let (Some(b), Some(p)) = (first, prefix.chars().next()) {
+        if b.is_ascii() && char::from(b.to_ascii_lowercase()) != p {
+            return false;
+        }
+    }
     let mut n = normalised(s);
     prefix.chars().all(|p| n.next() == Some(p))
 }
@@ -51,6 +58,28 @@ pub fn settle(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_with_after_normalising_whatever_the_first_character() {
+        for (s, yes) in [
+            ("Total", true),
+            ("  TOTAL: 1,234", true),
+            ("-- total --", true),
+            ("Totals", true),
+            ("E07000143", false),
+            ("1 Total", false),
+            ("Tot", false),
+            ("", false),
+            ("Ｔotal", false),
+            ("Éotal", false),
+            ("…total", true),
+        ] {
+            assert_eq!(normalised_starts_with(s, "total"), yes, "{s:?}");
+            assert_eq!(normalised_starts_with(s, "total"), normalise_header(s).starts_with("total"), "{s:?}");
+        }
+        assert!(normalised_starts_with("Grand Total", "grandtotal"));
+        assert!(normalised_starts_with("anything", ""));
+    }
 
     #[test]
     fn normalise_ignores_case_space_punctuation() {

@@ -226,37 +226,59 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
         col.kind,
         ColumnType::Partner | ColumnType::Code | ColumnType::FinancialYear | ColumnType::YesNo | ColumnType::Date
     );
-    // Each distinct text's conversion, and whether it is a known-missing marker.
-    let mut memo: PlHashMap<&str, (Result<Value, Rejected>, bool)> = PlHashMap::new();
+    // Each distinct text's conversion, and whether it is a known-missing marker, kept once
+    // (the rows borrow it); and the previous row's, which the next row often repeats.
+    let mut memo: PlHashMap<&str, usize> = PlHashMap::new();
+    let mut known: Vec<(Result<Value, Rejected>, bool)> = Vec::new();
+    let mut previous: Option<(&str, usize)> = None;
     let mut typed = Builder::new(col.kind, PlSmallStr::EMPTY, n);
+    let mut owned;
     for (p, cell) in text.iter().enumerate() {
         let raw = filled(cell);
-        let converted = match raw {
-            None => Ok(Value::Null),
-            Some(t) if col.kind == ColumnType::Text => Ok(Value::Str(t.trim().into())),
+        let converted: &Result<Value, Rejected> = match raw {
+            None => &Ok(Value::Null),
+            Some(t) if col.kind == ColumnType::Text => {
+                owned = Ok(Value::Str(t.trim().into()));
+                &owned
+            }
             // A plain number is never a known-missing marker (`values` tests it).
             Some(t) => match convert_plain_number(t, col) {
-                Some(v) => v,
+                Some(v) => {
+                    owned = v;
+                    &owned
+                }
                 None if memoised => {
-                    let (v, missing) = match memo.get(t) {
-                        Some(known) => known.clone(),
-                        None => {
-                            let known = (
+                    let at = match previous {
+                        Some((last, at)) if last == t => Some(at),
+                        _ => memo.get(t).copied(),
+                    };
+                    let at = at.or_else(|| {
+                        (memo.len() < MEMO_LIMIT).then(|| {
+                            known.push((
                                 convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates),
                                 is_known_missing_text(t, col),
-                            );
-                            if memo.len() < MEMO_LIMIT {
-                                memo.insert(t, known.clone());
-                            }
-                            known
+                            ));
+                            memo.insert(t, known.len() - 1);
+                            known.len() - 1
+                        })
+                    });
+                    match at {
+                        Some(at) => {
+                            previous = Some((t, at));
+                            field.known_missing += known[at].1 as usize;
+                            &known[at].0
                         }
-                    };
-                    field.known_missing += missing as usize;
-                    v
+                        None => {
+                            field.known_missing += is_known_missing_text(t, col) as usize;
+                            owned = convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates);
+                            &owned
+                        }
+                    }
                 }
                 None => {
                     field.known_missing += is_known_missing_text(t, col) as usize;
-                    convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates)
+                    owned = convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates);
+                    &owned
                 }
             },
         };
@@ -268,7 +290,7 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
                 typed.push(&Value::Null);
             }
             Ok(v) => {
-                match &v {
+                match v {
                     Value::Num(x) => field.sum += x,
                     Value::Int(x) => field.sum += *x as f64,
                     Value::Str(s) if col.other.as_deref() == Some(s.as_str()) => {
@@ -279,10 +301,10 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
                     }
                     _ => {}
                 }
-                typed.push(&v);
+                typed.push(v);
             }
             Err(why) => {
-                field.failed.push((p as u32, why));
+                field.failed.push((p as u32, why.clone()));
                 typed.push(&Value::Null);
             }
         }

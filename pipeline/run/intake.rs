@@ -72,13 +72,28 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> Judged {
 /// A file's bytes identified, read and typed (with the built-in checks); or why it is
 /// rejected. `path` names the file (its extension is a hint for text files).
 pub fn read_bytes<'p>(path: &Path, bytes: &[u8], project: &'p Project, as_of: NaiveDate) -> Result<Typed<'p>, Judged> {
+    let (raw, source) = read_raw(path, bytes, project)?;
+    Ok(typed(raw, source, project, as_of))
+}
+
+/// A file's bytes identified and read into a grid with its layout; or why it is rejected.
+fn read_raw<'p>(
+    path: &Path,
+    bytes: &[u8],
+    project: &'p Project,
+) -> Result<(ingest::RawExtract, &'p SourceDef), Judged> {
     let limits = &project.settings.limits;
     let (source, grids) = ingest::identify_reading(path, bytes, &project.sources, limits)
         .map_err(|e| Judged::Reject { source: None, reason: e.to_string() })?;
     let raw = ingest::read_extract_from(path, bytes, source, limits, grids)
         .map_err(|e| Judged::Reject { source: Some(source.id().to_string()), reason: e.to_string() })?;
+    Ok((raw, source))
+}
+
+/// A file read, typed with the built-in checks.
+fn typed<'p>(raw: ingest::RawExtract, source: &'p SourceDef, project: &'p Project, as_of: NaiveDate) -> Typed<'p> {
     let env = CheckEnv { partners: &project.settings.partner, as_of, history: &[], waivers: &project.waivers };
-    Ok((Box::new(check::typed(raw, source, &env)), source))
+    (Box::new(check::typed(raw, source, &env)), source)
 }
 
 /// Whether a drop-folder file has settled: not changed within `limits.settle_seconds` of the
@@ -147,10 +162,17 @@ pub fn read_taken(taken: Taken, project: &Project, as_of: NaiveDate) -> Read<'_>
     };
     // The drop folder's name, not the work area's, names the file in every message.
     let named = taken.drop.join(&taken.name);
-    let outcome = read_bytes(&named, &bytes, project, as_of);
-    let sha256 = match &outcome {
-        Ok((typed, _)) => typed.sha256().to_string(),
-        Err(_) => crate::common::sha256_hex(&bytes),
+    let (outcome, sha256) = match read_raw(&named, &bytes, project) {
+        Ok((raw, source)) => {
+            // The file's bytes are let go before its table is converted: at national scale
+            // they are as large as the table's text, and the conversion is the night's
+            // peak of memory.
+            drop(bytes);
+            let typed = typed(raw, source, project, as_of);
+            let sha256 = typed.0.sha256().to_string();
+            (Ok(typed), sha256)
+        }
+        Err(j) => (Err(j), crate::common::sha256_hex(&bytes)),
     };
     Read { taken, sha256, outcome }
 }
