@@ -232,6 +232,11 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
     let mut known: Vec<(Result<Value, Rejected>, bool)> = Vec::new();
     let mut previous: Option<(&str, usize)> = None;
     let mut typed = Builder::new(col.kind, PlSmallStr::EMPTY, n);
+    // While every value is its cell's text as read (councils and codes written as the
+    // codes themselves), nothing is built: those rows of the text column are kept.
+    let mut as_read = matches!(col.kind, ColumnType::Partner | ColumnType::Code);
+    // The rows kept as read (all of them, or those before the first that is not).
+    let mut kept = as_read.then_some(n);
     let mut owned;
     for (p, cell) in text.iter().enumerate() {
         let raw = filled(cell);
@@ -282,12 +287,24 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
                 }
             },
         };
+        if as_read {
+            as_read = match (converted, cell) {
+                (Ok(Value::Null), None) => true,
+                (Ok(Value::Str(s)), Some(t)) => s.as_str() == t,
+                _ => false,
+            };
+            if !as_read {
+                kept = Some(p);
+            }
+        }
         match converted {
             Ok(Value::Null) => {
                 if col.required {
                     field.blank.push(p as u32);
                 }
-                typed.push(&Value::Null);
+                if !as_read {
+                    typed.push(&Value::Null);
+                }
             }
             Ok(v) => {
                 match v {
@@ -301,15 +318,28 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
                     }
                     _ => {}
                 }
-                typed.push(v);
+                if !as_read {
+                    typed.push(v);
+                }
             }
             Err(why) => {
                 field.failed.push((p as u32, why.clone()));
-                typed.push(&Value::Null);
+                if !as_read {
+                    typed.push(&Value::Null);
+                }
             }
         }
     }
-    field.column = typed.finish();
+    field.column = match (kept, typed) {
+        (Some(kept), Builder::Str(rest)) if kept > 0 => {
+            let mut column = text.slice(0, kept);
+            if kept < n {
+                column.append_owned(rest.finish()).expect("text columns join");
+            }
+            column.into_column()
+        }
+        (_, typed) => typed.finish(),
+    };
     field
 }
 
@@ -425,6 +455,39 @@ mod tests {
         assert!(c.type_failures.iter().any(|f| f.message.contains("net_debit") && f.value.as_deref() == Some("abc")));
         assert!(c.unlisted.iter().any(|u| u.contains_key("Carrier Pigeon")));
         assert_eq!(c.totals.len(), 1);
+    }
+
+    #[test]
+    fn councils_and_codes_written_as_read_are_kept_and_the_rest_converted() {
+        // Councils and tax types written as the codes themselves for a run of rows, then a
+        // council by name, a blank, one with spaces around, an unknown one, codes again; and a
+        // file that is codes throughout. The column kept as read up to the first row that
+        // converts to something else must be the one converted row by row.
+        let header = "Council,Tax Type,Account Reference,Liability Year,Net Collectable Debit,Amount Collected,Balance,Recovery Stage,Payment Method\n";
+        let row =
+            |council: &str, tax: &str, i: usize| format!("{council},{tax},CT{i:07},2025/26,100,50,50,None,Cash\n");
+        let mut mixed = format!("Revenues\nReport run on 31/10/2025\n{header}");
+        let mut codes = mixed.clone();
+        for i in 0..3_000 {
+            let council = match i {
+                1_500 => "Fenland",
+                1_501 => "",
+                1_502 => " E07000143",
+                1_503 => "Nowhere",
+                _ => ["E07000143", "E07000244", "E07000010"][i % 3],
+            };
+            mixed.push_str(&row(council, if i < 2_000 { "CTAX" } else { "Council Tax" }, i));
+            codes.push_str(&row(["E07000143", "E07000244", "E07000010"][i % 3], "NNDR", i));
+        }
+        let c = agree("revenues", "revenues_mixed_20251031.csv", mixed.as_bytes());
+        assert_eq!(c.rows_read, 3_000);
+        assert_eq!(c.rows_rejected, 2, "the blank and the unknown council");
+        let t = c.table.as_ref().unwrap();
+        let council = t.column("council").unwrap().str().unwrap().clone();
+        assert_eq!(council.get(1_500), Some("E07000010"), "a council by name becomes its code");
+        assert_eq!(council.get(1_501), Some("E07000143"), "spaces around a code are trimmed");
+        let c = agree("revenues", "revenues_codes_20251031.csv", codes.as_bytes());
+        assert_eq!((c.rows_read, c.rows_rejected), (3_000, 0));
     }
 
     /// A field as a CSV writer writes it (quoted when it holds a comma, a quote or a space at

@@ -53,12 +53,19 @@ impl<'a> Partners<'a> {
             return Partners { codes: vec![None], of_row: vec![0; input.rows()] };
         };
         let mut index: PlHashMap<Option<&'a str>, u32> = PlHashMap::new();
+        // Rows of one council usually follow one another: the previous row's is tried first.
+        let mut previous: Option<(Option<&'a str>, u32)> = None;
         let mut first: Vec<u32> = input
             .strings(field)
             .into_iter()
-            .map(|c| {
-                let next = index.len() as u32;
-                *index.entry(c).or_insert(next)
+            .map(|c| match previous {
+                Some((p, at)) if p == c => at,
+                _ => {
+                    let next = index.len() as u32;
+                    let at = *index.entry(c).or_insert(next);
+                    previous = Some((c, at));
+                    at
+                }
             })
             .collect();
         // Codes in order, rows renumbered to match.
@@ -76,15 +83,20 @@ impl<'a> Partners<'a> {
 }
 
 /// A numeric column's values as f64, `None` for blanks: borrowed from the table when it
-/// holds them as one chunk of f64 (no copy of a million values for each check that reads
-/// them), else converted once.
+/// holds them as one chunk of f64 or of 32-bit integers (years, dates as days): no copy of
+/// a million values for each check that reads them. Other columns are converted once.
 pub struct Numbers<'a> {
-    values: std::borrow::Cow<'a, [f64]>,
+    values: Values<'a>,
     /// The validity bits (one per value, from the offset), when some values are blank.
     valid: Option<(std::borrow::Cow<'a, [u8]>, usize)>,
 }
 
-impl Numbers<'_> {
+enum Values<'a> {
+    F64(std::borrow::Cow<'a, [f64]>),
+    I32(&'a [i32]),
+}
+
+impl<'a> Numbers<'a> {
     fn owned(values: Vec<Option<f64>>) -> Numbers<'static> {
         let mut bits = vec![0u8; values.len().div_ceil(8)];
         for (i, v) in values.iter().enumerate() {
@@ -93,11 +105,42 @@ impl Numbers<'_> {
             }
         }
         let values = values.into_iter().map(Option::unwrap_or_default).collect::<Vec<f64>>();
-        Numbers { values: values.into(), valid: Some((bits.into(), 0)) }
+        Numbers { values: Values::F64(values.into()), valid: Some((bits.into(), 0)) }
     }
 
     fn blank(n: usize) -> Numbers<'static> {
         Numbers::owned(vec![None; n])
+    }
+
+    /// The values of a column of one chunk of f64 or 32-bit integers, where they lie.
+    fn borrowed(c: &'a Column) -> Option<Numbers<'a>> {
+        macro_rules! bits {
+            ($array:expr) => {
+                $array.validity().map(|b| {
+                    let (bytes, offset, _) = b.as_slice();
+                    (std::borrow::Cow::Borrowed(bytes), offset)
+                })
+            };
+        }
+        let physical = match c.dtype() {
+            DataType::Date => c.as_materialized_series().date().ok().map(|d| d.physical()),
+            DataType::Int32 => c.i32().ok(),
+            _ => None,
+        };
+        if let Some(ca) = physical {
+            let array = ca.downcast_iter().next().filter(|_| ca.chunks().len() == 1)?;
+            return Some(Numbers { values: Values::I32(array.values().as_slice()), valid: bits!(array) });
+        }
+        let ca = c.f64().ok()?;
+        let array = ca.downcast_iter().next().filter(|_| ca.chunks().len() == 1)?;
+        Some(Numbers { values: Values::F64(array.values().as_slice().into()), valid: bits!(array) })
+    }
+
+    fn len(&self) -> usize {
+        match &self.values {
+            Values::F64(v) => v.len(),
+            Values::I32(v) => v.len(),
+        }
     }
 
     /// Row `i`'s value.
@@ -110,12 +153,15 @@ impl Numbers<'_> {
                 bits[k >> 3] >> (k & 7) & 1 == 1
             }
         };
-        valid.then(|| self.values[i])
+        valid.then(|| match &self.values {
+            Values::F64(v) => v[i],
+            Values::I32(v) => v[i] as f64,
+        })
     }
 
     /// Every row's value, in order.
     pub fn iter(&self) -> impl Iterator<Item = Option<f64>> + '_ {
-        (0..self.values.len()).map(|i| self.get(i))
+        (0..self.len()).map(|i| self.get(i))
     }
 }
 
@@ -174,15 +220,9 @@ impl<'a> Input<'a> {
     fn numbers(&self, field: &str) -> Numbers<'a> {
         let table: &'a DataFrame = self.table;
         let Ok(c) = table.column(field) else { return Numbers::blank(self.rows()) };
-        // The converted money and number columns: one chunk of f64, read where it lies.
-        if let Ok(ca) = c.f64() {
-            if let (1, Some(array)) = (ca.chunks().len(), ca.downcast_iter().next()) {
-                let valid = array.validity().map(|b| {
-                    let (bytes, offset, _) = b.as_slice();
-                    (std::borrow::Cow::Borrowed(bytes), offset)
-                });
-                return Numbers { values: std::borrow::Cow::Borrowed(array.values().as_slice()), valid };
-            }
+        // The converted money, number, year and date columns: one chunk, read where it lies.
+        if let Some(n) = Numbers::borrowed(c) {
+            return n;
         }
         let c = match c.dtype() {
             DataType::Date => c.cast(&DataType::Int32).and_then(|c| c.cast(&DataType::Float64)),
@@ -309,7 +349,10 @@ pub fn run(check: &Check, input: &Input) -> Outcome {
 fn pattern(input: &Input, field: &str, regex: &regex::Regex, named: &Option<&'static str>, what: &str) -> Outcome {
     let n = input.rows();
     let values = input.strings(field);
+    // On all cores, in row order.
+    use rayon::prelude::*;
     let failing: Vec<usize> = (0..n)
+        .into_par_iter()
         .filter(|&i| match &values[i] {
             Some(v) => {
                 !regex.is_match(v.trim())
