@@ -338,3 +338,13 @@ pub fn today() -> NaiveDate {
 pub fn started() -> std::time::SystemTime {
     std::time::SystemTime::now()
 }
+
+/// Sets up rayon's worker threads (as many as `RAYON_NUM_THREADS` says, else one per core)
+/// with stacks of 16 MiB instead of Rust's 2 MiB. A worker waiting for the other half of a
+/// join, or for polars' own pool, runs other tasks on top of its stack meanwhile (another
+/// file's read, a check, a Parquet part), and in a debug build under load 2 MiB overflowed
+/// (the test suite saw it). A stack takes memory only as far as it grows. Call it before
+/// anything runs in parallel; later calls do nothing.
+pub fn init_threads() {
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(16 << 20).build_global();
+}

@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() {
+    scorecard::cli::init_threads();
     let cli = scorecard::cli::Cli::parse();
     std::process::exit(scorecard::cmd::dispatch(cli.command));
 }

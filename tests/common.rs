@@ -22,7 +22,7 @@ pub fn run_json_with(project: &Path, as_of: &str, extra: &[&str]) -> (i32, serde
     let mut args = vec!["run", "--project", project.to_str().unwrap(), "--as-of", as_of, "--json"];
     args.extend(extra);
     let o = scorecard(&args);
-    let code = o.status.code().expect("exit code");
+    let code = o.status.code().unwrap_or_else(|| panic!("no exit code ({:?}); stderr:\n{}", o.status, stderr(&o)));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{}", stderr(&o)));
     assert_eq!(json["exit_code"].as_i64(), Some(code as i64), "JSON exit_code equals the process exit code");

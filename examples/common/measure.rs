@@ -94,6 +94,8 @@ pub struct Raw {
 /// `raw <file>...`), does that measurement, prints it as one JSON line and returns true.
 pub fn as_child() -> bool {
     let args: Vec<String> = std::env::args().collect();
+    // The worker threads the binary sets up.
+    scorecard::cli::init_threads();
     let line = match args.get(1).map(String::as_str) {
         Some("night") => {
             let as_of: chrono::NaiveDate = args[3].parse().unwrap();

@@ -503,45 +503,39 @@ impl Store {
         use rayon::prelude::*;
         let parts = split_by_partner(&df, x.partner_field.as_deref()).map_err(polars_at(&source_dir))?;
         let alone = parts.len() == 1;
-        // The extract's summary for its source's plan, if one is set: each part's made
-        // beside writing it (a part holds whole groups, for the plan's keys include the
-        // partner column), then put together in code order, as [`Store::summary`] would make
-        // it from reading the parts back.
-        let plan = self.plans.lock().ok().and_then(|p| p.get(&x.source_id).cloned());
-        let plan = plan.filter(|p| x.partner_field.is_none() || p.partner == x.partner_field);
-        let written: Vec<(StoredPart, Option<DataFrame>)> = parts
+        let tables: Vec<DataFrame> = parts.iter().map(|(_, part)| part.clone()).collect();
+        let stored = parts
             .into_par_iter()
             .map(|(partner, mut part)| {
                 let rel = paths::part(&x.source_id, &partner, x.as_at, &x.sha256);
                 let path = self.dir.join(&rel);
                 let bytes = parquet_bytes(&mut part, alone).map_err(polars_at(&path))?;
                 write_atomic(&path, &bytes).map_err(io_at(&path))?;
-                let summary = plan.as_ref().and_then(|plan| {
-                    let columns: Vec<Expr> = plan.columns().into_iter().map(col).collect();
-                    part.clone().lazy().select(columns).collect().and_then(|rows| plan.summarise(rows)).ok()
-                });
-                let stored = StoredPart {
+                Ok(StoredPart {
                     partner,
                     rows: part.height(),
                     sums: sums_of(&part, x.sums.keys()),
                     bytes: bytes.len() as u64,
                     parquet: rel,
-                };
-                Ok((stored, summary))
+                })
             })
-            .collect::<Result<_, StoreError>>()?;
-        let (stored, summaries): (Vec<StoredPart>, Vec<Option<DataFrame>>) = written.into_iter().unzip();
-        if let (Some(plan), Some(summaries)) = (plan, summaries.into_iter().collect::<Option<Vec<_>>>()) {
-            self.keep_summary(x, &plan, summaries);
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // The extract's summary for its source's plan, if one is set, made after the parts
+        // (on this thread: polars' pool is not entered from within rayon's tasks here).
+        if let Some(plan) = self.plans.lock().ok().and_then(|p| p.get(&x.source_id).cloned()) {
+            self.keep_summary(x, &plan, tables);
         }
         Ok(stored)
     }
 
-    /// Keeps the summary of a new extract, made of its parts' summaries in code order. One
-    /// that cannot be made or kept is made on first use instead.
-    fn keep_summary(&self, x: &CheckedExtract, plan: &Plan, summaries: Vec<DataFrame>) {
-        let frames = summaries.into_iter().map(IntoLazy::lazy).collect::<Vec<_>>();
-        if let Ok(mut summary) = concat(frames, UnionArgs::default()).and_then(|lf| lf.collect()) {
+    /// Keeps the summary of a new extract, made from its parts in code order (`parts`): the
+    /// summary [`Store::summary`] would make from reading them back, without reading them
+    /// back. One that cannot be made or kept is made on first use instead.
+    fn keep_summary(&self, x: &CheckedExtract, plan: &Plan, parts: Vec<DataFrame>) {
+        let columns: Vec<Expr> = plan.columns().into_iter().map(col).collect();
+        let rows = parts.into_iter().map(|p| p.lazy().select(columns.clone())).collect::<Vec<_>>();
+        let made = concat(rows, UnionArgs::default()).and_then(|lf| lf.collect()).and_then(|df| plan.summarise(df));
+        if let Ok(mut summary) = made {
             let kept = self.dir.join(paths::summary(&x.source_id, x.as_at, &x.sha256, &plan.id()));
             if let Ok(bytes) = parquet_bytes(&mut summary, true) {
                 let _ = write_atomic(&kept, &bytes);
