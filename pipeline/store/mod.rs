@@ -530,11 +530,27 @@ impl Store {
 
     /// Keeps the summary of a new extract, made from its parts in code order (`parts`): the
     /// summary [`Store::summary`] would make from reading them back, without reading them
-    /// back. One that cannot be made or kept is made on first use instead.
+    /// back. Each part is summed alone (a part holds whole groups, for the plan's keys
+    /// include the partner column) and the sums put together in order: the same rows, in
+    /// the same order, without a copy of the whole table. One that cannot be made or kept is
+    /// made on first use instead.
     fn keep_summary(&self, x: &CheckedExtract, plan: &Plan, parts: Vec<DataFrame>) {
         let columns: Vec<Expr> = plan.columns().into_iter().map(col).collect();
-        let rows = parts.into_iter().map(|p| p.lazy().select(columns.clone())).collect::<Vec<_>>();
-        let made = concat(rows, UnionArgs::default()).and_then(|lf| lf.collect()).and_then(|df| plan.summarise(df));
+        let whole = x.partner_field.is_none() || plan.partner == x.partner_field;
+        let sums = if whole {
+            parts
+                .into_iter()
+                .map(|p| p.lazy().select(columns.clone()).collect().and_then(|rows| plan.summarise(rows)))
+                .map(|s| s.map(IntoLazy::lazy))
+                .collect::<PolarsResult<Vec<_>>>()
+        } else {
+            let rows = parts.into_iter().map(|p| p.lazy().select(columns.clone())).collect::<Vec<_>>();
+            concat(rows, UnionArgs::default())
+                .and_then(|lf| lf.collect())
+                .and_then(|df| plan.summarise(df))
+                .map(|s| vec![s.lazy()])
+        };
+        let made = sums.and_then(|frames| concat(frames, UnionArgs::default())).and_then(|lf| lf.collect());
         if let Ok(mut summary) = made {
             let kept = self.dir.join(paths::summary(&x.source_id, x.as_at, &x.sha256, &plan.id()));
             if let Ok(bytes) = parquet_bytes(&mut summary, true) {
