@@ -27,6 +27,19 @@ pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
     prefix.chars().all(|p| n.next() == Some(p))
 }
 
+/// Rows of a large table looked at together by one core when a step reads every row.
+pub const ROW_PIECE: usize = 65_536;
+
+/// `rows` cut at multiples of [`ROW_PIECE`], in order, to be read on all cores.
+pub fn row_pieces(
+    rows: std::ops::Range<usize>,
+) -> impl rayon::iter::IndexedParallelIterator<Item = std::ops::Range<usize>> {
+    use rayon::prelude::*;
+    (rows.start / ROW_PIECE..rows.end.div_ceil(ROW_PIECE))
+        .into_par_iter()
+        .map(move |p| (p * ROW_PIECE).max(rows.start)..((p + 1) * ROW_PIECE).min(rows.end))
+}
+
 /// Decodes text as UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252.
 pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

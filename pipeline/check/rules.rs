@@ -3,7 +3,7 @@
 
 use super::rows::{Converted, MAX_LISTED};
 use super::{date_from_days, CheckEnv, Finding};
-use crate::common::normalise_header;
+use crate::common::{normalise_header, ROW_PIECE};
 use crate::config::{Check, DateBound, Op, Rule, SourceDef, Sum, NI_BAD_PREFIXES};
 use crate::periods;
 use chrono::{Datelike, NaiveDate};
@@ -239,20 +239,20 @@ impl<'a> Input<'a> {
     fn row_hashes(&self, fields: &[String]) -> Vec<u64> {
         use rayon::prelude::*;
         use std::hash::BuildHasher;
-        enum Values<'b> {
+        enum Key<'b> {
             Text(&'b StringChunked),
             Numbers(Numbers<'b>),
         }
         // polars' fast hasher, seeded once per check: the hashes only group rows, whose values
         // are then compared, so which seed does not change which rows repeat.
         let state = PlRandomState::default();
-        let columns: Vec<Values> = fields
+        let columns: Vec<Key> = fields
             .iter()
             .filter_map(|f| {
                 let c = self.table.column(f).ok()?;
                 Some(match c.dtype() {
-                    DataType::String => Values::Text(c.str().ok()?),
-                    _ => Values::Numbers(self.numbers(f)),
+                    DataType::String => Key::Text(c.str().ok()?),
+                    _ => Key::Numbers(self.numbers(f)),
                 })
             })
             .collect();
@@ -261,12 +261,12 @@ impl<'a> Input<'a> {
             let (start, len) = (p * ROW_PIECE, out.len());
             for c in &columns {
                 match c {
-                    Values::Text(ca) => {
+                    Key::Text(ca) => {
                         for (h, v) in out.iter_mut().zip(ca.slice(start as i64, len).iter()) {
                             *h = state.hash_one((*h, v));
                         }
                     }
-                    Values::Numbers(values) => {
+                    Key::Numbers(values) => {
                         for (k, h) in out.iter_mut().enumerate() {
                             *h = state.hash_one((*h, values.get(start + k).map(f64::to_bits)));
                         }
@@ -431,9 +431,6 @@ fn complete(input: &Input, field: &str, min_pct: &f64) -> Outcome {
     out.message = format!("{field} is filled in on {filled:.1}% of rows (at least {min_pct}% expected)");
     out
 }
-
-/// Rows of a table looked at together by one core when a check reads every row.
-const ROW_PIECE: usize = 65_536;
 
 /// Rows whose key repeats an earlier row's.
 fn unique(input: &Input, fields: &[String]) -> Outcome {

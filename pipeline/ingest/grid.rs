@@ -96,10 +96,8 @@ impl TextBody {
         totals: impl Fn(&str) -> bool + Sync,
     ) -> (Vec<usize>, Vec<usize>) {
         use rayon::prelude::*;
-        let pieces: Vec<(Vec<usize>, Vec<usize>)> = (rows.start / BODY_PIECE..rows.end.div_ceil(BODY_PIECE))
-            .into_par_iter()
-            .map(|p| {
-                let piece = (p * BODY_PIECE).max(rows.start)..((p + 1) * BODY_PIECE).min(rows.end);
+        let pieces: Vec<(Vec<usize>, Vec<usize>)> = crate::common::row_pieces(rows.clone())
+            .map(|piece| {
                 let mut first: Vec<Option<&str>> = vec![None; piece.len()];
                 let mut pending = first.len();
                 for j in 0..self.columns.len() {
@@ -153,8 +151,7 @@ impl TextBody {
         if j >= self.columns.len() {
             return (from..self.height).find(|&i| found(i, None));
         }
-        (from / BODY_PIECE..self.height.div_ceil(BODY_PIECE)).into_par_iter().find_map_first(|p| {
-            let rows = (p * BODY_PIECE).max(from)..((p + 1) * BODY_PIECE).min(self.height);
+        crate::common::row_pieces(from..self.height).find_map_first(|rows| {
             let start = rows.start;
             self.values(j, rows)
                 .enumerate()
@@ -163,9 +160,6 @@ impl TextBody {
         })
     }
 }
-
-/// Rows of a text body looked at together by one core when the layout step reads down it.
-const BODY_PIECE: usize = 65_536;
 
 impl Grid {
     /// A grid of rows of cells, starting at A1.
