@@ -65,9 +65,8 @@ pub fn convert_plain_number(t: &str, col: &ColumnDef) -> Option<Result<Value, Re
         ColumnType::Percent => 1.0,
         _ => return None,
     };
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) {
-        return None;
-    }
+    // Rust reads digits, a sign, a point and an exponent, and `inf`, `infinity` and `nan`
+    // in any case, which are not finite: a finite value is a plain number.
     let n = t.parse::<f64>().ok().filter(|v| v.is_finite())? * scale;
     Some(if !n.is_finite() || n.abs() > MAX_MAGNITUDE { Err(Rejected::TooLarge(n)) } else { Ok(Value::Num(n)) })
 }
