@@ -27,6 +27,18 @@ pub fn normalised_starts_with(s: &str, prefix: &str) -> bool {
     prefix.chars().all(|p| n.next() == Some(p))
 }
 
+/// `n` copies of `value`, each written as the vector is made. `vec![zero; n]` asks for
+/// zeroed memory, which for a large vector is fresh pages, not yet there: a fresh page read
+/// before it is written is the kernel's shared zero page, and its first write then stops
+/// every core to flush its address cache (one interrupt a 4 KB page; on two cores a third of
+/// a check's time over a million rows). A large vector that is read before it is written
+/// (`+=`, or tested then set) is made with this.
+pub fn written_vec<T: Clone>(value: T, n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.resize(n, value);
+    v
+}
+
 /// Rows of a large table looked at together by one core when a step reads every row.
 pub const ROW_PIECE: usize = 65_536;
 

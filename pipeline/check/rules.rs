@@ -3,7 +3,7 @@
 
 use super::rows::{Converted, MAX_LISTED};
 use super::{date_from_days, CheckEnv, Finding};
-use crate::common::{normalise_header, row_pieces, ROW_PIECE};
+use crate::common::{normalise_header, row_pieces, written_vec, ROW_PIECE};
 use crate::config::{Check, DateBound, Op, Rule, SourceDef, Sum, NI_BAD_PREFIXES};
 use crate::periods;
 use chrono::{Datelike, NaiveDate};
@@ -255,14 +255,10 @@ impl<'a> Input<'a> {
                 })
             })
             .collect();
-        let mut hashes = vec![0u64; self.rows()];
+        // Each hash is read before it is written: the vector is written as it is made.
+        let mut hashes = written_vec(0u64, self.rows());
         hashes.par_chunks_mut(ROW_PIECE).enumerate().for_each(|(p, out)| {
             let (start, len) = (p * ROW_PIECE, out.len());
-            // Written before it is read: a large zeroed vector is fresh memory, and a fresh
-            // page read first is the kernel's shared zero page, whose first write then stops
-            // every core to flush its address cache (one interrupt per 4 KB page, a third of
-            // this check's time on two cores).
-            out.fill(0);
             for c in &columns {
                 match c {
                     Key::Text(ca) => {

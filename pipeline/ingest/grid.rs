@@ -98,7 +98,8 @@ impl TextBody {
         use rayon::prelude::*;
         let pieces: Vec<(Vec<usize>, Vec<usize>)> = crate::common::row_pieces(rows.clone())
             .map(|piece| {
-                let mut first: Vec<Option<&str>> = vec![None; piece.len()];
+                // Each slot is tested before it is set: written as it is made.
+                let mut first: Vec<Option<&str>> = crate::common::written_vec(None, piece.len());
                 let mut pending = first.len();
                 for j in 0..self.columns.len() {
                     if pending == 0 {
