@@ -1,10 +1,13 @@
 //! Converting a text file's table column by column: each field's text column, as polars'
 //! CSV reader gave it, becomes one typed polars column in a single pass (the columns on all
-//! cores), with no cell made for any row. Plain numbers are parsed directly; partners, codes,
-//! years, yes/no and dates convert each distinct text once; free text that needs no trimming
-//! is kept as polars read it, without a copy. The findings are those of the row-by-row path
-//! for workbooks ([`super::rows`]), in the same order: rows in file order, and within a row
-//! the columns in the source's order, each with the key of its row.
+//! cores), with no cell made for any row. Money and numbers written plainly are parsed
+//! directly (anything else goes the general way); partners, codes, years, yes/no and dates
+//! convert each distinct text once, each row finding its text's conversion by comparing
+//! polars' 16-byte views before any text is hashed; free text that needs no trimming, and
+//! councils and codes written as the codes themselves, are kept as polars read them, without
+//! a copy. The findings are those of the row-by-row path for workbooks ([`super::rows`]), in
+//! the same order: rows in file order, and within a row the columns in the source's order,
+//! each with the key of its row.
 
 use super::rows::{Context, Converted, MAX_LISTED};
 use super::values::{convert, convert_plain_number, is_known_missing_text, Rejected, Value};
@@ -202,7 +205,9 @@ pub(super) fn convert_body(ctx: &Context, body: &TextBody, body_start: usize, da
     });
 }
 
-/// Converts one field's text column.
+/// Converts one field's text column: money and numbers by [`convert_numbers`], columns of
+/// few distinct texts by [`convert_by_distinct`], the rest (free text to trim, and columns
+/// of more distinct texts than are remembered) row by row here.
 fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field {
     let n = text.len();
     let mut field = Field {
