@@ -285,18 +285,20 @@ impl Store {
         }
     }
 
+    /// Whether a row of `source` is in this view (`None` outside a view: every row is).
+    pub fn in_view(&self, source: &str) -> Option<Expr> {
+        self.only
+            .iter()
+            .filter(|o| o.source == source)
+            .map(|o| col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())))
+            .reduce(|a, b| a.and(b))
+    }
+
     /// A table restricted to this view's rows of `source` (unchanged outside a view).
     fn restrict(&self, source: &str, df: DataFrame) -> Result<DataFrame, StoreError> {
-        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
-        if only.is_empty() {
-            return Ok(df);
-        }
-        let mut lf = df.lazy();
-        for o in only {
-            lf = lf.filter(col(o.column.as_str()).cast(DataType::String).eq(lit(o.value.clone())));
-        }
+        let Some(in_view) = self.in_view(source) else { return Ok(df) };
         let path = self.dir.join(source);
-        lf.collect().map_err(|source| StoreError::Polars { path, source })
+        df.lazy().filter(in_view).collect().map_err(|source| StoreError::Polars { path, source })
     }
 
     /// The latest version of every record of a records source (the row from the extract with
