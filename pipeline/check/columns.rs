@@ -33,6 +33,20 @@ struct Field {
     unlisted: BTreeMap<String, usize>,
 }
 
+impl Field {
+    /// No values yet, and nothing found.
+    fn empty() -> Field {
+        Field {
+            column: Column::new_empty(PlSmallStr::EMPTY, &DataType::Null),
+            failed: Vec::new(),
+            blank: Vec::new(),
+            known_missing: 0,
+            sum: 0.0,
+            unlisted: BTreeMap::new(),
+        }
+    }
+}
+
 /// The typed values of one field as they are built.
 enum Builder {
     Str(StringChunkedBuilder),
@@ -120,14 +134,7 @@ pub(super) fn convert_body(ctx: &Context, body: &TextBody, body_start: usize, da
             None => {
                 let mut b = Builder::new(col.kind, PlSmallStr::EMPTY, n);
                 (0..n).for_each(|_| b.push(&Value::Null));
-                Field {
-                    column: b.finish(),
-                    failed: Vec::new(),
-                    blank: Vec::new(),
-                    known_missing: 0,
-                    sum: 0.0,
-                    unlisted: BTreeMap::new(),
-                }
+                Field { column: b.finish(), ..Field::empty() }
             }
         })
         .collect();
@@ -210,14 +217,7 @@ pub(super) fn convert_body(ctx: &Context, body: &TextBody, body_start: usize, da
 /// of more distinct texts than are remembered) row by row here.
 fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field {
     let n = text.len();
-    let mut field = Field {
-        column: Column::new_empty(PlSmallStr::EMPTY, &DataType::Null),
-        failed: Vec::new(),
-        blank: Vec::new(),
-        known_missing: 0,
-        sum: 0.0,
-        unlisted: BTreeMap::new(),
-    };
+    let mut field = Field::empty();
     // Free text that needs no trimming is kept as read (blank cells are null already).
     if col.kind == ColumnType::Text && text.iter().all(|v| v.is_none_or(|t| !t.is_empty() && t.trim().len() == t.len()))
     {
@@ -354,14 +354,7 @@ fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field 
 /// brackets, known-missing markers), as in the row-by-row loop of [`convert_field`].
 fn convert_numbers(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field {
     let n = text.len();
-    let mut field = Field {
-        column: Column::new_empty(PlSmallStr::EMPTY, &DataType::Null),
-        failed: Vec::new(),
-        blank: Vec::new(),
-        known_missing: 0,
-        sum: 0.0,
-        unlisted: BTreeMap::new(),
-    };
+    let mut field = Field::empty();
     let mut values: Vec<f64> = Vec::with_capacity(n);
     // Which values are there, once a cell is found that has none.
     let mut valid: Option<Vec<bool>> = None;
@@ -449,14 +442,7 @@ impl Distinct {
 fn convert_by_distinct(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Option<Field> {
     const SHORT: usize = 8;
     let n = text.len();
-    let mut field = Field {
-        column: Column::new_empty(PlSmallStr::EMPTY, &DataType::Null),
-        failed: Vec::new(),
-        blank: Vec::new(),
-        known_missing: 0,
-        sum: 0.0,
-        unlisted: BTreeMap::new(),
-    };
+    let mut field = Field::empty();
     // Entry 0 is a null cell's; each entry with the rows that have it.
     let mut known = vec![Distinct { value: Ok(Value::Null), known_missing: false, as_read: true, unlisted: None }];
     let mut counts = vec![0usize];
