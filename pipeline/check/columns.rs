@@ -212,146 +212,43 @@ pub(super) fn convert_body(ctx: &Context, body: &TextBody, body_start: usize, da
     });
 }
 
-/// Converts one field's text column: money and numbers by [`convert_numbers`], columns of
-/// few distinct texts by [`convert_by_distinct`], the rest (free text to trim, and columns
-/// of more distinct texts than are remembered) row by row here.
+/// Converts one field's text column: money and numbers by [`convert_numbers`], councils,
+/// codes, years, yes/no and dates by [`convert_by_distinct`], and free text here, kept as
+/// polars read it when no cell needs trimming, else trimmed cell by cell.
 fn convert_field(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field {
-    let n = text.len();
+    match col.kind {
+        ColumnType::Money | ColumnType::Number | ColumnType::Percent => return convert_numbers(ctx, col, text),
+        ColumnType::Text => {}
+        _ => return convert_by_distinct(ctx, col, text),
+    }
     let mut field = Field::empty();
     // Free text that needs no trimming is kept as read (blank cells are null already).
-    if col.kind == ColumnType::Text && text.iter().all(|v| v.is_none_or(|t| !t.is_empty() && t.trim().len() == t.len()))
-    {
+    if text.iter().all(|v| v.is_none_or(|t| !t.is_empty() && t.trim().len() == t.len())) {
         if col.required {
             field.blank = text.iter().enumerate().filter(|(_, v)| v.is_none()).map(|(p, _)| p as u32).collect();
         }
         field.column = text.clone().into_column();
         return field;
     }
-    let memoised = matches!(
-        col.kind,
-        ColumnType::Partner | ColumnType::Code | ColumnType::FinancialYear | ColumnType::YesNo | ColumnType::Date
-    );
-    if matches!(col.kind, ColumnType::Money | ColumnType::Number | ColumnType::Percent) {
-        return convert_numbers(ctx, col, text);
-    }
-    if memoised {
-        if let Some(field) = convert_by_distinct(ctx, col, text) {
-            return field;
-        }
-    }
-    // Each distinct text's conversion, and whether it is a known-missing marker, kept once
-    // (the rows borrow it); and the previous row's, which the next row often repeats.
-    let mut memo: PlHashMap<&str, usize> = PlHashMap::new();
-    let mut known: Vec<(Result<Value, Rejected>, bool)> = Vec::new();
-    let mut previous: Option<(&str, usize)> = None;
-    let mut typed = Builder::new(col.kind, PlSmallStr::EMPTY, n);
-    // While every value is its cell's text as read (councils and codes written as the
-    // codes themselves), nothing is built: those rows of the text column are kept.
-    let mut as_read = matches!(col.kind, ColumnType::Partner | ColumnType::Code);
-    // The rows kept as read (all of them, or those before the first that is not).
-    let mut kept = as_read.then_some(n);
-    let mut owned;
+    let mut typed = StringChunkedBuilder::new(PlSmallStr::EMPTY, text.len());
     for (p, cell) in text.iter().enumerate() {
-        let raw = filled(cell);
-        let converted: &Result<Value, Rejected> = match raw {
-            None => &Ok(Value::Null),
-            Some(t) if col.kind == ColumnType::Text => {
-                owned = Ok(Value::Str(t.trim().into()));
-                &owned
-            }
-            Some(t) if memoised => {
-                let at = match previous {
-                    Some((last, at)) if last == t => Some(at),
-                    _ => memo.get(t).copied(),
-                };
-                let at = at.or_else(|| {
-                    (memo.len() < MEMO_LIMIT).then(|| {
-                        known.push((
-                            convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates),
-                            is_known_missing_text(t, col),
-                        ));
-                        memo.insert(t, known.len() - 1);
-                        known.len() - 1
-                    })
-                });
-                match at {
-                    Some(at) => {
-                        previous = Some((t, at));
-                        field.known_missing += known[at].1 as usize;
-                        &known[at].0
-                    }
-                    None => {
-                        field.known_missing += is_known_missing_text(t, col) as usize;
-                        owned = convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates);
-                        &owned
-                    }
-                }
-            }
-            Some(t) => {
-                field.known_missing += is_known_missing_text(t, col) as usize;
-                owned = convert(&Cell::Text(t.into()), col, ctx.partners, ctx.dates);
-                &owned
-            }
-        };
-        if as_read {
-            as_read = match (converted, cell) {
-                (Ok(Value::Null), None) => true,
-                (Ok(Value::Str(s)), Some(t)) => s.as_str() == t,
-                _ => false,
-            };
-            if !as_read {
-                kept = Some(p);
-            }
-        }
-        match converted {
-            Ok(Value::Null) => {
+        match filled(cell) {
+            Some(t) => typed.append_value(t.trim()),
+            None => {
                 if col.required {
                     field.blank.push(p as u32);
                 }
-                if !as_read {
-                    typed.push(&Value::Null);
-                }
-            }
-            Ok(v) => {
-                match v {
-                    Value::Num(x) => field.sum += x,
-                    Value::Int(x) => field.sum += *x as f64,
-                    Value::Str(s) if col.other.as_deref() == Some(s.as_str()) => {
-                        let raw = raw.unwrap_or_default();
-                        if col.canonical_value(raw).is_none() {
-                            *field.unlisted.entry(raw.trim().to_string()).or_default() += 1;
-                        }
-                    }
-                    _ => {}
-                }
-                if !as_read {
-                    typed.push(v);
-                }
-            }
-            Err(why) => {
-                field.failed.push((p as u32, why.clone()));
-                if !as_read {
-                    typed.push(&Value::Null);
-                }
+                typed.append_null();
             }
         }
     }
-    field.column = match (kept, typed) {
-        (Some(kept), Builder::Str(rest)) if kept > 0 => {
-            let mut column = text.slice(0, kept);
-            if kept < n {
-                column.append_owned(rest.finish()).expect("text columns join");
-            }
-            column.into_column()
-        }
-        (_, typed) => typed.finish(),
-    };
+    field.column = typed.finish().into_column();
     field
 }
 
 /// Converts a column of money, numbers or percentages: a cell written as a plain number is
 /// read as it stands; any other goes the general way of [`convert`] (money signs, commas,
-/// brackets, known-missing markers), as in the row-by-row loop of [`convert_field`].
+/// brackets, known-missing markers), as the row-by-row path for workbooks does.
 fn convert_numbers(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field {
     let n = text.len();
     let mut field = Field::empty();
@@ -434,12 +331,13 @@ impl Distinct {
 }
 
 /// Converts a column of councils, codes, years, yes/no or dates by its distinct texts, as
-/// the row-by-row loop of [`convert_field`] would: each text is converted once, and each row
+/// the row-by-row path for workbooks would cell by cell: each text is converted once, and each row
 /// finds its text's conversion by its view compared whole with the previous row's, then with
 /// the first short texts', before the map is asked. A column of councils or codes written
 /// as the codes themselves is kept as read up to the first row that converts to anything
-/// else. `None` when the column holds more than [`MEMO_LIMIT`] distinct texts.
-fn convert_by_distinct(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Option<Field> {
+/// else. Past [`MEMO_LIMIT`] distinct texts, a text not yet seen is converted for its row
+/// alone.
+fn convert_by_distinct(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> Field {
     const SHORT: usize = 8;
     let n = text.len();
     let mut field = Field::empty();
@@ -458,40 +356,50 @@ fn convert_by_distinct(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> 
     for arr in text.downcast_iter() {
         let mut previous: Option<(u128, usize)> = None;
         for (view, cell) in arr.views().iter().zip(arr.iter()) {
-            let at = match cell {
-                None => 0,
+            let scratch;
+            let d: &Distinct = match cell {
+                None => {
+                    counts[0] += 1;
+                    &known[0]
+                }
                 Some(cell) => {
                     // Equal views are equal texts (the same bytes held, or the same place
                     // pointed at).
                     let v = view.as_u128();
-                    let at = match previous {
-                        Some((last, at)) if last == v => at,
-                        _ => match short.iter().find(|(s, _)| *s == v) {
-                            Some(&(_, at)) => at,
-                            None => match memo.get(cell) {
-                                Some(&at) => at,
-                                None => {
-                                    if known.len() > MEMO_LIMIT {
-                                        return None;
-                                    }
-                                    known.push(Distinct::of(ctx, col, cell));
-                                    counts.push(0);
-                                    let at = known.len() - 1;
-                                    memo.insert(cell, at);
-                                    if view.is_inline() && short.len() < SHORT {
-                                        short.push((v, at));
-                                    }
-                                    at
-                                }
-                            },
-                        },
+                    let found = match previous {
+                        Some((last, at)) if last == v => Some(at),
+                        _ => short.iter().find(|(s, _)| *s == v).map(|&(_, at)| at).or_else(|| memo.get(cell).copied()),
                     };
-                    previous = Some((v, at));
-                    at
+                    let at = found.or_else(|| {
+                        (known.len() <= MEMO_LIMIT).then(|| {
+                            known.push(Distinct::of(ctx, col, cell));
+                            counts.push(0);
+                            let at = known.len() - 1;
+                            memo.insert(cell, at);
+                            if view.is_inline() && short.len() < SHORT {
+                                short.push((v, at));
+                            }
+                            at
+                        })
+                    });
+                    match at {
+                        Some(at) => {
+                            previous = Some((v, at));
+                            counts[at] += 1;
+                            &known[at]
+                        }
+                        None => {
+                            // Past the limit: converted for this row alone, and counted here.
+                            scratch = Distinct::of(ctx, col, cell);
+                            field.known_missing += scratch.known_missing as usize;
+                            if let Some(label) = &scratch.unlisted {
+                                *field.unlisted.entry(label.clone()).or_default() += 1;
+                            }
+                            &scratch
+                        }
+                    }
                 }
             };
-            counts[at] += 1;
-            let d = &known[at];
             match &d.value {
                 Ok(Value::Null) if col.required => field.blank.push(p as u32),
                 Ok(Value::Int(x)) => field.sum += *x as f64,
@@ -525,7 +433,7 @@ fn convert_by_distinct(ctx: &Context, col: &ColumnDef, text: &StringChunked) -> 
         }
         Some(typed) => typed.finish(),
     };
-    Some(field)
+    field
 }
 
 /// The finding on field `k` of data row `p`, worded and keyed as the row-by-row path does.

@@ -97,7 +97,7 @@ enum Values<'a> {
 
 impl<'a> Numbers<'a> {
     fn owned(values: Vec<Option<f64>>) -> Numbers<'static> {
-        let mut bits = vec![0u8; values.len().div_ceil(8)];
+        let mut bits = written_vec(0u8, values.len().div_ceil(8));
         for (i, v) in values.iter().enumerate() {
             if v.is_some() {
                 bits[i >> 3] |= 1 << (i & 7);
@@ -365,12 +365,13 @@ fn pattern(input: &Input, field: &str, regex: &regex::Regex, named: &Option<&'st
     let failing: Vec<usize> = match input.texts(field) {
         None => Vec::new(),
         Some(ca) => row_pieces(0..n)
-            .map(|rows| {
+            .flat_map_iter(|rows| {
                 let piece = ca.slice(rows.start as i64, rows.len());
-                piece.iter().enumerate().filter(|(_, v)| v.is_some_and(bad)).map(|(k, _)| rows.start + k).collect()
+                let bad_rows: Vec<usize> =
+                    piece.iter().enumerate().filter(|(_, v)| v.is_some_and(bad)).map(|(k, _)| rows.start + k).collect();
+                bad_rows
             })
-            .collect::<Vec<Vec<usize>>>()
-            .concat(),
+            .collect(),
     };
     from_rows(input, &failing, Some(field), |_| format!("{field}: expected {what}"))
 }
@@ -417,11 +418,9 @@ fn dates(input: &Input, field: &str, earliest: &Option<DateBound>, latest: &Opti
 
 /// Values not in the list (compared as headers are: case and spacing ignored).
 fn allowed_values(input: &Input, field: &str, allowed: &[String]) -> Outcome {
-    let n = input.rows();
     let ok: BTreeSet<String> = allowed.iter().map(|a| normalise_header(a)).collect();
     let failing: Vec<usize> = input
         .strings(field)
-        .take(n)
         .enumerate()
         .filter(|(_, v)| v.is_some_and(|v| !ok.contains(&normalise_header(v))))
         .map(|(i, _)| i)

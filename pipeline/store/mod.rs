@@ -146,6 +146,13 @@ impl Plan {
         df.lazy().group_by_stable(by).agg(aggs).collect()
     }
 
+    /// The summary of one extract's rows, given as its parts, summed together.
+    fn summarise_parts(&self, parts: Vec<LazyFrame>) -> PolarsResult<DataFrame> {
+        let columns: Vec<Expr> = self.columns().into_iter().map(col).collect();
+        let rows = parts.into_iter().map(|p| p.select(columns.clone())).collect::<Vec<_>>();
+        self.summarise(concat(rows, UnionArgs::default())?.collect()?)
+    }
+
     /// The columns a summary reads.
     fn columns(&self) -> Vec<&str> {
         std::iter::once("as_at").chain(self.keys.iter().chain(&self.sums).map(String::as_str)).collect()
@@ -361,8 +368,7 @@ impl Store {
                         for p in &e.parts {
                             parts.push(read_parquet_columns(&self.dir.join(&p.parquet), Some(&wanted))?.lazy());
                         }
-                        let rows = concat(parts, UnionArgs::default()).and_then(|lf| lf.collect()).map_err(err)?;
-                        let mut df = summarise(rows)?;
+                        let mut df = plan.summarise_parts(parts).map_err(err)?;
                         let bytes = parquet_bytes(&mut df, true).map_err(err)?;
                         // A summary that cannot be kept is made again next time.
                         let _ = write_atomic(&kept, &bytes);
@@ -546,11 +552,7 @@ impl Store {
                 .map(|s| s.map(IntoLazy::lazy))
                 .collect::<PolarsResult<Vec<_>>>()
         } else {
-            let rows = parts.into_iter().map(|p| p.lazy().select(columns.clone())).collect::<Vec<_>>();
-            concat(rows, UnionArgs::default())
-                .and_then(|lf| lf.collect())
-                .and_then(|df| plan.summarise(df))
-                .map(|s| vec![s.lazy()])
+            plan.summarise_parts(parts.into_iter().map(IntoLazy::lazy).collect()).map(|s| vec![s.lazy()])
         };
         let made = sums.and_then(|frames| concat(frames, UnionArgs::default())).and_then(|lf| lf.collect());
         if let Ok(mut summary) = made {
