@@ -135,9 +135,10 @@ pub enum IndicatorError {
 /// Computes every indicator of the project.
 pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<IndicatorValue>, IndicatorError> {
     use rayon::prelude::*;
-    // Indicators of different sources are computed in parallel, those of one source one
-    // after another (so each of the source's tables is made once and then shared); per-unit
-    // figures are made afterwards, in definition order, from the indicators before them.
+    // Indicators of different sources are computed in parallel; of one source, the first
+    // alone (so that each of the source's tables is made once and then shared) and then the
+    // rest in parallel. Per-unit figures are made afterwards, in definition order, from the
+    // indicators before them.
     let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, def) in project.indicators.iter().enumerate() {
         if def.method.get_ref().derived_from().is_none() {
@@ -149,10 +150,11 @@ pub fn compute_all(project: &Project, store: &Store, as_of: NaiveDate) -> Result
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|group| {
-            group
-                .into_iter()
-                .map(|i| compute_one(project, &project.indicators[i], store, as_of).map(|v| (i, v)))
-                .collect::<Result<Vec<_>, _>>()
+            let one = |i: usize| compute_one(project, &project.indicators[i], store, as_of).map(|v| (i, v));
+            let Some((&first, rest)) = group.split_first() else { return Ok::<_, IndicatorError>(Vec::new()) };
+            let first = one(first)?;
+            let rest: Vec<_> = rest.par_iter().map(|&i| one(i)).collect::<Result<_, _>>()?;
+            Ok(std::iter::once(first).chain(rest).collect::<Vec<_>>())
         })
         .collect::<Result<_, _>>()?;
     let mut computed: Vec<Option<Vec<IndicatorValue>>> = vec![None; project.indicators.len()];
@@ -196,14 +198,23 @@ pub struct BreakdownValues {
 pub fn breakdowns(project: &Project, store: &Store, as_of: NaiveDate) -> Result<Vec<BreakdownValues>, IndicatorError> {
     use rayon::prelude::*;
     compute::plan_summaries(project, store);
-    let mut wanted = Vec::new();
+    // The values of each source's column, looked up once and on every core.
+    let mut asked = Vec::new();
     for def in &project.indicators {
         let sources = def.method.get_ref().sources();
-        for column in &def.breakdown {
-            let Some(first) = sources.first() else { continue };
-            for label in store.distinct(first, column, as_of, MAX_BREAKDOWN_VALUES)? {
-                wanted.push((def, sources.clone(), column, label));
-            }
+        if let Some(first) = sources.first().copied() {
+            asked.extend(def.breakdown.iter().map(|column| (def, sources.clone(), first, column)));
+        }
+    }
+    let columns: std::collections::BTreeSet<(&str, &String)> = asked.iter().map(|(_, _, s, c)| (*s, *c)).collect();
+    let labels: BTreeMap<(&str, &String), Vec<String>> = columns
+        .into_par_iter()
+        .map(|(source, column)| Ok(((source, column), store.distinct(source, column, as_of, MAX_BREAKDOWN_VALUES)?)))
+        .collect::<Result<_, crate::store::StoreError>>()?;
+    let mut wanted = Vec::new();
+    for (def, sources, first, column) in asked {
+        for label in &labels[&(first, column)] {
+            wanted.push((def, sources.clone(), column, label.clone()));
         }
     }
     wanted

@@ -152,6 +152,17 @@ mod tests {
             let whole = pdf::data_json(&report::ReportData { model: &m, focus: &focus });
             assert_eq!(shared.with("focus", &focus), whole, "{} for {partner}", kind.id);
             assert!(String::from_utf8(whole).unwrap().contains("Council ? ?"));
+            // Made of the members the report reads alone: the same data and fingerprint.
+            let read: Vec<&str> = crate::config::reports::BRIEF.iter().chain(kind.reads).copied().collect();
+            let few = pdf::SharedData::of_members(&m, Some(&read));
+            let own = pdf::data_json(&focus);
+            assert_eq!(few.select(Some(&read), "focus", &own), shared.select(Some(&read), "focus", &own));
+            let digest = |s: &pdf::SharedData| {
+                let mut h = <sha2::Sha256 as sha2::Digest>::new();
+                s.digest(Some(&read), &["as_of"], &mut h);
+                sha2::Digest::finalize(h)
+            };
+            assert_eq!(digest(&few), digest(&shared), "{} for {partner}", kind.id);
         }
     }
 

@@ -204,15 +204,21 @@ fn drawable(c: char) -> bool {
 /// Replaces characters that no bundled font can draw (a sheet named in Chinese, an emoji, a
 /// control character) with `?`, so that text from extracts cannot stop the report: PDF/A
 /// forbids text without glyphs.
-fn printable(v: serde_json::Value) -> serde_json::Value {
+fn printable(mut v: serde_json::Value) -> serde_json::Value {
+    make_printable(&mut v);
+    v
+}
+
+/// [`printable`] in place: only a text with such a character is written again.
+fn make_printable(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
         Value::String(s) if !s.chars().all(drawable) => {
-            Value::String(s.chars().map(|c| if drawable(c) { c } else { '?' }).collect())
+            *s = s.chars().map(|c| if drawable(c) { c } else { '?' }).collect();
         }
-        Value::Array(a) => Value::Array(a.into_iter().map(printable).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, printable(v))).collect()),
-        other => other,
+        Value::Array(a) => a.iter_mut().for_each(make_printable),
+        Value::Object(o) => o.values_mut().for_each(make_printable),
+        _ => {}
     }
 }
 
@@ -228,12 +234,24 @@ pub struct SharedData {
 impl SharedData {
     /// `shared` must serialise as a JSON object.
     pub fn of(shared: &impl serde::Serialize) -> SharedData {
-        let serde_json::Value::Object(map) = printable(serde_json::to_value(shared).expect("report data serialises"))
-        else {
+        SharedData::of_members(shared, None)
+    }
+
+    /// [`SharedData::of`] keeping only the members named in `only` (every member when
+    /// `None`): the reports of a night read a few members, and the figures (most of the
+    /// model's bytes) are in none of the shipped templates.
+    pub fn of_members(shared: &impl serde::Serialize, only: Option<&[&str]>) -> SharedData {
+        use rayon::prelude::*;
+        let serde_json::Value::Object(map) = serde_json::to_value(shared).expect("report data serialises") else {
             panic!("report data is an object");
         };
+        let members: Vec<(String, serde_json::Value)> =
+            map.into_iter().filter(|(k, _)| only.is_none_or(|o| o.contains(&k.as_str()))).collect();
         SharedData {
-            members: map.into_iter().map(|(k, v)| (k, serde_json::to_vec(&v).expect("JSON serialises"))).collect(),
+            members: members
+                .into_par_iter()
+                .map(|(k, v)| (k, serde_json::to_vec(&printable(v)).expect("JSON serialises")))
+                .collect(),
         }
     }
 

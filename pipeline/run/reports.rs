@@ -84,8 +84,14 @@ pub fn render_reports(
     templates: &render::pdf::Templates,
     earlier: &Earlier,
 ) -> Result<Vec<Rendered>, RunError> {
-    // The model is most of every report's data: serialised once, each report adding its focus.
-    let shared = render::pdf::SharedData::of(model);
+    // The model is most of every report's data: serialised once (the members some report
+    // reads), each report adding its focus.
+    let jobs = render::report::jobs(project);
+    let read = jobs.iter().try_fold(Vec::new(), |mut all, (kind, _)| {
+        all.extend(members(templates, kind)?);
+        Some(all)
+    });
+    let shared = render::pdf::SharedData::of_members(model, read.as_deref());
     let mut common = Sha256::new();
     common.update(concat!("scorecard ", env!("CARGO_PKG_VERSION")).as_bytes());
     for (name, text) in templates.texts() {
@@ -93,8 +99,7 @@ pub fn render_reports(
         common.update((text.len() as u64).to_le_bytes());
         common.update(text.as_bytes());
     }
-    render::report::jobs(project)
-        .par_iter()
+    jobs.par_iter()
         .map(|(kind, partner)| {
             let focus = render::report::focus(project, model, kind, partner);
             let report = ReportMeta {

@@ -13,7 +13,9 @@
 //! are the kept rows followed by the new parts' rows, each record keeping its last row: the
 //! same rows, in the same order, as from every version (the property test below holds it to
 //! that). A replaced or late extract, a changed key, a damaged or missing file: the table is
-//! made from every version, as before, and kept for the next night.
+//! made from every version, as before, and kept for the next night. The table is written on a
+//! thread of its own while the night's indicators read it; the store waits for that thread
+//! before it is dropped.
 
 use super::{read_parquet, Store, StoreError};
 use crate::fs::write_atomic;
@@ -85,10 +87,11 @@ impl Store {
         let names: Vec<String> = parts.iter().map(|(_, p)| p.parquet.clone()).collect();
         let path = self.dir.join(source);
         let err = |source| StoreError::Polars { path: path.clone(), source };
-        let keep_last = |lf: LazyFrame| {
-            lf.sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true))
-                .unique_stable_generic(Some(key.iter().map(|k| col(k.as_str())).collect()), UniqueKeepStrategy::Last)
+        let last_of_each = |lf: LazyFrame| {
+            lf.unique_stable_generic(Some(key.iter().map(|k| col(k.as_str())).collect()), UniqueKeepStrategy::Last)
         };
+        let keep_last =
+            |lf: LazyFrame| last_of_each(lf.sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true)));
         let folded = self.kept_table(source, key, &names).and_then(|(old, n)| {
             let last_kept = parts[n - 1].0.as_at;
             if parts[n..].iter().any(|(e, _)| e.as_at <= last_kept) {
@@ -98,10 +101,13 @@ impl Store {
             for (_, p) in &parts[n..] {
                 frames.push(read_parquet(&self.dir.join(&p.parquet)).ok()?.lazy());
             }
-            let df = concat(frames, UnionArgs::default()).and_then(|lf| keep_last(lf).collect()).ok()?;
+            // In as-at order already, so not sorted: the kept rows are each record's last
+            // version in the order of those versions, and the new parts are dated later, in
+            // date order.
+            let df = concat(frames, UnionArgs::default()).and_then(|lf| last_of_each(lf).collect()).ok()?;
             Some((df, Made::Folded { added: parts.len() - n }))
         });
-        let (mut df, made) = match folded {
+        let (df, made) = match folded {
             Some(x) => x,
             None => {
                 let Some(all) = self.only(Vec::new()).load(source, as_of)? else { return Ok(None) };
@@ -111,8 +117,12 @@ impl Store {
         let every_part: usize =
             self.manifest.extracts.iter().filter(|e| e.source == source).map(|e| e.parts.len()).sum();
         if names.len() == every_part && made != (Made::Folded { added: 0 }) {
-            // A table that cannot be kept is made again next time.
-            let _ = self.keep_latest(source, key, names, &mut df);
+            // Written beside the work that reads it (the store waits for it before it is
+            // dropped); a table that cannot be kept is made again next time.
+            let (dir, key, mut df) = (self.kept_dir(source), key.to_vec(), df.clone());
+            self.beside(move || {
+                let _ = keep_latest(&dir, key, names, &mut df);
+            });
         }
         Ok(Some((df, made)))
     }
@@ -133,24 +143,23 @@ impl Store {
         let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
         Some((df, n))
     }
+}
 
-    /// Writes the table and then `kept.json` naming it; removes the files it replaces.
-    fn keep_latest(&self, source: &str, key: &[String], parts: Vec<String>, df: &mut DataFrame) -> Option<()> {
-        let dir = self.kept_dir(source);
-        let bytes = super::parquet_bytes(df, true).ok()?;
-        let sha256 = crate::common::sha256_hex(&bytes);
-        let file = format!("{}.parquet", &sha256[..16]);
-        write_atomic(&dir.join(&file), &bytes).ok()?;
-        let kept = Kept { file: file.clone(), sha256, key: key.to_vec(), parts };
-        write_atomic(&dir.join("kept.json"), &serde_json::to_vec_pretty(&kept).ok()?).ok()?;
-        for e in std::fs::read_dir(&dir).ok()?.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name != file && name != "kept.json" && !crate::fs::is_temporary(&name) {
-                let _ = std::fs::remove_file(e.path());
-            }
+/// Writes the table into `dir` and then `kept.json` naming it; removes the files it replaces.
+fn keep_latest(dir: &std::path::Path, key: Vec<String>, parts: Vec<String>, df: &mut DataFrame) -> Option<()> {
+    let bytes = super::parquet_bytes(df, true).ok()?;
+    let sha256 = crate::common::sha256_hex(&bytes);
+    let file = format!("{}.parquet", &sha256[..16]);
+    write_atomic(&dir.join(&file), &bytes).ok()?;
+    let kept = Kept { file: file.clone(), sha256, key, parts };
+    write_atomic(&dir.join("kept.json"), &serde_json::to_vec_pretty(&kept).ok()?).ok()?;
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != file && name != "kept.json" && !crate::fs::is_temporary(&name) {
+            let _ = std::fs::remove_file(e.path());
         }
-        Some(())
     }
+    Some(())
 }
 
 #[cfg(test)]

@@ -65,7 +65,26 @@ pub struct Store {
     summaries: Tables,
     /// The latest version of every record of a source (see [`Store::latest`]).
     latest: Tables,
+    /// The texts of one column in each part of a source (see [`Store::column_texts`]).
+    texts: Shared<(String, NaiveDate, String), std::sync::Arc<PartTexts>>,
+    /// Derived tables being kept for the next run beside the work that reads them (see
+    /// [`Store::beside`]), shared with views; waited for when the last of them is dropped.
+    keeping: std::sync::Arc<std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(keeping) = std::sync::Arc::get_mut(&mut self.keeping) {
+            let handles = keeping.get_mut().map(std::mem::take).unwrap_or_default();
+            for h in handles {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+/// The distinct texts of one column in each part of a source, with the part's as-at date.
+type PartTexts = Vec<(NaiveDate, std::collections::BTreeSet<String>)>;
 
 /// A map shared by a store and its views.
 type Shared<K, V> = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<K, V>>>;
@@ -172,6 +191,15 @@ pub fn as_at_range(df: &DataFrame) -> PolarsResult<Option<(NaiveDate, NaiveDate)
     Ok(days.min().zip(days.max()).map(|(a, b)| (crate::periods::date_from_days(a), crate::periods::date_from_days(b))))
 }
 
+/// The distinct texts of a column of `df` (none if it has no such column), as a view of
+/// the store compares them: cast to text, blanks left out.
+fn texts_of(df: &DataFrame, column: &str) -> PolarsResult<std::collections::BTreeSet<String>> {
+    let Ok(c) = df.column(column) else { return Ok(Default::default()) };
+    // Each distinct value once (polars' hashing), then in order.
+    let c = c.unique()?.cast(&DataType::String)?;
+    Ok(c.str()?.iter().flatten().map(str::to_string).collect())
+}
+
 /// An I/O error at `path`, for `map_err`.
 fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
@@ -275,7 +303,20 @@ impl Store {
             plans: Default::default(),
             summaries: Default::default(),
             latest: Default::default(),
+            texts: Default::default(),
+            keeping: Default::default(),
         })
+    }
+
+    /// Runs `keep` (writing a derived table for the next run) on a thread of its own, beside
+    /// the work that goes on; the store waits for it before it is dropped. A thread that
+    /// cannot be started leaves the table unkept (it is made again next time).
+    fn beside(&self, keep: impl FnOnce() + Send + 'static) {
+        if let Ok(h) = std::thread::Builder::new().name("scorecard-keep".into()).spawn(keep) {
+            if let Ok(mut k) = self.keeping.lock() {
+                k.push(h);
+            }
+        }
     }
 
     /// A read-only view of the store whose loads keep only the rows matching `only`.
@@ -289,6 +330,8 @@ impl Store {
             plans: self.plans.clone(),
             summaries: self.summaries.clone(),
             latest: self.latest.clone(),
+            texts: self.texts.clone(),
+            keeping: self.keeping.clone(),
         }
     }
 
@@ -404,19 +447,57 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
         // From the source's summary when it keeps the column (a few hundred rows), else from
-        // the rows.
+        // the rows: the table if it is read already, else that column of each part alone.
         let planned =
             self.plans.lock().ok().is_some_and(|p| p.get(source).is_some_and(|p| p.keys.iter().any(|k| k == column)));
-        let table = if planned { self.summary(source, as_of)? } else { self.load(source, as_of)? };
+        let table = if planned {
+            self.summary(source, as_of)?
+        } else if self.loaded(source, as_of) || self.restricted(source) {
+            self.load(source, as_of)?
+        } else {
+            let texts = self.column_texts(source, column, as_of)?;
+            let values: std::collections::BTreeSet<&String> = texts.iter().flat_map(|(_, t)| t).collect();
+            return Ok(values.into_iter().take(limit).cloned().collect());
+        };
         let Some(df) = table else { return Ok(Vec::new()) };
         let path = self.dir.join(source);
-        let err = |source| StoreError::Polars { path: path.clone(), source };
-        let Ok(c) = df.column(column) else { return Ok(Vec::new()) };
-        // Each distinct value once (polars' hashing), then in order.
-        let c = c.unique().and_then(|u| u.cast(&DataType::String)).map_err(err)?;
-        let values: std::collections::BTreeSet<String> =
-            c.str().map_err(err)?.iter().flatten().map(str::to_string).collect();
+        let values = texts_of(&df, column).map_err(|source| StoreError::Polars { path, source })?;
         Ok(values.into_iter().take(limit).collect())
+    }
+
+    /// Whether the rows of `source` as of `as_of` are read already.
+    fn loaded(&self, source: &str, as_of: NaiveDate) -> bool {
+        self.cache.lock().ok().is_some_and(|c| c.contains_key(&(source.to_string(), as_of)))
+    }
+
+    /// The distinct texts of `column` in each part of `source` dated on or before `as_of`,
+    /// that column alone read from each part (on every core); made once per run. A part
+    /// without the column has none.
+    fn column_texts(
+        &self,
+        source: &str,
+        column: &str,
+        as_of: NaiveDate,
+    ) -> Result<std::sync::Arc<PartTexts>, StoreError> {
+        use rayon::prelude::*;
+        let key = (source.to_string(), as_of, column.to_string());
+        if let Some(t) = self.texts.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(t);
+        }
+        let texts = self
+            .parts(source, as_of)
+            .par_iter()
+            .map(|(e, part)| {
+                let path = self.dir.join(&part.parquet);
+                let df = read_parquet_columns(&path, Some(&[column]))?;
+                Ok((e.as_at, texts_of(&df, column).map_err(polars_at(&path))?))
+            })
+            .collect::<Result<PartTexts, StoreError>>()?;
+        let texts = std::sync::Arc::new(texts);
+        if let Ok(mut c) = self.texts.lock() {
+            c.insert(key, texts.clone());
+        }
+        Ok(texts)
     }
 
     /// The data in use, council by council, as the change checks compare new files with it.
@@ -648,6 +729,9 @@ impl Store {
                 c.retain(|(s, _), _| source.is_some_and(|x| x != s));
             }
         }
+        if let Ok(mut c) = self.texts.lock() {
+            c.retain(|(s, _, _), _| source.is_some_and(|x| x != s));
+        }
     }
 
     fn save(&self) -> Result<(), StoreError> {
@@ -717,9 +801,20 @@ impl Store {
 
     /// The first and last as-at dates of the rows of `source` dated on or before `as_of`
     /// (in a view, of the rows it keeps); `None` when there are none. From the manifest,
-    /// without reading a row, unless the view restricts the source.
+    /// without reading a row; in a view that restricts one column of the source, from the
+    /// parts whose column holds the value (that column alone read).
     pub fn coverage(&self, source: &str, as_of: NaiveDate) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
-        if self.restricted(source) {
+        let only: Vec<&Only> = self.only.iter().filter(|o| o.source == source).collect();
+        if let [o] = only[..] {
+            // One column restricted (a breakdown): the parts holding its value, unless the
+            // rows are read already.
+            if !self.loaded(source, as_of) {
+                let texts = self.column_texts(source, &o.column, as_of)?;
+                let dates = texts.iter().filter(|(_, t)| t.contains(&o.value)).map(|(d, _)| *d);
+                return Ok(dates.clone().min().zip(dates.max()));
+            }
+        }
+        if !only.is_empty() {
             let Some(df) = self.load(source, as_of)? else { return Ok(None) };
             return as_at_range(&df).map_err(polars_at(&self.dir.join(source)));
         }
@@ -752,6 +847,55 @@ mod tests {
     use super::*;
     use crate::testing::{checked, date, project, REVENUES_HEADER};
     use std::path::Path;
+
+    #[test]
+    fn a_columns_values_and_a_views_dates_read_from_that_column_alone_are_those_of_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project(&dir.path().join("p"));
+        let store_dir = dir.path().join("store");
+        let mut store = Store::open(&store_dir).unwrap();
+        let rows = |r: &[[&'static str; 6]]| r.iter().map(|r| r.to_vec()).collect::<Vec<_>>();
+        let oct = rows(&[
+            ["Fenland", "CTAX", "A1", "2025/26", "100", "50"],
+            ["Fenland", "NNDR", "B1", "2025/26", "900", "10"],
+        ]);
+        let nov = rows(&[
+            ["Fenland", "CTAX", "A1", "2025/26", "100", "60"],
+            ["Breckland", "CTAX", "C1", "2025/26", "250.5", "1"],
+        ]);
+        for (as_at, rows) in [("2025-10-31", oct), ("2025-11-30", nov)] {
+            store.put(&checked(&p, "revenues", date(as_at), &REVENUES_HEADER, &rows), date(as_at)).unwrap();
+        }
+        let as_of = date("2025-12-07");
+        // One store reads each column alone; the other has read every row first.
+        let by_column = Store::open(&store_dir).unwrap();
+        let by_rows = Store::open(&store_dir).unwrap();
+        by_rows.load("revenues", as_of).unwrap();
+        for column in ["tax_type", "net_debit", "council", "payment_method"] {
+            let values = by_column.distinct("revenues", column, as_of, MAX).unwrap();
+            assert_eq!(values, by_rows.distinct("revenues", column, as_of, MAX).unwrap(), "{column}");
+            if column == "payment_method" {
+                assert!(values.is_empty(), "no file has the column");
+                continue;
+            }
+            for value in values.into_iter().chain(["none such".to_string()]) {
+                let only = |s: &Store| {
+                    s.only(vec![Only { source: "revenues".into(), column: column.into(), value: value.clone() }])
+                        .coverage("revenues", as_of)
+                        .unwrap()
+                };
+                assert_eq!(only(&by_column), only(&by_rows), "{column} = {value}");
+            }
+        }
+        assert_eq!(by_column.distinct("revenues", "tax_type", as_of, MAX).unwrap(), ["CTAX", "NNDR"]);
+        let nndr =
+            by_column.only(vec![Only { source: "revenues".into(), column: "tax_type".into(), value: "NNDR".into() }]);
+        assert_eq!(nndr.coverage("revenues", as_of).unwrap(), Some((date("2025-10-31"), date("2025-10-31"))));
+        assert!(!by_column.loaded("revenues", as_of), "no row but the columns' was read");
+    }
+
+    /// Distinct values asked for at most.
+    const MAX: usize = 40;
 
     #[test]
     fn put_load_and_replace() {

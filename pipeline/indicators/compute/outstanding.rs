@@ -442,10 +442,13 @@ mod tests {
     /// tables and counts set aside meanwhile).
     fn night(p: &crate::config::Project, dir: &std::path::Path, as_of: &str) -> (super::Series, super::Series) {
         let store_dir = dir.join("store");
-        let store = crate::store::Store::open(&store_dir).unwrap();
-        // As a night does: the flow indicators keep the latest versions.
-        monthly(p, &store, "hb_new_claims_days", as_of);
-        let got = monthly(p, &store, "hb_outstanding_items", as_of);
+        let got = {
+            let store = crate::store::Store::open(&store_dir).unwrap();
+            // As a night does: the flow indicators keep the latest versions (written by the
+            // time the store is dropped).
+            monthly(p, &store, "hb_new_claims_days", as_of);
+            monthly(p, &store, "hb_outstanding_items", as_of)
+        };
         let (kept, aside) = (store_dir.join("summaries"), dir.join("aside"));
         std::fs::rename(&kept, &aside).unwrap();
         let want = monthly(p, &crate::store::Store::open(&store_dir).unwrap(), "hb_outstanding_items", as_of);
