@@ -97,15 +97,15 @@ impl Store {
             if parts[n..].iter().any(|(e, _)| e.as_at <= last_kept) {
                 return None;
             }
-            let mut frames = vec![old.lazy()];
+            let mut frames = Vec::new();
             for (_, p) in &parts[n..] {
                 frames.push(read_parquet(&self.dir.join(&p.parquet)).ok()?.lazy());
             }
-            // In as-at order already, so not sorted: the kept rows are each record's last
-            // version in the order of those versions, and the new parts are dated later, in
-            // date order.
-            let df = concat(frames, UnionArgs::default()).and_then(|lf| last_of_each(lf).collect()).ok()?;
-            Some((df, Made::Folded { added: parts.len() - n }))
+            let new = match frames.len() {
+                0 => old.clear(),
+                _ => concat(frames, UnionArgs::default()).and_then(|lf| last_of_each(lf).collect()).ok()?,
+            };
+            Some((fold(old, new, key).ok()?, Made::Folded { added: parts.len() - n }))
         });
         let (df, made) = match folded {
             Some(x) => x,
@@ -143,6 +143,28 @@ impl Store {
         let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok()?;
         Some((df, n))
     }
+}
+
+/// The kept rows whose record has no new version, then the new versions (each record's
+/// last): the rows, in the same order, that sorting both by as-at date and keeping each
+/// record's last row gives, the kept rows being each record's last version in the order of
+/// those versions and the new ones dated later, in date order. A record is found by its
+/// key's values encoded as bytes (as polars' own `unique` compares them).
+fn fold(old: DataFrame, new: DataFrame, key: &[String]) -> PolarsResult<DataFrame> {
+    use polars::chunked_array::ops::row_encode::encode_rows_unordered;
+    let keys = |df: &DataFrame| -> PolarsResult<BinaryOffsetChunked> {
+        let columns = key.iter().map(|k| df.column(k).cloned()).collect::<PolarsResult<Vec<_>>>()?;
+        encode_rows_unordered(&columns)
+    };
+    let new_keys = keys(&new)?;
+    let renewed: std::collections::HashSet<&[u8]> = new_keys.downcast_iter().flat_map(|a| a.values_iter()).collect();
+    let old_keys = keys(&old)?;
+    let unchanged: BooleanChunked =
+        old_keys.downcast_iter().flat_map(|a| a.values_iter()).map(|k| !renewed.contains(k)).collect();
+    let mut df = old.filter(&unchanged)?;
+    df.vstack_mut(&new)?;
+    df.rechunk_mut_par();
+    Ok(df)
 }
 
 /// Writes the table into `dir` and then `kept.json` naming it; removes the files it replaces.
