@@ -399,8 +399,11 @@ impl Store {
             // per extract instead of its data. It keeps only the councils whose data from
             // that extract is still in use.
             let plan_id = plan.id();
-            let mut frames = Vec::new();
-            for e in self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of) {
+            use rayon::prelude::*;
+            let extracts: Vec<&StoredExtract> =
+                self.manifest.extracts.iter().filter(|e| e.source == source && e.as_at <= as_of).collect();
+            // Read on every core, joined in store order.
+            let frames = extracts.par_iter().map(|e| -> Result<LazyFrame, StoreError> {
                 let kept = self.dir.join(paths::summary(source, e.as_at, &e.sha256, &plan_id));
                 let df = match read_parquet(&kept) {
                     Ok(df) => df,
@@ -427,8 +430,9 @@ impl Store {
                     })),
                     None => df.lazy(),
                 };
-                frames.push(in_use);
-            }
+                Ok(in_use)
+            });
+            let frames = frames.collect::<Result<Vec<_>, _>>()?;
             if frames.is_empty() {
                 return Ok(None);
             }
