@@ -90,28 +90,29 @@ impl Store {
         let last_of_each = |lf: LazyFrame| {
             lf.unique_stable_generic(Some(key.iter().map(|k| col(k.as_str())).collect()), UniqueKeepStrategy::Last)
         };
-        let keep_last =
-            |lf: LazyFrame| last_of_each(lf.sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true)));
         let folded = self.kept_table(source, key, &names).and_then(|(old, n)| {
             let last_kept = parts[n - 1].0.as_at;
             if parts[n..].iter().any(|(e, _)| e.as_at <= last_kept) {
                 return None;
             }
-            let mut frames = Vec::new();
-            for (_, p) in &parts[n..] {
-                frames.push(read_parquet(&self.dir.join(&p.parquet)).ok()?.lazy());
+            let added = parts.len() - n;
+            if added == 0 {
+                return Some((old, Made::Folded { added }));
             }
-            let new = match frames.len() {
-                0 => old.clear(),
-                _ => concat(frames, UnionArgs::default()).and_then(|lf| last_of_each(lf).collect()).ok()?,
-            };
-            Some((fold(old, new, key).ok()?, Made::Folded { added: parts.len() - n }))
+            let frames = parts[n..]
+                .iter()
+                .map(|(_, p)| read_parquet(&self.dir.join(&p.parquet)).map(DataFrame::lazy))
+                .collect::<Result<Vec<_>, _>>()
+                .ok()?;
+            let new = concat(frames, UnionArgs::default()).and_then(|lf| last_of_each(lf).collect()).ok()?;
+            Some((fold(old, new, key).ok()?, Made::Folded { added }))
         });
         let (df, made) = match folded {
             Some(x) => x,
             None => {
                 let Some(all) = self.only(Vec::new()).load(source, as_of)? else { return Ok(None) };
-                (keep_last(all.lazy()).collect().map_err(err)?, Made::Whole)
+                let sorted = all.lazy().sort(["as_at"], SortMultipleOptions::default().with_maintain_order(true));
+                (last_of_each(sorted).collect().map_err(err)?, Made::Whole)
             }
         };
         let every_part: usize =

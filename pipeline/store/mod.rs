@@ -454,18 +454,13 @@ impl Store {
         // the rows: the table if it is read already, else that column of each part alone.
         let planned =
             self.plans.lock().ok().is_some_and(|p| p.get(source).is_some_and(|p| p.keys.iter().any(|k| k == column)));
-        let table = if planned {
-            self.summary(source, as_of)?
-        } else if self.loaded(source, as_of) || self.restricted(source) {
-            self.load(source, as_of)?
+        let values = if planned || self.loaded(source, as_of) || self.restricted(source) {
+            let table = if planned { self.summary(source, as_of)? } else { self.load(source, as_of)? };
+            let path = self.dir.join(source);
+            table.map_or(Ok(Default::default()), |df| texts_of(&df, column)).map_err(polars_at(&path))?
         } else {
-            let texts = self.column_texts(source, column, as_of)?;
-            let values: std::collections::BTreeSet<&String> = texts.iter().flat_map(|(_, t)| t).collect();
-            return Ok(values.into_iter().take(limit).cloned().collect());
+            self.column_texts(source, column, as_of)?.iter().flat_map(|(_, t)| t.iter().cloned()).collect()
         };
-        let Some(df) = table else { return Ok(Vec::new()) };
-        let path = self.dir.join(source);
-        let values = texts_of(&df, column).map_err(|source| StoreError::Polars { path, source })?;
         Ok(values.into_iter().take(limit).collect())
     }
 
@@ -849,6 +844,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::MAX_BREAKDOWN_VALUES as MAX;
     use crate::testing::{checked, date, project, REVENUES_HEADER};
     use std::path::Path;
 
@@ -897,9 +893,6 @@ mod tests {
         assert_eq!(nndr.coverage("revenues", as_of).unwrap(), Some((date("2025-10-31"), date("2025-10-31"))));
         assert!(!by_column.loaded("revenues", as_of), "no row but the columns' was read");
     }
-
-    /// Distinct values asked for at most.
-    const MAX: usize = 40;
 
     #[test]
     fn put_load_and_replace() {
