@@ -133,6 +133,44 @@ pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Words drawn over other words in a PDF: pairs of words on one page whose boxes (as
+/// `pdftotext -bbox` gives them) overlap by more than 2 points each way, as `page: a | b`.
+/// Words merely touching (a line's descenders and the next line's ascenders) are not
+/// counted. `None` when pdftotext (poppler-utils) is not installed.
+pub fn words_drawn_over(path: &Path) -> Option<Vec<String>> {
+    let o = Command::new("pdftotext").arg("-bbox").arg(path).arg("-").output().ok()?;
+    if !o.status.success() {
+        return None;
+    }
+    let html = String::from_utf8_lossy(&o.stdout).into_owned();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let from = tag.find(&format!("{name}=\"")).map(|i| i + name.len() + 2).unwrap_or(0);
+        tag[from..].split('"').next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+    };
+    let mut found = Vec::new();
+    for (page, text) in html.split("<page ").skip(1).enumerate() {
+        let words: Vec<([f64; 4], &str)> = text
+            .split("<word ")
+            .skip(1)
+            .filter_map(|w| {
+                let (tag, rest) = w.split_once('>')?;
+                let word = rest.split("</word>").next()?;
+                Some(([attr(tag, "xMin"), attr(tag, "yMin"), attr(tag, "xMax"), attr(tag, "yMax")], word))
+            })
+            .collect();
+        for (i, (a, wa)) in words.iter().enumerate() {
+            for (b, wb) in &words[i + 1..] {
+                let across = a[2].min(b[2]) - a[0].max(b[0]);
+                let down = a[3].min(b[3]) - a[1].max(b[1]);
+                if across > 2.0 && down > 2.0 {
+                    found.push(format!("page {}: {wa} | {wb}", page + 1));
+                }
+            }
+        }
+    }
+    Some(found)
+}
+
 /// The text of a PDF's pages (`first..=last`, or all), runs of white space made single.
 pub fn pdf_text(path: &Path, pages: Option<(u32, u32)>) -> Option<String> {
     let mut cmd = Command::new("pdftotext");

@@ -81,6 +81,10 @@ fn every_report_is_tagged_archival_accessible_and_holds_the_model_figures() {
             }
             None => eprintln!("note: pdfinfo (poppler-utils) is not installed; PDF metadata not checked"),
         }
+        // No word is drawn over another: every name and figure can be read.
+        if let Some(over) = words_drawn_over(&path) {
+            assert!(over.is_empty(), "{name}: words drawn over others: {over:?}");
+        }
     }
 
     let Some(_) = pdf_text(&out.join(&expected[0].0), None) else {
@@ -144,4 +148,48 @@ fn every_report_is_tagged_archival_accessible_and_holds_the_model_figures() {
         }
     }
     assert!(checked > 100, "{checked} figures checked");
+}
+
+/// The demo partnership grown to twenty councils (seventeen without data): the dashboard
+/// cuts its table of latest figures into tables of at most nine columns of figures, so every
+/// council's name and figure is drawn whole, none over another; the commentary follows in a
+/// table of its own. (One table of twenty-one columns drew the names over each other.)
+#[test]
+fn a_large_partnerships_dashboard_draws_every_councils_figures_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("demo");
+    let o = scorecard(&["demo", project.to_str().unwrap(), "--no-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let settings = project.join("scorecard.toml");
+    let more: String =
+        (4..=20).map(|i| format!("[[partner]]\ncode = \"E07900{i:03}\"\nname = \"Council {i:03}\"\n\n")).collect();
+    let text = std::fs::read_to_string(&settings)
+        .unwrap()
+        .replacen("[folders]", &format!("{more}[folders]"), 1)
+        .replacen("[report]\n", "[report]\nreports = [\"oib-dashboard\"]\n", 1);
+    std::fs::write(&settings, text).unwrap();
+    let (code, json) = run_json(&project, AS_OF);
+    assert!(code == 0 || code == 1, "{json:#}");
+    let dashboard = project.join(format!("output/scorecard-ARP-demo-{AS_OF}-oib-dashboard.pdf"));
+    assert!(dashboard.exists(), "{json:#}");
+    let Some(text) = pdf_text(&dashboard, None) else {
+        eprintln!("note: pdftotext (poppler-utils) is not installed; the dashboard's layout not checked");
+        return;
+    };
+    // Twenty councils and the partnership: three tables of seven columns of figures.
+    for heading in
+        ["Councils 1 to 7 of 20", "Councils 8 to 14 of 20", "Councils 15 to 20 of 20, and ARP-demo (all partners)"]
+    {
+        assert!(text.contains(heading), "{heading:?} in {text}");
+    }
+    assert!(text.contains("Commentary"), "{text}");
+    for name in ["Breckland", "East Suffolk", "Fenland"]
+        .into_iter()
+        .map(String::from)
+        .chain((4..=20).map(|i| format!("Council {i:03}")))
+    {
+        assert!(text.contains(&name), "{name} in {text}");
+    }
+    let over = words_drawn_over(&dashboard).unwrap();
+    assert!(over.is_empty(), "words drawn over others: {over:?}");
 }
