@@ -200,6 +200,56 @@ mod tests {
     }
 
     #[test]
+    fn the_first_pages_counts_agree_with_their_verbs() {
+        // Typeset the first page's "At a glance" for given totals; read it back with
+        // pdftotext (skipped where poppler-utils is not installed).
+        let glance = |total: serde_json::Value| -> Option<String> {
+            let data = serde_json::json!({
+                "organisation": "O", "as_of_text": "7 April 2026", "synthetic": false,
+                "focus": { "audience": "Joint Committee" },
+                "fp": { "total": total, "by_perspective": [], "by_council": [], "off_target": [], "previous": null, "changes": [] },
+            });
+            let t = pdf::Templates::shipped().with(
+                "glance.typ",
+                "#import \"lib.typ\": *\n#let data = json(\"/data.json\")\n#set document(title: \"t\")\n#set text(lang: \"en\")\n#first-page(data, \"report\", period: \"Q4\", fp: data.fp)",
+            );
+            let bytes =
+                pdf::render(&data, &t, "glance.typ", "x", chrono::NaiveDate::from_ymd_opt(2026, 4, 7)?).unwrap();
+            let dir = tempfile::tempdir().ok()?;
+            std::fs::write(dir.path().join("g.pdf"), bytes).ok()?;
+            let o = std::process::Command::new("pdftotext").arg(dir.path().join("g.pdf")).arg("-").output().ok()?;
+            o.status
+                .success()
+                .then(|| String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        let total = |blue: u32, green: u32, amber: u32, red: u32, no_status: u32| serde_json::json!({ "blue": blue, "green": green, "amber": amber, "red": red, "no_status": no_status });
+        let Some(text) = glance(total(0, 1, 1, 0, 1)) else {
+            eprintln!("note: pdftotext (poppler-utils) is not installed; the first page's words not checked");
+            return;
+        };
+        assert!(
+            text.contains("Of the 2 results with a target, 1 is on target or better, 1 is close to it and 0 are off target; 1 has no target or no figure yet."),
+            "{text}"
+        );
+        let text = glance(total(2, 3, 0, 1, 4)).unwrap();
+        assert!(
+            text.contains("Of the 6 results with a target, 5 are on target or better, 0 are close to it and 1 is off target; 4 have no target or no figure yet."),
+            "{text}"
+        );
+        let text = glance(total(0, 0, 0, 1, 0)).unwrap();
+        assert!(
+            text.contains(
+                "Of the 1 result with a target, 0 are on target or better, 0 are close to it and 1 is off target."
+            ),
+            "{text}"
+        );
+        let text = glance(total(0, 0, 0, 0, 13)).unwrap();
+        assert!(text.contains("None of the 13 results has both a target and a figure yet."), "{text}");
+        let text = glance(total(0, 0, 0, 0, 1)).unwrap();
+        assert!(text.contains("The one result has no target or no figure yet."), "{text}");
+    }
+
+    #[test]
     fn workbook_reads_back_with_text_never_formulas() {
         use calamine::{Data, Reader};
         let dir = tempfile::tempdir().unwrap();
