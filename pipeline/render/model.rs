@@ -291,7 +291,7 @@ pub fn source_quality(
                     _ => ": STALE (no extract received)".to_string(),
                 });
             }
-            let missing: Vec<String> = missing.iter().filter(|m| m.source == id).map(|m| m.message.clone()).collect();
+            let missing = crate::store::coverage::notes_together(missing.iter().filter(|m| m.source == id));
             if !missing.is_empty() {
                 statement.push_str(&format!(
                     "; not yet arrived: {} (figures needing them are empty, with a note)",

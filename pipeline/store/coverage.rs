@@ -89,6 +89,33 @@ pub fn no_extract(source: &str, partner_name: &str, months: &[i32]) -> String {
     format!("no {source} extract{from} for {}", month_runs(months))
 }
 
+/// The notes for missing deliveries, with the councils missing the same months of the same
+/// source named in one note ("no benefits extract from Breckland, Council 004 and Fenland for
+/// 2025/26 M12"), in the order the notes first appear; a council missing months of its own
+/// keeps its own note ([`MissingDelivery::message`]).
+pub fn notes_together<'a>(missing: impl IntoIterator<Item = &'a MissingDelivery>) -> Vec<String> {
+    let mut groups: Vec<Vec<&MissingDelivery>> = Vec::new();
+    for m in missing {
+        match groups.iter_mut().find(|g| g[0].source == m.source && g[0].months == m.months) {
+            Some(g) => g.push(m),
+            None => groups.push(vec![m]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|g| match g.as_slice() {
+            [one] => one.message.clone(),
+            [first, .., last] => {
+                let names: Vec<&str> = g[..g.len() - 1].iter().map(|m| m.partner_name.as_str()).collect();
+                let months: Vec<i32> =
+                    first.months.iter().filter_map(|l| Period::parse(l)).map(|p| p.month_index()).collect();
+                no_extract(&first.source, &format!("{} and {}", names.join(", "), last.partner_name), &months)
+            }
+            [] => String::new(),
+        })
+        .collect()
+}
+
 /// Month indexes as labels, consecutive months shortened: `2025/26 M01-M03, 2025/26 M07`.
 pub fn month_runs(months: &[i32]) -> String {
     let mut runs: Vec<(i32, i32)> = Vec::new();
@@ -159,5 +186,42 @@ mod tests {
         assert_eq!(month_runs(&[m(2025, 1), m(2025, 2), m(2025, 3), m(2025, 7)]), "2025/26 M01-M03, 2025/26 M07");
         assert_eq!(month_runs(&[m(2024, 12), m(2025, 1)]), "2024/25 M12-2025/26 M01");
         assert_eq!(no_extract("hr_staff", "", &[m(2025, 7)]), "no hr_staff extract for 2025/26 M07");
+    }
+
+    #[test]
+    fn councils_missing_the_same_months_of_a_source_share_one_note() {
+        let missing = |source: &str, name: &str, months: &[(i32, u32)]| {
+            let idx: Vec<i32> = months.iter().map(|&(fy, n)| Period::month(fy, n).month_index()).collect();
+            MissingDelivery {
+                source: source.into(),
+                partner: name.into(),
+                partner_name: name.into(),
+                months: idx.iter().map(|i| Period::from_month_index(*i).label()).collect(),
+                check: "partners_present".into(),
+                severity: Severity::Warning,
+                message: no_extract(source, name, &idx),
+            }
+        };
+        let all = [
+            missing("benefits", "Breckland", &[(2025, 11), (2025, 12)]),
+            missing("benefits", "Fenland", &[(2025, 12)]),
+            missing("revenues", "Fenland", &[(2025, 11), (2025, 12)]),
+            missing("benefits", "Council 004", &[(2025, 11), (2025, 12)]),
+            missing("benefits", "Council 005", &[(2025, 11), (2025, 12)]),
+        ];
+        assert_eq!(
+            notes_together(&all),
+            vec![
+                "no benefits extract from Breckland, Council 004 and Council 005 for 2025/26 M11-M12",
+                "no benefits extract from Fenland for 2025/26 M12",
+                "no revenues extract from Fenland for 2025/26 M11-M12",
+            ]
+        );
+        // Two councils: "A and B"; one: its own note, word for word.
+        assert_eq!(
+            notes_together(&all[3..]),
+            vec!["no benefits extract from Council 004 and Council 005 for 2025/26 M11-M12"]
+        );
+        assert_eq!(notes_together(&all[1..2]), vec![all[1].message.clone()]);
     }
 }
