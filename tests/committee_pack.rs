@@ -53,9 +53,25 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
         }
     }
     // Page 1 stands alone: statuses counted by perspective and council, results off target.
-    for words in ["At a glance", "Perspective", "Council", "Off target", "Changes since Quarter 3, 2025/26"] {
+    for words in
+        ["At a glance", "Perspective", "Council", "Off target or close to it", "Changes since Quarter 3, 2025/26"]
+    {
         assert!(page1.contains(words), "page 1 lacks {words:?}: {page1}");
     }
+    // Its sentence says whose results it counts, and the Red and Amber list says whose it
+    // lists, for a council's report lists the partnership's results beside the council's own.
+    assert!(page1.contains("The partnership has 10 results with a target: 9 are on target or better, 1 is close to it and 0 are off target; 5 more have no target or no figure yet."), "{page1}");
+    assert!(page1.contains("Every Red or Amber result of the partnership and of each council, Red first."), "{page1}");
+    let fenland1 = pdf_text(&out.join(format!("{stem}-joint-committee-fenland.pdf")), Some((1, 1))).unwrap();
+    assert!(fenland1.contains("Fenland has 8 results with a target: 6 are on target or better, 2 are close to it and 0 are off target; 5 more have no target or no figure yet."), "{fenland1}");
+    assert!(
+        fenland1.contains("Every Red or Amber result of Fenland and of the partnership as a whole, Red first."),
+        "{fenland1}"
+    );
+    assert!(
+        fenland1.contains("ARP-demo (all partners)"),
+        "Fenland's list has the partnership's Amber result: {fenland1}"
+    );
     assert!(!page1.contains("Contents"), "the contents come after page 1");
     // Plain words and whole sentences.
     for pdf in [&all, &oib] {

@@ -203,15 +203,15 @@ mod tests {
     fn the_first_pages_counts_agree_with_their_verbs() {
         // Typeset the first page's "At a glance" for given totals; read it back with
         // pdftotext (skipped where poppler-utils is not installed).
-        let glance = |total: serde_json::Value| -> Option<String> {
+        let named = |total: serde_json::Value, who: Option<&str>| -> Option<String> {
             let data = serde_json::json!({
-                "organisation": "O", "as_of_text": "7 April 2026", "synthetic": false,
+                "organisation": "O", "as_of_text": "7 April 2026", "synthetic": false, "who": who,
                 "focus": { "audience": "Joint Committee" },
                 "fp": { "total": total, "by_perspective": [], "by_council": [], "off_target": [], "previous": null, "changes": [] },
             });
             let t = pdf::Templates::shipped().with(
                 "glance.typ",
-                "#import \"lib.typ\": *\n#let data = json(\"/data.json\")\n#set document(title: \"t\")\n#set text(lang: \"en\")\n#first-page(data, \"report\", period: \"Q4\", fp: data.fp)",
+                "#import \"lib.typ\": *\n#let data = json(\"/data.json\")\n#set document(title: \"t\")\n#set text(lang: \"en\")\n#first-page(data, \"report\", period: \"Q4\", fp: data.fp, who: data.who)",
             );
             let bytes =
                 pdf::render(&data, &t, "glance.typ", "x", chrono::NaiveDate::from_ymd_opt(2026, 4, 7)?).unwrap();
@@ -222,6 +222,7 @@ mod tests {
                 .success()
                 .then(|| String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" "))
         };
+        let glance = |total: serde_json::Value| named(total, None);
         let total = |blue: u32, green: u32, amber: u32, red: u32, no_status: u32| serde_json::json!({ "blue": blue, "green": green, "amber": amber, "red": red, "no_status": no_status });
         let Some(text) = glance(total(0, 1, 1, 0, 1)) else {
             eprintln!("note: pdftotext (poppler-utils) is not installed; the first page's words not checked");
@@ -247,6 +248,19 @@ mod tests {
         assert!(text.contains("None of the 13 results has both a target and a figure yet."), "{text}");
         let text = glance(total(0, 0, 0, 0, 1)).unwrap();
         assert!(text.contains("The one result has no target or no figure yet."), "{text}");
+        // Named: whose results are counted.
+        let text = named(total(0, 1, 1, 0, 1), Some("Fenland")).unwrap();
+        assert!(
+            text.contains("Fenland has 2 results with a target: 1 is on target or better, 1 is close to it and 0 are off target; 1 more has no target or no figure yet."),
+            "{text}"
+        );
+        let text = named(total(0, 0, 0, 1, 0), Some("The partnership")).unwrap();
+        assert!(
+            text.contains("The partnership has 1 result with a target: 0 are on target or better, 0 are close to it and 1 is off target."),
+            "{text}"
+        );
+        let text = named(total(0, 0, 0, 0, 13), Some("Fenland")).unwrap();
+        assert!(text.contains("Fenland has 13 results, none with both a target and a figure yet."), "{text}");
     }
 
     #[test]
