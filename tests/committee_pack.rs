@@ -88,10 +88,18 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
     let medians: Vec<&str> = fenland_text.split("median is ").skip(1).collect();
     assert!(!medians.is_empty(), "Fenland's report has benchmark sentences");
     for m in medians {
-        let figure: Vec<&str> = m.split_whitespace().take(2).collect();
+        let figure: Vec<&str> = m.split_whitespace().take(2).map(|w| w.trim_end_matches(['.', ','])).collect();
         let with_unit = figure[0].ends_with('%') || figure[0].starts_with('£') || figure.get(1) == Some(&"days");
         assert!(with_unit, "a median without its unit: {:?}", &m[..m.len().min(40)]);
     }
+    // A council already in the top quartile has no gap to it, and the change in rank begins
+    // its own sentence.
+    assert!(!fenland_text.contains("the gap to the top quartile is in the top quartile"), "{fenland_text}");
+    assert!(fenland_text.contains("The comparators’ median is 97.10%. Up 9 places since 2023/24."), "{fenland_text}");
+    assert!(
+        fenland_text.contains("the gap to the top quartile is 2.46 percentage points. Down 11 places since 2023/24."),
+        "{fenland_text}"
+    );
     // Context measures are not judged.
     assert!(all.contains("context measure"));
     // Every chart's figures follow as a table.

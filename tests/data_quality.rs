@@ -181,6 +181,8 @@ fn planted_faults_are_found_quarantined_fed_back_and_waived() {
     assert_eq!(code, 0);
     let stale: Vec<&str> = json["stale"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     assert!(stale.iter().any(|s| s.starts_with("Revenues") && s.contains("STALE")), "{stale:?}");
+    // A source never loaded says so once.
+    assert!(stale.contains(&"Performance returns: no extract has been accepted yet (STALE)."), "{stale:?}");
     assert_eq!(
         stale.len(),
         6,

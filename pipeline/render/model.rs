@@ -288,7 +288,8 @@ pub fn source_quality(
                     (Some(a), Some(limit)) => {
                         format!(", {a} days old: STALE (a new extract is due every {limit} days)")
                     }
-                    _ => ": STALE (no extract received)".to_string(),
+                    // "no extract has been accepted yet" has said why.
+                    _ => " (STALE)".to_string(),
                 });
             }
             let missing = crate::store::coverage::notes_together(missing.iter().filter(|m| m.source == id));
