@@ -111,6 +111,18 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
     assert!(dq.contains("not checked"), "reliability compared nothing in the demo's single night");
     assert!(dq.contains("Relevance: every source checked scores 100.0%"), "{dq}");
     assert!(!dq.contains("No complete period yet"));
+    // An open finding is named in words as well as by its id, and its counts are given once,
+    // with thousands separated.
+    for words in [
+        "amounts collected do not exceed the debit (overpayments leave credit balances)",
+        "collected_within_debit",
+        "100 of 5,459",
+    ] {
+        assert!(dq.contains(words), "{words:?}: {dq}");
+    }
+    assert!(!dq.contains("100 of 5459 fail"), "{dq}");
+    // The stale source's row does not say its name twice.
+    assert!(dq.contains("What is wrong Performance returns no extract has been accepted yet (STALE)."), "{dq}");
     // A partner's report says "partnership only" for figures made for the partnership alone.
     let fenland = pdf_text(&out.join(format!("{stem}-joint-committee-fenland.pdf")), None).unwrap();
     assert!(fenland.contains("partnership only"));

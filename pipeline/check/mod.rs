@@ -466,6 +466,21 @@ fn unlisted_check(converted: &rows::Converted, source: &SourceDef) -> Option<Che
     })
 }
 
+/// A check's message when its rule has nothing more to say than its counts.
+fn counts_message(failing: usize, checked: usize) -> String {
+    if failing == 0 {
+        format!("all {checked} pass")
+    } else {
+        format!("{failing} of {checked} fail")
+    }
+}
+
+/// Whether a check's message says no more than its counts (the data-quality report then
+/// leaves it out beside them).
+pub fn counts_only(c: &CheckResult) -> bool {
+    c.message == counts_message(c.failing, c.checked)
+}
+
 /// A declared check's result: its status from the failing share and its thresholds (a
 /// completeness threshold is the check itself: below it, the check fails).
 fn result_of(c: &crate::config::Check, out: rules::Outcome) -> CheckResult {
@@ -480,13 +495,7 @@ fn result_of(c: &crate::config::Check, out: rules::Outcome) -> CheckResult {
         _ => status(out.checked, out.failing, c.warn_above_pct, c.error_above_pct),
     };
     let st = if out.at_most_warning { st.min(Status::Warning) } else { st };
-    let message = if !out.message.is_empty() {
-        out.message.clone()
-    } else if out.failing == 0 {
-        format!("all {} pass", out.checked)
-    } else {
-        format!("{} of {} fail", out.failing, out.checked)
-    };
+    let message = if !out.message.is_empty() { out.message.clone() } else { counts_message(out.failing, out.checked) };
     CheckResult {
         id: c.id.clone(),
         characteristic: c.characteristic(),

@@ -184,6 +184,8 @@ pub struct SourceQuality {
 #[derive(Debug, Clone, Serialize)]
 pub struct QualityFinding {
     pub check: String,
+    /// The check in words (its definition's description).
+    pub description: String,
     pub characteristic: String,
     /// `warning` or `error`, as the definition sets it.
     pub severity: String,
@@ -191,7 +193,12 @@ pub struct QualityFinding {
     pub status: String,
     pub failing: usize,
     pub checked: usize,
+    /// `100 of 5,459`.
+    pub failing_text: String,
     pub message: String,
+    /// The message where it says more than the counts ("100 of 5459 fail" does not), else
+    /// empty.
+    pub found: String,
     pub waiver: String,
 }
 
@@ -246,7 +253,14 @@ fn open_findings(r: &crate::check::QualityRecord) -> Vec<QualityFinding> {
             },
             failing: c.failing,
             checked: c.checked,
+            failing_text: format!(
+                "{} of {}",
+                super::format::thousands(c.failing as f64, 0),
+                super::format::thousands(c.checked as f64, 0)
+            ),
             message: c.message.clone(),
+            found: if crate::check::counts_only(c) { String::new() } else { c.message.clone() },
+            description: c.description.clone(),
             waiver: c.waiver.clone().unwrap_or_default(),
         })
         .collect()
