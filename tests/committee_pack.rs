@@ -79,7 +79,8 @@ fn the_committee_reads_the_commentary_page_one_and_honest_figures() {
             assert!(!pdf.contains(jargon), "{jargon:?} in a report");
         }
     }
-    assert!(all.contains("The last eight quarters for The partnership: Breckland, East Suffolk and Fenland, and"));
+    assert!(all.contains("The last eight quarters for the partnership (Breckland, East Suffolk and Fenland), and"));
+    assert!(all.contains("Every indicator for Quarter 4, 2025/26 (January to March 2026), for the partnership (Breckland, East Suffolk and Fenland)."));
     assert!(!all.contains("median 9"), "the median's sentence keeps its punctuation");
     // Units everywhere: the dashboard names a figure's unit beside the indicator, and a
     // council's benchmark sentence gives the median with its unit.

@@ -57,6 +57,9 @@ pub struct Focus {
     pub partner_name: String,
     /// `Breckland`, or the partnership's name.
     pub scope: String,
+    /// The scope inside a sentence: `Breckland`, or `the partnership (Breckland, East
+    /// Suffolk and Fenland)`.
+    pub scope_in_sentence: String,
     pub is_partnership: bool,
     pub period: Option<String>,
     /// `Quarter 4, 2025/26 (January to March 2026)`.
@@ -129,21 +132,22 @@ fn chart_of(m: &ReportModel, def: &IndicatorDef, partner: &str, whose: &str, fra
 }
 
 /// Who a report is about, in words: a partner's name, or the partnership and its councils
-/// ("The partnership: Breckland, East Suffolk and Fenland"); the council's name alone in a
+/// ("The partnership: Breckland, East Suffolk and Fenland" as a heading, "the partnership
+/// (Breckland, East Suffolk and Fenland)" inside a sentence); the council's name alone in a
 /// project of one.
-fn scope_text(project: &Project, partner: &str) -> String {
+fn scope_text(project: &Project, partner: &str) -> (String, String) {
     if let [one] = project.settings.partner.as_slice() {
-        return one.name.clone();
+        return (one.name.clone(), one.name.clone());
     }
     if partner != ALL {
-        return project.partner_name(partner);
+        return (project.partner_name(partner), project.partner_name(partner));
     }
     let names: Vec<&str> = project.settings.partner.iter().map(|p| p.name.as_str()).collect();
     let listed = match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => names.join(""),
     };
-    format!("The partnership: {listed}")
+    (format!("The partnership: {listed}"), format!("the partnership ({listed})"))
 }
 
 /// A partner's latest standing for an indicator among the first comparator group.
@@ -189,7 +193,7 @@ impl Frame {
 pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &str) -> Focus {
     let frame = Frame::of(m, kind);
     let partner_name = project.partner_name(partner);
-    let scope = scope_text(project, partner);
+    let (scope, scope_in_sentence) = scope_text(project, partner);
     let mut perspectives: Vec<String> = Vec::new();
     for def in &project.indicators {
         if !perspectives.contains(&def.perspective) {
@@ -215,6 +219,7 @@ pub fn focus(project: &Project, m: &ReportModel, kind: &ReportKind, partner: &st
         partner_code: partner.to_string(),
         partner_name,
         scope,
+        scope_in_sentence,
         is_partnership: partner == ALL,
         period: period.map(|p| p.label()),
         period_text: period.map(|p| period_text(&p)).unwrap_or_else(|| "no complete period yet".into()),
