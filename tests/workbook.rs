@@ -189,6 +189,20 @@ fn every_figure_survives_calamine_and_libreoffice() {
     let n = compare(&xlsx, &model);
     assert!(n > 10_000, "{n} figures compared");
 
+    // The Summary and the Scorecard group their rows by perspective, in the order each
+    // perspective's first indicator is defined, as the reports do.
+    let mut order: Vec<String> = Vec::new();
+    for i in &model.indicators {
+        if !order.contains(&i.perspective) {
+            order.push(i.perspective.clone());
+        }
+    }
+    for (sheet, first) in [("Summary", "Perspective"), ("Scorecard", "Perspective")] {
+        let mut runs: Vec<String> = table(&mut wb, sheet, first).iter().map(|r| r["Perspective"].to_string()).collect();
+        runs.dedup();
+        assert_eq!(runs, order, "{sheet}: each perspective's rows together, in order");
+    }
+
     // Formula-like text is text: no formula anywhere in the workbook, and the commentary reads
     // back as written. The CSV guards it with an apostrophe.
     let values = table(&mut wb, "Values", "Indicator id");

@@ -226,7 +226,19 @@ fn print_setup(wb: &mut Workbook, m: &ReportModel) {
     }
 }
 
-/// Summary: the latest month of each indicator, partners side by side.
+/// The scorecard's rows by perspective, in the order each perspective's first indicator is
+/// defined, as the reports group them.
+fn by_perspective(m: &ReportModel) -> Vec<&super::model::ScorecardRow> {
+    let mut perspectives: Vec<&str> = Vec::new();
+    for i in &m.indicators {
+        if !perspectives.contains(&i.perspective.as_str()) {
+            perspectives.push(&i.perspective);
+        }
+    }
+    perspectives.into_iter().flat_map(|p| m.scorecard.iter().filter(move |r| r.perspective == p)).collect()
+}
+
+/// Summary: the latest month of each indicator, partners side by side, by perspective.
 fn write_summary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Summary")?;
     let row = heading(ws, m, &format!("Figures as at {} ({})", m.as_of_text, m.meeting))?;
@@ -240,7 +252,7 @@ fn write_summary(wb: &mut Workbook, m: &ReportModel) -> Result<(), XlsxError> {
         ws.write_string_with_format(row, j as u16, h, &Format::new().set_bold().set_text_wrap())?;
     }
     ws.set_freeze_panes(row + 1, 2)?;
-    for (i, s) in m.scorecard.iter().enumerate() {
+    for (i, s) in by_perspective(m).into_iter().enumerate() {
         let r = row + 1 + i as u32;
         let info = m.indicators.iter().find(|x| x.id == s.indicator_id).expect("indicator");
         let fmt = Measure::of(&info.unit, info.decimals);

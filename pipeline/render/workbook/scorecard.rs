@@ -61,13 +61,6 @@ pub fn write(wb: &mut Workbook, m: &ReportModel, s: &Series) -> Result<(), XlsxE
 /// One row per indicator and council, by perspective (in the order each perspective's first
 /// indicator is defined); beside each, the row of its series on the Trends sheet.
 fn scorecard_rows(m: &ReportModel, s: &Series) -> (Vec<Vec<X>>, Vec<Option<u32>>) {
-    // Perspectives in the order their first indicator is defined.
-    let mut perspectives: Vec<&str> = Vec::new();
-    for i in &m.indicators {
-        if !perspectives.contains(&i.perspective.as_str()) {
-            perspectives.push(&i.perspective);
-        }
-    }
     let ytd: std::collections::HashMap<(&str, &str, String), Option<f64>> = m
         .values
         .iter()
@@ -76,32 +69,30 @@ fn scorecard_rows(m: &ReportModel, s: &Series) -> (Vec<Vec<X>>, Vec<Option<u32>>
         .collect();
     let mut rows = Vec::new();
     let mut spark = Vec::new();
-    for p in perspectives {
-        for row in m.scorecard.iter().filter(|r| r.perspective == p) {
-            let info = m.indicators.iter().find(|x| x.id == row.indicator_id).expect("indicator");
-            let fmt = Measure::of(&info.unit, info.decimals);
-            let num = |v: Option<f64>| v.map(|x| fmt.x(x)).unwrap_or(X::Blank);
-            for partner in &m.partners {
-                let Some(cell) = row.cells.iter().find(|c| c.partner_code == partner.code) else { continue };
-                let ytd = ytd
-                    .get(&(cell.indicator_id.as_str(), cell.partner_code.as_str(), format!("{} YTD", cell.period)))
-                    .copied()
-                    .flatten();
-                rows.push(vec![
-                    text(p),
-                    text(&row.name),
-                    text(&partner.name),
-                    text(&cell.period),
-                    cell.value.map(|x| fmt.x(x)).unwrap_or(text("no data")),
-                    num(cell.target),
-                    cell.rag.as_ref().map(text).unwrap_or(X::Blank),
-                    text(direction_mark(&cell.direction)),
-                    num(cell.last_year),
-                    num(ytd),
-                    X::Blank,
-                ]);
-                spark.push(s.row_of(&row.indicator_id, &partner.code));
-            }
+    for row in super::by_perspective(m) {
+        let info = m.indicators.iter().find(|x| x.id == row.indicator_id).expect("indicator");
+        let fmt = Measure::of(&info.unit, info.decimals);
+        let num = |v: Option<f64>| v.map(|x| fmt.x(x)).unwrap_or(X::Blank);
+        for partner in &m.partners {
+            let Some(cell) = row.cells.iter().find(|c| c.partner_code == partner.code) else { continue };
+            let ytd = ytd
+                .get(&(cell.indicator_id.as_str(), cell.partner_code.as_str(), format!("{} YTD", cell.period)))
+                .copied()
+                .flatten();
+            rows.push(vec![
+                text(&row.perspective),
+                text(&row.name),
+                text(&partner.name),
+                text(&cell.period),
+                cell.value.map(|x| fmt.x(x)).unwrap_or(text("no data")),
+                num(cell.target),
+                cell.rag.as_ref().map(text).unwrap_or(X::Blank),
+                text(direction_mark(&cell.direction)),
+                num(cell.last_year),
+                num(ytd),
+                X::Blank,
+            ]);
+            spark.push(s.row_of(&row.indicator_id, &partner.code));
         }
     }
     (rows, spark)
