@@ -217,11 +217,11 @@ fn accept(
             report.reason = if x.rows_rejected > 0 {
                 format!(
                     "{} rows rejected: {}",
-                    x.rows_rejected,
+                    crate::render::format::thousands(x.rows_rejected as f64, 0),
                     x.findings().next().map(|(_, f)| f.to_string()).unwrap_or_default()
                 )
             } else {
-                format!("{} rows loaded", x.rows_accepted)
+                format!("{} rows loaded", crate::render::format::thousands(x.rows_accepted as f64, 0))
             };
             report.reason.push_str(&format!(" ({})", covered(project, &stored.entry)));
             for r in stored.replaced {
