@@ -251,6 +251,7 @@ fn nothing_new_does_no_work_force_rebuilds_and_logs_records_index_and_status_say
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("last run: as of 2026-04-08 (run 2), exit code 0"), "{s}");
+    assert!(!s.contains("run finished with exit code"), "the exit code is said once: {s}");
     assert!(s.contains("files waiting in the drop folder: 1") && s.contains("benefits_workitems_20260430.csv"), "{s}");
     assert!(s.contains("STALE"), "data not refreshed for six months is stale: {s}");
     assert!(s.contains("reports of the last run: 6"), "{s}");

@@ -133,17 +133,21 @@ impl Status {
     pub fn human(&self) -> String {
         let mut out = format!("scorecard status of {}\n", self.project.display());
         match &self.last_run {
-            Some(r) => out.push_str(&format!(
-                "last run: as of {} (run {}), exit code {}{}: {} accepted, {} quarantined; {}\n  log: {}\n",
-                r.as_of,
-                r.seq,
-                r.exit_code,
-                if r.skipped { ", nothing new" } else { "" },
-                r.accepted,
-                r.quarantined,
-                r.message,
-                r.log.display()
-            )),
+            Some(r) => {
+                // The job's message for a run that ended normally only repeats its exit code.
+                let routine = r.message == format!("run finished with exit code {}", r.exit_code);
+                out.push_str(&format!(
+                    "last run: as of {} (run {}), exit code {}{}: {} accepted, {} quarantined{}\n  log: {}\n",
+                    r.as_of,
+                    r.seq,
+                    r.exit_code,
+                    if r.skipped { ", nothing new" } else { "" },
+                    r.accepted,
+                    r.quarantined,
+                    if routine { String::new() } else { format!("; {}", r.message) },
+                    r.log.display()
+                ))
+            }
             None => out.push_str("last run: none yet\n"),
         }
         if let Some(l) = &self.lock {
