@@ -181,3 +181,47 @@ fn the_shipped_templates_typeset_the_same_from_their_members_as_from_the_whole_m
     }
     assert_eq!(compared, 7, "six default reports and Charnwood's");
 }
+
+/// A project made by an earlier scorecard keeps that scorecard's templates: those it never
+/// changed give way to the templates of the scorecard now running (so an upgrade's fixes
+/// reach the reports), with a note in the run's summary and from `validate`; one it changed
+/// stays its own.
+#[test]
+fn an_upgrade_reaches_the_reports_through_unchanged_copies_of_the_templates() {
+    let dir = demo_project();
+    let project = dir.path().join("demo");
+    let templates = project.join("report-templates");
+    let record = std::fs::read_to_string(templates.join(".as-shipped")).expect("the demo records what it copied");
+    // The dashboard as an earlier scorecard wrote it, and recorded it.
+    let path = templates.join("oib-dashboard.typ");
+    let now = std::fs::read_to_string(&path).unwrap();
+    let earlier = now.replace("monthly performance dashboard]", "monthly dashboard of an earlier scorecard]");
+    assert_ne!(earlier, now);
+    std::fs::write(&path, &earlier).unwrap();
+    let sha = |t: &str| scorecard::common::sha256_hex(t.as_bytes());
+    std::fs::write(templates.join(".as-shipped"), record.replace(&sha(&now), &sha(&earlier))).unwrap();
+
+    let (code, json) = run_json(&project, "2026-04-07");
+    assert!(code <= 1, "{}", json["errors"]);
+    let notes = json["notes"].to_string();
+    assert!(notes.contains("oib-dashboard.typ is the copy an earlier scorecard wrote, unchanged since"), "{notes}");
+    let stem = "scorecard-ARP-demo-2026-04-07";
+    if let Some(text) = pdf_text(&project.join("output").join(format!("{stem}-oib-dashboard.pdf")), None) {
+        assert!(text.contains("monthly performance dashboard"), "this scorecard's dashboard: {text}");
+        assert!(!text.contains("earlier scorecard"), "{text}");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), earlier, "the project's file is left as it is");
+    let o = scorecard(&["validate", "--project", project.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("note: "), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // Changed in the project since: its own, used as it is, nothing to say.
+    std::fs::write(&path, format!("{earlier}\n// changed here\n")).unwrap();
+    let (code, json) = run_json(&project, "2026-04-08");
+    assert!(code <= 1, "{}", json["errors"]);
+    assert_eq!(json["notes"], serde_json::json!([]), "{}", json["notes"]);
+    let latest = project.join("output/latest/oib-dashboard.pdf");
+    assert!(latest.is_file(), "{}", latest.display());
+    if let Some(text) = pdf_text(&latest, None) {
+        assert!(text.contains("earlier scorecard"), "the project's own template: {text}");
+    }
+}

@@ -30,6 +30,11 @@ pub fn main(a: &ValidateArgs) -> i32 {
         p.settings.partner.len()
     );
     println!("reports: {} (every template compiles)", p.settings.report.reports.join(", "));
+    if let Ok(t) = render::pdf::Templates::load(&p.root.join("report-templates")) {
+        for n in t.notes() {
+            println!("note: {n}");
+        }
+    }
     exit::OK
 }
 

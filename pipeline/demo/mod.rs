@@ -98,6 +98,8 @@ pub fn write_config(dir: &Path) -> anyhow::Result<()> {
     for (rel, text) in SHIPPED_FILES {
         crate::fs::write_atomic(&dir.join(rel), text.as_bytes())?;
     }
+    let record = Path::new("report-templates").join(crate::render::pdf::AS_SHIPPED);
+    crate::fs::write_atomic(&dir.join(record), crate::render::pdf::as_shipped_record().as_bytes())?;
     crate::fs::write_atomic(&crate::config::commentary_path(dir), DEMO_COMMENTARY.as_bytes())?;
     for (rel, text) in benchmarks::files(SEED) {
         crate::fs::write_atomic(&dir.join(rel), text.as_bytes())?;

@@ -273,6 +273,9 @@ fn log_summary(log: &mut Log, summary: &RunSummary) {
     for s in &summary.repairs {
         log.event(format!("repair: {s}"));
     }
+    for n in &summary.notes {
+        log.event(format!("note: {n}"));
+    }
     for f in &summary.files {
         log.event(format!("{} {}: {}", f.status, f.name, f.reason));
     }

@@ -200,6 +200,38 @@ mod tests {
     }
 
     #[test]
+    fn an_unchanged_copy_of_an_earlier_shipped_template_gives_way_to_this_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let name = "oib-dashboard.typ";
+        let earlier = "// an earlier scorecard's dashboard\n";
+        std::fs::write(d.join(name), earlier).unwrap();
+        // No record of what was copied: the file is the project's own.
+        let t = pdf::Templates::load(d).unwrap();
+        assert!(!t.is_shipped(name) && t.notes().is_empty());
+        // Recorded as copied and unchanged since: this scorecard's template is used, and said.
+        let sha = crate::common::sha256_hex(earlier.as_bytes());
+        std::fs::write(d.join(pdf::AS_SHIPPED), format!("# what was copied\n{sha}  {name}\n")).unwrap();
+        let t = pdf::Templates::load(d).unwrap();
+        assert!(t.is_shipped(name), "the shipped template is used");
+        assert_eq!(t.notes().len(), 1, "{:?}", t.notes());
+        assert!(t.notes()[0].contains("oib-dashboard.typ is the copy an earlier scorecard wrote"), "{:?}", t.notes());
+        // Changed since it was copied: the project's own again.
+        std::fs::write(d.join(name), format!("{earlier}// ours now\n")).unwrap();
+        let t = pdf::Templates::load(d).unwrap();
+        assert!(!t.is_shipped(name) && t.notes().is_empty());
+        // Copies of this scorecard's templates, as `new` and `demo` write them: the same
+        // templates, nothing to say.
+        std::fs::write(d.join(pdf::AS_SHIPPED), pdf::as_shipped_record()).unwrap();
+        for (name, text) in pdf::Templates::shipped().texts() {
+            std::fs::write(d.join(name), text).unwrap();
+        }
+        let t = pdf::Templates::load(d).unwrap();
+        assert!(t.notes().is_empty(), "{:?}", t.notes());
+        assert!(pdf::Templates::shipped().texts().all(|(n, _)| t.is_shipped(n)));
+    }
+
+    #[test]
     fn the_first_pages_counts_agree_with_their_verbs() {
         // Typeset the first page's "At a glance" for given totals; read it back with
         // pdftotext (skipped where poppler-utils is not installed).

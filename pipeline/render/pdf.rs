@@ -1,7 +1,10 @@
 //! PDF reports, typeset by Typst embedded as a library.
 //!
 //! Templates are the shipped ones ([`SHIPPED`]), each replaced by a file of the same name in
-//! the project's `report-templates/` folder, which may add more. A report is compiled in a
+//! the project's `report-templates/` folder, which may add more; a copy `scorecard new` or
+//! `scorecard demo` wrote there and nobody has changed since ([`AS_SHIPPED`] records it) is
+//! set aside for the template this scorecard ships, so that an upgrade's fixes reach the
+//! project's reports. A report is compiled in a
 //! sandbox: a [`World`] that serves only those templates, the report's data as `/data.json`,
 //! fonts bundled in the binary, and the run's as-of date as "today". Templates read data with
 //! `json("/data.json")` and never `eval` it, so cell values cannot become markup. The PDF is
@@ -28,6 +31,32 @@ pub const SHIPPED: [(&str, &str); 5] = [
     ("charnwood-quarterly.typ", include_str!("../../report-templates/charnwood-quarterly.typ")),
 ];
 
+/// The record, in a project's `report-templates/`, of the templates `scorecard new` or
+/// `scorecard demo` copied there: each copy's SHA-256 as written ([`as_shipped_record`]).
+pub const AS_SHIPPED: &str = ".as-shipped";
+
+/// The text of [`AS_SHIPPED`] for the shipped templates: a line of explanation, then
+/// `<SHA-256>  <name>` for each.
+pub fn as_shipped_record() -> String {
+    let mut out = String::from(
+        "# The templates scorecard copied here, each with its SHA-256 as copied. A copy still unchanged is set aside for the template the running scorecard ships (so an upgrade's fixes reach the reports); change a copy to make it the project's own.\n",
+    );
+    for (name, text) in SHIPPED {
+        out.push_str(&format!("{}  {name}\n", crate::common::sha256_hex(text.as_bytes())));
+    }
+    out
+}
+
+/// The SHA-256 of each template as copied, from a project's [`AS_SHIPPED`] (none when it is
+/// absent or unreadable: every file is then the project's own).
+fn as_copied(dir: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(dir.join(AS_SHIPPED)).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once("  ").map(|(sha, name)| (name.trim().to_string(), sha.trim().to_string())))
+        .collect()
+}
+
 /// The templates a project's reports are typeset from.
 #[derive(Debug, Clone)]
 pub struct Templates {
@@ -35,6 +64,9 @@ pub struct Templates {
     files: BTreeMap<String, String>,
     /// Name -> where it came from, for messages.
     origin: BTreeMap<String, String>,
+    /// Copies of an earlier scorecard's templates, unchanged, set aside for this one's: a
+    /// sentence each.
+    notes: Vec<String>,
 }
 
 impl Templates {
@@ -43,23 +75,39 @@ impl Templates {
         Templates {
             files: SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
             origin: SHIPPED.iter().map(|(n, _)| (n.to_string(), format!("built-in {n}"))).collect(),
+            notes: Vec::new(),
         }
     }
 
     /// The shipped templates, each replaced by a `.typ` file of the same name in `dir`, and
-    /// any other `.typ` files there.
+    /// any other `.typ` files there; except a copy of an earlier shipped template that
+    /// [`AS_SHIPPED`] shows unchanged since it was copied, which is set aside (with a note).
     pub fn load(dir: &Path) -> Result<Templates, TemplateError> {
         let mut t = Templates::shipped();
         let Ok(entries) = std::fs::read_dir(dir) else { return Ok(t) };
         let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
+        let copied = as_copied(dir);
         for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "typ") && p.is_file()) {
             let name = p.file_name().expect("a file").to_string_lossy().into_owned();
             let text = std::fs::read_to_string(&p).map_err(|source| TemplateError { path: p.clone(), source })?;
+            let untouched = copied.get(&name).is_some_and(|sha| *sha == crate::common::sha256_hex(text.as_bytes()));
+            if untouched && t.files.get(&name).is_some_and(|shipped| *shipped != text) {
+                t.notes.push(format!(
+                    "{} is the copy an earlier scorecard wrote, unchanged since: the {name} this scorecard ships is used instead (change the copy to make it the project's own)",
+                    p.display()
+                ));
+                continue;
+            }
             t.files.insert(name.clone(), text);
             t.origin.insert(name, p.display().to_string());
         }
         Ok(t)
+    }
+
+    /// Copies of an earlier scorecard's templates set aside for this one's, a sentence each.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Adds or replaces one template (tests, and templates under edit).

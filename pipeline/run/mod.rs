@@ -143,6 +143,10 @@ pub struct RunSummary {
     /// left in the store finished.
     #[serde(default)]
     pub repairs: Vec<String>,
+    /// What the run chose that a person may want to know and need not act on: a copy of an
+    /// earlier scorecard's template, unchanged, set aside for this one's.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Nothing had changed since the last run, so no work was done (the outputs listed are
     /// that run's, still current).
     #[serde(default)]
@@ -180,6 +184,7 @@ impl RunSummary {
             replaced: Vec::new(),
             missing: Vec::new(),
             repairs: Vec::new(),
+            notes: Vec::new(),
             skipped: false,
             waived: Vec::new(),
             seconds: StageSeconds::default(),
@@ -228,6 +233,9 @@ impl RunSummary {
         }
         for s in &self.stale {
             out.push_str(&format!("  stale: {}\n", p(s)));
+        }
+        for n in &self.notes {
+            out.push_str(&format!("  note: {}\n", p(n)));
         }
         for o in &self.outputs {
             let path = p(&o.path.display().to_string());
@@ -339,6 +347,7 @@ fn night(
         summary.warnings.push(format!("adding to the audit log: {e}"));
     }
     let templates = render::pdf::Templates::load(&project.root.join("report-templates"))?;
+    summary.notes.extend(templates.notes().iter().cloned());
     let clock = Instant::now();
     // Only the nightly job keeps the index that says which reports earlier runs made.
     let earlier = match hooks.seq {

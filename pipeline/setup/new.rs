@@ -217,6 +217,7 @@ pub fn write(dir: &Path, p: &NewProject, register: Option<&Path>) -> Result<Vec<
     for (rel, text) in crate::demo::SHIPPED_FILES {
         put(rel, text)?;
     }
+    put(&format!("report-templates/{}", crate::render::pdf::AS_SHIPPED), &crate::render::pdf::as_shipped_record())?;
     put("docs/reference.md", include_str!("../../docs/reference.md"))?;
     put("docs/indicators.md", include_str!("../../docs/indicators.md"))?;
     put("README.md", &readme_text(dir, &partners))?;
