@@ -163,6 +163,12 @@ impl Axis {
             high -= low;
             low = 0.0;
         }
+        if unit == Unit::Percent && hi <= 100.0 && high > 100.0 {
+            // Nor percentages of at most 100% above it: no gridline at a share no figure
+            // can reach ("102.5%" of decisions found correct).
+            low -= high - 100.0;
+            high = 100.0;
+        }
         if lo >= 0.0 && lo <= span {
             // Figures nearer zero than the axis is tall: the axis starts at zero.
             low = 0.0;
@@ -238,6 +244,12 @@ mod tests {
         // Direct debit 62.0% to 62.5%: at least ten points.
         let a = Axis::for_values(&[62.0, 62.5], Unit::Percent);
         assert!(a.high - a.low >= 10.0 && a.low <= 62.0 && a.high >= 62.5, "{a:?}");
+        // Shares near 100% end at 100%, still ten points tall.
+        let a = Axis::for_values(&[93.8, 98.6, 95.0], Unit::Percent);
+        assert!(a.high == 100.0 && a.high - a.low >= 10.0 && a.low <= 93.8, "{a:?}");
+        // A percentage above 100 (an outturn against budget) keeps its room above.
+        let a = Axis::for_values(&[99.0, 101.0], Unit::Percent);
+        assert!(a.high > 101.0, "{a:?}");
         // A count close to zero starts at zero.
         let a = Axis::for_values(&[3.0, 9.0], Unit::Count);
         assert_eq!(a.low, 0.0);
