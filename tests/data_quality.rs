@@ -165,6 +165,9 @@ fn planted_faults_are_found_quarantined_fed_back_and_waived() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(text.contains("would be QUARANTINED") && text.contains("expired on 30/06/2025"), "{text}");
+    // It wrote no feedback workbook, and does not say it did.
+    assert!(text.contains("A nightly run would list every failing row in a feedback workbook"), "{text}");
+    assert!(!text.contains("is listed in the feedback workbook beside this file"), "{text}");
     let (code, json) = run_json(&project, "2025-06-07");
     assert_eq!(code, 0, "warnings and waived problems do not fail the run: {json}");
     let f = &json["files"][0];

@@ -120,7 +120,7 @@ impl FileCheck {
             }
             if c.failing > SHOWN_PER_CHECK.min(c.failures.len()) {
                 out.push_str(&format!(
-                    "    ... {} failing in all (the feedback workbook lists up to {})\n",
+                    "    ... {} failing in all (a nightly run's feedback workbook would list up to {})\n",
                     c.failing,
                     crate::check::MAX_LISTED
                 ));
@@ -168,7 +168,12 @@ pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, store: Optio
         Fate::Duplicate { of, as_at, loaded_on } => {
             format!("identical to {of} (as at {as_at}), already loaded on {loaded_on}")
         }
-        Fate::Quarantine(why) | Fate::Skip(why) => why.clone(),
+        // `check` writes nothing: it says what a night would write.
+        Fate::Quarantine(why) => why.replace(
+            crate::run::FEEDBACK_SENTENCE,
+            "A nightly run would list every failing row in a feedback workbook beside the file in the quarantine.",
+        ),
+        Fate::Skip(why) => why.clone(),
     };
     let x = match judged {
         Judged::Checked(x) => x,

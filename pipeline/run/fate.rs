@@ -55,13 +55,13 @@ pub fn decide(judged: &Judged, store: Option<&Store>) -> Fate {
     }
     match &x.verdict {
         Verdict::Accept => Fate::Accept,
-        Verdict::Quarantine(reason) => Fate::Quarantine(format!(
-            "{}: {reason}. Every failing row is listed in the feedback workbook beside this file \
-             (and in the output folder's feedback folder).",
-            x.file_name
-        )),
+        Verdict::Quarantine(reason) => Fate::Quarantine(format!("{}: {reason}. {FEEDBACK_SENTENCE}", x.file_name)),
     }
 }
+
+/// What a quarantined file's reason ends with: where its failing rows are listed.
+pub const FEEDBACK_SENTENCE: &str =
+    "Every failing row is listed in the feedback workbook beside this file (and in the output folder's feedback folder).";
 
 /// Where a night's files go.
 pub struct Places {
