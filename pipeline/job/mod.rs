@@ -399,7 +399,7 @@ pub fn nightly(project: &Project, as_of: NaiveDate, started: SystemTime, opts: &
         Ok(l) => l,
         Err(e) => return locked_out(project, as_of, e),
     };
-    log.event(format!("run as of {as_of} started: {who}"));
+    log.event(format!("run as of {as_of} started (pid {})", std::process::id()));
     if let Some(previous) = &lock.took_over {
         log.event(format!("took over a stale lock left by a run that did not finish ({previous})"));
     }
