@@ -599,12 +599,10 @@ fn as_at_in_period(input: &Input, field: &str) -> Outcome {
     }
 }
 
+/// A sum or figure in a message: thousands grouped, two decimals unless whole
+/// (`33,241,562.66`, `1,110`).
 fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
+    crate::common::thousands(x, if x.fract() == 0.0 { 0 } else { 2 })
 }
 
 /// Reconciles the sums of every data row with the extract's totals row(s): the last totals
@@ -996,7 +994,7 @@ mod tests {
         let totals = x.checks.iter().find(|c| c.id == "totals:debit+paid").unwrap();
         assert_eq!((totals.status, totals.failing), (Status::Error, 1), "{totals:?}");
         assert_eq!(
-            totals.failures[0].message, "paid: the rows add up to 1110, the totals row says 1100",
+            totals.failures[0].message, "paid: the rows add up to 1,110, the totals row says 1,100",
             "debit agrees"
         );
         // One file need not cover every council: whether every council's data for the month
@@ -1028,7 +1026,7 @@ mod tests {
         assert_eq!(totals.failing, 1, "{totals:?}");
         assert_eq!(
             totals.failures[0].message,
-            "paid: the rows add up to 1010, the totals row says 1210: 1 cell of paid could not be read (the rows are \
+            "paid: the rows add up to 1,010, the totals row says 1,210: 1 cell of paid could not be read (the rows are \
              rejected, listed under the types check) and is not in the sum, which may account for the difference of 200"
         );
         // debit of the rejected row was read, so it is in the sum and agrees.
@@ -1073,7 +1071,7 @@ mod tests {
         assert_eq!(status, Status::Error);
         let c = x.checks.iter().find(|c| c.id == "change:debit").unwrap();
         assert_eq!(c.status, Status::Warning);
-        assert!(c.message.contains("2100 against 1500") && c.message.contains("+40.0%"), "{}", c.message);
+        assert!(c.message.contains("2,100 against 1,500") && c.message.contains("+40.0%"), "{}", c.message);
         let c = x.checks.iter().find(|c| c.id == "control_count").unwrap();
         assert_eq!((c.status, c.failures[0].row), (Status::Error, Some(10)), "{c:?}");
         // No earlier extract: nothing to compare, so the checks pass and say why.
@@ -1107,7 +1105,7 @@ mod tests {
             c.message
         );
         let c = x.checks.iter().find(|c| c.id == "change:debit").unwrap();
-        assert!(c.message.starts_with("the total of debit is 1000 against 1000"), "{}", c.message);
+        assert!(c.message.starts_with("the total of debit is 1,000 against 1,000"), "{}", c.message);
         let c = x.checks.iter().find(|c| c.id == "partners_present").unwrap();
         assert!(
             c.message.contains("covers 3 of 3 partner councils (Breckland, East Suffolk, Fenland)"),
@@ -1117,7 +1115,7 @@ mod tests {
         // A part holding every council's rows (an unmigrated store) stands for all of them.
         let x = run(checks, &rows(), &[part(crate::config::ALL, 1, 600.0)]);
         let c = x.checks.iter().find(|c| c.id == "change:debit").unwrap();
-        assert!(c.message.starts_with("the total of debit is 2100 against 600"), "{}", c.message);
+        assert!(c.message.starts_with("the total of debit is 2,100 against 600"), "{}", c.message);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Number and date formatting as UK performance reports write them (`docs/indicators.md`, Conventions).
 
+pub use crate::common::thousands;
 use crate::config::Unit;
 use chrono::NaiveDate;
 
@@ -44,29 +45,11 @@ pub fn number_text(value: Option<f64>, unit: Unit, decimals: u8) -> String {
     }
 }
 
-/// `1234567.891` with 2 decimals -> `1,234,567.89`.
 /// A value as the open-data CSV writes it: `.` decimals, at least two places, no thousands
 /// separators; empty for no value. Approvals record figures in the same form.
 pub fn csv_number(v: Option<f64>, decimals: u8) -> String {
     let places = (decimals as usize).max(2);
     v.map(|x| format!("{x:.places$}")).unwrap_or_default()
-}
-
-pub fn thousands(v: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').map(|(i, f)| (i.to_string(), Some(f.to_string()))).unwrap_or((s.clone(), None));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
 }
 
 /// `22 November 2026`.
