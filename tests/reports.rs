@@ -19,10 +19,8 @@ fn info(file: &Path) -> Option<String> {
 
 #[test]
 fn every_report_is_tagged_archival_accessible_and_holds_the_model_figures() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = demo_project();
     let project = dir.path().join("demo");
-    let o = scorecard(&["demo", project.to_str().unwrap(), "--no-run"]);
-    assert!(o.status.success(), "{}", stderr(&o));
     std::fs::write(
         project.join("drop/benefits_workitems_20260215.csv"),
         format!(
@@ -156,10 +154,8 @@ fn every_report_is_tagged_archival_accessible_and_holds_the_model_figures() {
 /// table of its own. (One table of twenty-one columns drew the names over each other.)
 #[test]
 fn a_large_partnerships_dashboard_draws_every_councils_figures_whole() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = demo_project();
     let project = dir.path().join("demo");
-    let o = scorecard(&["demo", project.to_str().unwrap(), "--no-run"]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let settings = project.join("scorecard.toml");
     let more: String =
         (4..=20).map(|i| format!("[[partner]]\ncode = \"E07900{i:03}\"\nname = \"Council {i:03}\"\n\n")).collect();

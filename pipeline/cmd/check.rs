@@ -168,12 +168,11 @@ pub fn check_file(project: &Project, path: &Path, as_of: NaiveDate, store: Optio
         Fate::Duplicate { of, as_at, loaded_on } => {
             format!("identical to {of} (as at {as_at}), already loaded on {loaded_on}")
         }
-        // `check` writes nothing: it says what a night would write.
-        Fate::Quarantine(why) => why.replace(
-            crate::run::FEEDBACK_SENTENCE,
-            "A nightly run would list every failing row in a feedback workbook beside the file in the quarantine.",
+        // `check` writes nothing: it says what a night would write for a checked file.
+        Fate::Quarantine(why) if matches!(judged, Judged::Checked(_)) => format!(
+            "{why}. A nightly run would list every failing row in a feedback workbook beside the file in the quarantine."
         ),
-        Fate::Skip(why) => why.clone(),
+        Fate::Quarantine(why) | Fate::Skip(why) => why.clone(),
     };
     let x = match judged {
         Judged::Checked(x) => x,

@@ -55,12 +55,12 @@ pub fn decide(judged: &Judged, store: Option<&Store>) -> Fate {
     }
     match &x.verdict {
         Verdict::Accept => Fate::Accept,
-        Verdict::Quarantine(reason) => Fate::Quarantine(format!("{}: {reason}. {FEEDBACK_SENTENCE}", x.file_name)),
+        Verdict::Quarantine(reason) => Fate::Quarantine(format!("{}: {reason}", x.file_name)),
     }
 }
 
-/// What a quarantined file's reason ends with: where its failing rows are listed.
-pub const FEEDBACK_SENTENCE: &str =
+/// What a checked file's quarantine reason ends with: where its failing rows are listed.
+const FEEDBACK_SENTENCE: &str =
     "Every failing row is listed in the feedback workbook beside this file (and in the output folder's feedback folder).";
 
 /// Where a night's files go.
@@ -188,7 +188,7 @@ pub fn settle(
         }
         Fate::Quarantine(reason) => {
             let beside: Vec<(&str, &[u8])> = feedback.iter().map(|b| (".feedback.xlsx", b.as_slice())).collect();
-            quarantine(taken, &mut report, places, &sha256, reason, &beside);
+            quarantine(taken, &mut report, places, &sha256, format!("{reason}. {FEEDBACK_SENTENCE}"), &beside);
         }
         Fate::Skip(why) => back(taken, &mut report, why),
         Fate::Accept => accept(taken, &x, &mut report, project, store, places, as_of, summary, tally, &sha256),

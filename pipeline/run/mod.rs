@@ -14,7 +14,7 @@ pub mod intake;
 pub mod reports;
 
 pub use error::RunError;
-pub use fate::{decide, feedback_name, Fate, FEEDBACK_SENTENCE};
+pub use fate::{decide, feedback_name, Fate};
 pub use intake::{judge, Judged};
 
 use crate::config::Project;
